@@ -1,0 +1,5 @@
+"""`python -m deskcli`."""
+
+from deskcli.cli import main
+
+main()

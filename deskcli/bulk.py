@@ -1,0 +1,123 @@
+"""Bulk ticket import and export (JSONL), for other systems and for moving desks.
+
+Import is all-or-nothing: every line is validated and routed like `ticket open`, rows are
+written in batches inside one transaction, and the first bad line rolls everything back
+and is named by its number. Memory stays flat: lines are read as a stream and at most one
+batch of rows is held. `external_id` makes re-imports idempotent (known ids are skipped).
+"""
+
+import json
+from collections.abc import Callable, Iterable
+
+from deskcli import clock
+from deskcli.desk import Desk
+from deskcli.errors import DeskError, Invalid
+from deskcli.policy import require
+from deskcli.store import tickets as tstore
+from deskcli.tickets import Batch, ListFilters, Lookup, OpenRequest, _build, _prepare, _query
+
+IMPORT_KEYS = ("type", "title", "body", "customer", "fields", "priority", "cc", "source",
+               "external_id")
+BATCH = 5000
+
+
+def import_tickets(desk: Desk, lines: Iterable[str],
+                   progress: Callable[[int], None] | None = None) -> dict:
+    """Open tickets from JSONL lines; returns counts {imported, skipped, lines}."""
+    require(desk.actor, "ticket.open", "open tickets")
+    require(desk.actor, "ticket.import", "import tickets")
+    db = desk.store
+    imported = skipped = number = 0
+    now = clock.now()
+    with db.write():
+        lookup = Lookup(db)
+        batch = Batch()
+        pending: list[tuple[int, OpenRequest]] = []
+        next_id = tstore.next_id(db)
+        seen_external: set[str] = set()
+
+        def flush():
+            nonlocal imported, skipped, next_id
+            known = tstore.external_ids_present(
+                db, [r.external_id for _, r in pending if r.external_id])
+            for line_no, req in pending:
+                if req.external_id and req.external_id in known:
+                    skipped += 1
+                    continue
+                try:
+                    prepared = _prepare(desk, lookup, req)
+                    _build(desk, lookup, batch, next_id, req, prepared, now)
+                except DeskError as exc:
+                    raise type(exc)(f"line {line_no}: {exc.message}", exc.hint) from None
+                next_id += 1
+                imported += 1
+            batch.flush(db)
+            pending.clear()
+            if progress:
+                progress(number)
+
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            req = _parse_line(line, number)
+            if req.external_id:
+                if req.external_id in seen_external:
+                    raise Invalid(f"line {number}: external_id {req.external_id!r} appears "
+                                  "twice in the input")
+                seen_external.add(req.external_id)
+            pending.append((number, req))
+            if len(pending) >= BATCH:
+                flush()
+        flush()
+        lookup.save_round_robin()
+    return {"imported": imported, "skipped": skipped, "lines": number}
+
+
+def _parse_line(line: str, number: int) -> OpenRequest:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise Invalid(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})",
+                      "each line must be one JSON object") from None
+    if not isinstance(data, dict):
+        raise Invalid(f"line {number}: expected a JSON object, got {type(data).__name__}")
+    unknown = set(data) - set(IMPORT_KEYS)
+    if unknown:
+        raise Invalid(f"line {number}: unknown key {', '.join(sorted(unknown))}",
+                      f"keys: {', '.join(IMPORT_KEYS)}")
+    fields = data.get("fields") or {}
+    cc = data.get("cc") or []
+    if not isinstance(fields, dict):
+        raise Invalid(f"line {number}: 'fields' must be an object")
+    if not isinstance(cc, list) or not all(isinstance(x, str) for x in cc):
+        raise Invalid(f"line {number}: 'cc' must be a list of logins or dept:KEY")
+    for key in ("type", "title", "body", "customer", "priority", "source", "external_id"):
+        if data.get(key) is not None and not isinstance(data[key], str | int):
+            raise Invalid(f"line {number}: {key!r} must be a string")
+    external = data.get("external_id")
+    return OpenRequest(type=data.get("type") or "", title=data.get("title") or "",
+                       body=data.get("body") or "", customer=data.get("customer"),
+                       fields=fields, priority=data.get("priority"), cc=cc,
+                       source=data.get("source"),
+                       external_id=None if external is None else str(external))
+
+
+def export_tickets(desk: Desk, filters: ListFilters):
+    """Yield one importable dict per ticket (oldest first), in pages, so a desk of any size
+    streams. Tickets without an external id get `DESK#ID`, so importing the export into
+    another desk twice adds them once."""
+    require(desk.actor, "ticket.import", "export tickets")
+    desk_name = desk.setting("desk.name") or desk.store.path.stem
+    with desk.store.read():
+        q = _query(desk, filters)
+        q.sort, q.descending, q.limit = "id", False, 1000
+        while True:
+            page = tstore.query(desk.store, q)
+            for t in page:
+                yield {"type": t.type, "title": t.title, "body": t.body,
+                       "customer": t.customer, "fields": t.fields, "priority": t.priority,
+                       "cc": t.cc, "source": t.source,
+                       "external_id": t.external_id or f"{desk_name}#{t.id}"}
+            if len(page) < q.limit:
+                return
+            q.after = (page[-1].id, page[-1].id)

@@ -1,0 +1,154 @@
+"""The command line: click groups, one module per noun. Commands parse, call a service,
+and print through deskcli.output.
+
+Start-up time matters (`ticket show` should cost little more than starting Python), so
+command modules are imported only when their command runs: the root group knows each
+noun's module and one-line help without importing it.
+"""
+
+import importlib
+import os
+import sys
+
+import click
+
+from deskcli.errors import DeskError
+
+# noun -> (module, attribute, one-line help). `deskcli --help` reads the help from here.
+COMMANDS = {
+    "init": ("deskcli.cli.desk", "init", "Create a desk: schema, first admin, desk name."),
+    "demo": ("deskcli.cli.desk", "demo", "Create a demo desk with people, types and tickets."),
+    "whoami": ("deskcli.cli.desk", "whoami", "Show who you are acting as, and on which desk."),
+    "version": ("deskcli.cli.desk", "version", "Show deskcli's version and the schema version."),
+    "config": ("deskcli.cli.desk", "config", "Get and set desk and personal settings."),
+    "db": ("deskcli.cli.desk", "db", "Back up, check and migrate the desk file."),
+    "completion": ("deskcli.cli.desk", "completion", "Print shell completion code."),
+    "user": ("deskcli.cli.people", "user", "Staff users: add, list, show, update, deactivate."),
+    "dept": ("deskcli.cli.people", "dept", "Departments and their heads."),
+    "role": ("deskcli.cli.people", "role", "Built-in and custom roles (sets of permissions)."),
+    "customer": ("deskcli.cli.people", "customer", "The people the desk serves."),
+    "access": ("deskcli.cli.people", "access", "Access clients: other systems that open "
+                                               "tickets."),
+    "type": ("deskcli.cli.types", "type_group", "Ticket types: fields, routing, CC, SLA, "
+                                                "checklist."),
+    "ticket": ("deskcli.cli.ticket", "ticket", "Open, list, show and work tickets."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def __init__(self, *args, lazy: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx):
+        return sorted({*self.lazy, *self.commands})
+
+    def get_command(self, ctx, name):
+        if name in self.commands:
+            return self.commands[name]
+        if name not in self.lazy:
+            return None
+        module, attribute, _ = self.lazy[name]
+        command = getattr(importlib.import_module(module), attribute)
+        self.commands[name] = command
+        return command
+
+    def format_commands(self, ctx, formatter):
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy:
+                rows.append((name, self.lazy[name][2]))
+            else:
+                command = self.commands[name]
+                if not command.hidden:
+                    rows.append((name, command.get_short_help_str(formatter.width)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+class RootGroup(LazyGroup):
+    """Maps domain errors to exit statuses once, for every command."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DeskError as exc:
+            fail(exc)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; nothing was changed.", err=True)
+            ctx.exit(130)
+        except OSError as exc:
+            if os.environ.get("DESKCLI_DEBUG"):
+                raise
+            if isinstance(exc, BrokenPipeError):
+                ctx.exit(0)
+            click.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+                       err=True)
+            ctx.exit(1)
+
+
+def fail(exc: DeskError):
+    if os.environ.get("DESKCLI_DEBUG"):
+        raise exc
+    click.echo(f"Error: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"  {exc.hint}", err=True)
+    sys.exit(exc.exit_code)
+
+
+class App:
+    """The context object: global options, and the desk opened on first use."""
+
+    def __init__(self, db: str | None, desk: str | None, as_login: str | None):
+        self.db_option = db
+        self.desk_option = desk
+        self.as_login = as_login
+        self._desk = None
+
+    def db_path(self):
+        from deskcli.config import resolve_db
+
+        return resolve_db(self.db_option, self.desk_option)
+
+    def desk(self):
+        if self._desk is None:
+            from deskcli.config import resolve_login
+            from deskcli.desk import Desk
+
+            login, source = resolve_login(self.as_login)
+            self._desk = Desk.open(self.db_path(), login, source)
+        return self._desk
+
+
+@click.group(cls=RootGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h",
+                                                                                    "--help"]})
+@click.option("--db", metavar="PATH", help="The desk file (overrides --desk and $DESKCLI_DB).")
+@click.option("--desk", "desk_name", metavar="NAME",
+              help="A named desk: [desks] NAME in the config file, or "
+                   "$XDG_DATA_HOME/deskcli/NAME.db.")
+@click.option("--as", "as_login", metavar="LOGIN",
+              help="Act as this user or access client (overrides $DESKCLI_USER).")
+@click.version_option(package_name="deskcli", message="deskcli %(version)s")
+@click.pass_context
+def main(ctx, db, desk_name, as_login):
+    """deskcli: a help desk (工单系统) in the shell.
+
+    Open, accept, transfer, answer and close tickets; every desk is one SQLite file.
+
+    \b
+    Start here:
+      deskcli demo                       a demo desk to try things on
+      deskcli init --admin alice         create your own desk
+      deskcli ticket open --type it --title "Printer jammed" -m "Room 3"
+      deskcli ticket list --assignee @me
+      deskcli COMMAND --help             every command has examples
+
+    \b
+    Exit status: 0 ok, 1 error, 2 invalid input, 3 not found, 4 not permitted,
+    5 conflict or invalid transition, 75 database busy (try again).
+    """
+    ctx.obj = App(db, desk_name, as_login)
+    ctx.call_on_close(lambda: ctx.obj._desk and ctx.obj._desk.close())

@@ -1,0 +1,290 @@
+"""Commands about the desk itself: init, demo, whoami, version, config, db, completion."""
+
+from pathlib import Path
+
+import click
+
+from deskcli.cli.common import (
+    desk_option_or_none,
+    emit_object,
+    emit_rows,
+    format_options,
+    pass_desk,
+)
+from deskcli.output import say
+
+
+@click.command()
+@click.option("--admin", required=True, metavar="LOGIN", help="Login of the first admin.")
+@click.option("--name", help="The admin's full name.")
+@click.option("--email", help="The admin's e-mail address.")
+@click.option("--desk-name", metavar="NAME", help="Display name of the desk (e.g. the brand).")
+@click.option("--timezone", metavar="ZONE", help="IANA time zone, e.g. Asia/Shanghai.")
+@click.option("--locale", type=click.Choice(["en", "zh"]), help="Language of notices.")
+@click.pass_obj
+def init(app, admin, name, email, desk_name, timezone, locale):
+    """Create a desk: the schema, the first admin, and the desk's name.
+
+    The desk is created at --db PATH, --desk NAME, $DESKCLI_DB, or
+    $XDG_DATA_HOME/deskcli/desk.db, readable by its owner only.
+
+    \b
+    Examples:
+      deskcli init --admin alice --name "Alice Wang" --desk-name "Brand A"
+      deskcli --db /srv/desks/brand-b.db init --admin li --timezone Asia/Shanghai
+      deskcli --desk brand-c init --admin admin --locale zh
+    """
+    from deskcli.people import init_desk
+
+    path = app.db_path()
+    desk = init_desk(path, admin=admin, name=name, email=email, desk_name=desk_name,
+                     timezone=timezone, locale=locale)
+    desk.close()
+    click.echo(str(path))
+    say(f"Created the desk {path} with admin {admin}.\n"
+        f"Next: act as {admin} (export DESKCLI_USER={admin}), then add people and types:\n"
+        f"  deskcli dept add support --name Support --head {admin}\n"
+        f"  deskcli type add it --name 'IT problem' --route manual\n"
+        f"  deskcli ticket open --type it --title 'Printer jammed' -m 'Room 3'")
+
+
+@click.command()
+@click.option("--path", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Where to create the demo desk (default: a new temporary folder).")
+@click.option("--force", is_flag=True, help="Replace an existing file at PATH.")
+def demo(path, force):
+    """Create a demo desk with departments, users, customers, ticket types and tickets,
+    and print what to try next.
+
+    \b
+    Examples:
+      deskcli demo
+      deskcli demo --path ./demo.db --force
+    """
+    from deskcli.demo import build_demo
+
+    if path is None:
+        import tempfile
+
+        path = Path(tempfile.mkdtemp(prefix="deskcli-demo-")) / "demo.db"
+    path = Path(path)
+    if path.exists() and force:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    summary = build_demo(path)
+    click.echo(str(path))
+    say(summary)
+
+
+@click.command()
+@format_options
+@pass_desk
+def whoami(desk, fmt, as_json):
+    """Show who you are acting as (and why), your role and permissions, and the desk.
+
+    \b
+    Examples:
+      deskcli whoami
+      deskcli --as bob whoami --json
+    """
+    from deskcli.people import whoami as who
+
+    emit_object(who(desk), fmt, as_json)
+
+
+@click.command()
+@format_options
+@click.pass_obj
+def version(app, fmt, as_json):
+    """Show deskcli's version, and the desk's schema version when there is a desk.
+
+    \b
+    Examples:
+      deskcli version
+      deskcli --db brand-a.db version --json
+    """
+    from deskcli import __version__
+    from deskcli.store.migrations import MIGRATIONS
+
+    info = {"version": __version__, "schema_version_supported": len(MIGRATIONS),
+            "desk": None, "schema_version": None}
+    path = app.db_path()
+    if path.exists():
+        from deskcli.desk import Desk
+        from deskcli.people import desk_info
+
+        desk = Desk.open(path)
+        info.update({k: v for k, v in desk_info(desk).items() if k in info})
+        desk.close()
+    emit_object(info, fmt, as_json)
+
+
+# --- config -------------------------------------------------------------------------------
+
+@click.group()
+def config():
+    """Desk settings (kept in the desk, shared by everyone who uses it: locale, timezone,
+    mail, ...) and personal settings (your XDG config file: user, desk, desks.NAME).
+
+    \b
+    Examples:
+      deskcli config set locale zh
+      deskcli config set timezone Asia/Shanghai
+      deskcli config set user alice                   # personal
+      deskcli config set desks.brand-b /srv/desks/brand-b.db
+      deskcli config list --all
+    """
+
+
+@config.command("get")
+@click.argument("key")
+@format_options
+def config_get(key, fmt, as_json):
+    """Print one setting's value (empty when unset).
+
+    \b
+    Examples:
+      deskcli config get locale
+      deskcli config get user --json
+    """
+    from deskcli.people import get_setting
+
+    result = get_setting(desk_option_or_none(), key)
+    if fmt == "table" and not as_json:
+        click.echo("" if result["value"] is None else result["value"])
+    else:
+        emit_object(result, fmt, as_json)
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+def config_set(key, value):
+    """Set a setting. Desk settings need the desk.configure permission (admins).
+
+    \b
+    Examples:
+      deskcli config set locale zh
+      deskcli config set desk brand-a
+    """
+    from deskcli.people import set_setting
+
+    result = set_setting(desk_option_or_none(), key, value)
+    click.echo(f"{key}={result['value']}")
+
+
+@config.command("unset")
+@click.argument("key")
+def config_unset(key):
+    """Remove a setting, so its default applies again.
+
+    \b
+    Example:
+      deskcli config unset timezone
+    """
+    from deskcli.people import set_setting
+
+    set_setting(desk_option_or_none(), key, None)
+    click.echo(key)
+
+
+@config.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include settings that are not set.")
+@format_options
+def config_list(show_all, fmt, as_json):
+    """List settings with their scope (desk or personal) and meaning.
+
+    \b
+    Examples:
+      deskcli config list
+      deskcli config list --all --json
+    """
+    from deskcli.people import list_settings
+
+    rows = list_settings(desk_option_or_none(), show_all)
+    emit_rows(rows, ["key", "value", "scope", "help"], fmt, as_json)
+
+
+# --- db -----------------------------------------------------------------------------------
+
+@click.group()
+def db():
+    """Look after the desk file.
+
+    \b
+    Examples:
+      deskcli db backup /backups/desk-$(date +%F).db
+      deskcli db check
+      deskcli db migrate
+    """
+
+
+@db.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+@pass_desk
+def db_backup(desk, target):
+    """Copy the desk to TARGET, consistently even while others use it.
+
+    \b
+    Example:
+      deskcli db backup /backups/desk-$(date +%F).db
+    """
+    from deskcli import maintenance
+
+    click.echo(maintenance.backup(desk, Path(target)))
+
+
+@db.command("check")
+@pass_desk
+def db_check(desk):
+    """Check the file's integrity, foreign keys and full-text index (exit 1 on damage).
+
+    \b
+    Example:
+      deskcli db check && echo healthy
+    """
+    from deskcli import maintenance
+
+    problems = maintenance.check(desk)
+    for problem in problems:
+        say(problem)
+    if problems:
+        raise SystemExit(1)
+    click.echo("ok")
+
+
+@db.command("migrate")
+@click.pass_obj
+def db_migrate(app):
+    """Bring the desk's schema up to date (also done automatically on every open).
+
+    \b
+    Example:
+      deskcli --db old.db db migrate
+    """
+    from deskcli.store import Store, migrations
+
+    store = Store.open(app.db_path(), migrate=False)
+    applied = migrations.upgrade(store)
+    version = migrations.version(store)
+    store.close()
+    click.echo(version)
+    say(f"applied {', '.join(applied)}" if applied else "the desk was up to date")
+
+
+@click.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell):
+    """Print shell completion code for SHELL.
+
+    \b
+    Examples:
+      eval "$(deskcli completion bash)"          # in ~/.bashrc
+      deskcli completion fish > ~/.config/fish/completions/deskcli.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    from deskcli.cli import main
+
+    cls = get_completion_class(shell)
+    click.echo(cls(main, {}, "deskcli", "_DESKCLI_COMPLETE").source())

@@ -1,0 +1,122 @@
+"""Time: the current moment, human dates and durations, and the stored timestamp format.
+
+`now()` reads `DESKCLI_NOW` (ISO 8601) when set, so every command, cron run and test can be
+replayed at a chosen moment. Stored timestamps are RFC 3339 UTC strings with second
+precision (`2026-11-28T09:30:00Z`): fixed width, so text order is time order.
+"""
+
+import os
+import re
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from deskcli.errors import Invalid
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"(\d+)\s*([smhdw])")
+_DURATION_WHOLE = re.compile(r"(?:\d+\s*[smhdw]\s*)+")
+DURATION_HINT = "use a number and a unit: 30m, 4h, 2d, 1w (or combined, e.g. 1d12h)"
+WHEN_HINT = ("use ISO 8601 (2026-11-28 or 2026-11-28T09:30), today, yesterday, tomorrow, "
+             "+3d, -2w, or 4h (= 4 hours ago)")
+
+
+def now() -> datetime:
+    """The current moment, timezone-aware UTC, truncated to the second."""
+    fixed = os.environ.get("DESKCLI_NOW")
+    if fixed:
+        try:
+            moment = _parse_iso(fixed, UTC)
+        except ValueError:
+            raise Invalid(f"DESKCLI_NOW={fixed!r} is not an ISO 8601 time",
+                          "set it like DESKCLI_NOW=2026-11-28T09:30:00Z, or unset it") from None
+        return moment.replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def stamp(moment: datetime | None = None) -> str:
+    """RFC 3339 UTC text of a moment (default: now), as stored and printed."""
+    moment = now() if moment is None else moment
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_stamp(text: str) -> datetime:
+    """A stored timestamp back to an aware datetime."""
+    return datetime.fromisoformat(text)
+
+
+def zone(name: str | None) -> tzinfo:
+    """The tzinfo for an IANA name (the desk's `timezone` setting); UTC when unset."""
+    if not name or name.upper() == "UTC":
+        return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only desks with a zone pay for it
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(f"unknown time zone {name!r}",
+                      "use an IANA name such as Asia/Shanghai or UTC") from None
+
+
+def parse_duration(text: str) -> int:
+    """'30m', '4h', '2d', '1w', '1d12h' -> seconds. Raises Invalid with the fix."""
+    cleaned = str(text).strip().lower()
+    if not _DURATION_WHOLE.fullmatch(cleaned):
+        raise Invalid(f"{text!r} is not a duration", DURATION_HINT)
+    return sum(int(n) * _UNITS[u] for n, u in _DURATION.findall(cleaned))
+
+
+def format_duration(seconds: int | None) -> str | None:
+    """Seconds -> the shortest exact form parse_duration accepts ('1d12h', '30m')."""
+    if seconds is None:
+        return None
+    if seconds == 0:
+        return "0m"
+    parts = []
+    for unit in ("w", "d", "h", "m", "s"):
+        count, seconds = divmod(seconds, _UNITS[unit])
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+def parse_when(text: str, tz: tzinfo = UTC, *, end_of_day: bool = False) -> datetime:
+    """A human date or time -> aware UTC datetime.
+
+    Accepts ISO 8601 (a date means its midnight in the desk's zone, or the end of that day
+    with `end_of_day`, for `--until`), `today`, `yesterday`, `tomorrow`, `+3d` (ahead),
+    `-2w` (ago), and a bare duration such as `4h` or `30d`, which means that long ago
+    (so `--since 30d` reads naturally).
+    """
+    raw = str(text).strip()
+    word = raw.lower()
+    current = now()
+    if word in ("now",):
+        return current
+    if word in ("today", "yesterday", "tomorrow"):
+        local_day = current.astimezone(tz).date()
+        local_day += timedelta(days={"today": 0, "yesterday": -1, "tomorrow": 1}[word])
+        return _day_bound(local_day, tz, end_of_day)
+    if word[:1] in "+-" and _DURATION_WHOLE.fullmatch(word[1:]):
+        delta = timedelta(seconds=parse_duration(word[1:]))
+        return current + delta if word[0] == "+" else current - delta
+    if _DURATION_WHOLE.fullmatch(word):
+        return current - timedelta(seconds=parse_duration(word))
+    try:
+        if len(raw) == 10:
+            return _day_bound(date.fromisoformat(raw), tz, end_of_day)
+        return _parse_iso(raw, tz)
+    except ValueError:
+        raise Invalid(f"{text!r} is not a date or time", WHEN_HINT) from None
+
+
+def _day_bound(day: date, tz: tzinfo, end_of_day: bool) -> datetime:
+    start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    if end_of_day:
+        start += timedelta(days=1)
+    return start.astimezone(UTC)
+
+
+def _parse_iso(text: str, tz: tzinfo) -> datetime:
+    moment = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(UTC)

@@ -1,0 +1,198 @@
+"""Where the desk is, who is acting, and the settings registry. No I/O on import.
+
+Precedence, highest first:
+  database: --db PATH > --desk NAME > $DESKCLI_DB > personal `desk` > $XDG_DATA_HOME/deskcli/desk.db
+            (a desk NAME is `[desks] NAME = "PATH"` in the personal file, or
+            $XDG_DATA_HOME/deskcli/NAME.db)
+  identity: --as LOGIN > $DESKCLI_USER > personal `user` > the OS login
+
+Personal settings live in $XDG_CONFIG_HOME/deskcli/config.toml; desk settings live in the
+desk's own `settings` table, so everyone who uses the desk shares them.
+"""
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from deskcli.errors import Invalid
+
+DESK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    scope: str  # 'desk' (stored in the desk) or 'personal' (the XDG config file)
+    help: str
+    default: str | None = None
+    choices: tuple[str, ...] | None = None
+    pattern: str | None = None  # the whole value must match
+    example: str | None = None
+
+
+SETTINGS: dict[str, Setting] = {}
+
+
+def register(*settings: Setting) -> None:
+    """Add settings to the registry (feature modules call this at import time)."""
+    for setting in settings:
+        SETTINGS[setting.key] = setting
+
+
+register(
+    Setting("user", "personal", "your login on your desks (when --as and $DESKCLI_USER "
+            "are not given)", example="alice"),
+    Setting("desk", "personal", "the desk used when neither --db, --desk nor $DESKCLI_DB "
+            "is given", example="brand-a"),
+    Setting("desk.name", "desk", "the desk's display name (in notices and reports)",
+            example="Brand A help desk"),
+    Setting("locale", "desk", "language of notices and reports", default="en",
+            choices=("en", "zh")),
+    Setting("timezone", "desk", "IANA time zone for dates typed without one and for "
+            "business hours", default="UTC", example="Asia/Shanghai"),
+    Setting("visibility", "desk", "who sees which tickets: 'all' staff see every ticket, "
+            "or 'department': agents see their department's tickets and those they are "
+            "involved in", default="all", choices=("all", "department")),
+)
+
+
+def lookup_setting(key: str) -> Setting:
+    """The registered setting, or Invalid naming the closest known keys."""
+    if key.startswith("desks."):
+        name = key[len("desks."):]
+        if not DESK_NAME.fullmatch(name):
+            raise Invalid(f"{name!r} is not a desk name", "use letters, digits, '.', '_', '-'")
+        return Setting(key, "personal", f"path of the desk named {name}")
+    try:
+        return SETTINGS[key]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(key, list(SETTINGS), n=3)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise Invalid(f"unknown setting {key!r}",
+                      f"{hint}run `deskcli config list --all` to see every setting") from None
+
+
+def check_value(setting: Setting, value: str) -> str:
+    """Validate a value for a setting; returns it (stripped) or raises Invalid."""
+    value = value.strip()
+    if setting.choices and value not in setting.choices:
+        raise Invalid(f"{setting.key} must be one of {', '.join(setting.choices)}, not {value!r}")
+    if setting.pattern and not re.fullmatch(setting.pattern, value):
+        raise Invalid(f"{value!r} is not a valid {setting.key}",
+                      f"example: deskcli config set {setting.key} {setting.example}")
+    if setting.key == "timezone":
+        from deskcli.clock import zone
+
+        zone(value)
+    return value
+
+
+# --- files ------------------------------------------------------------------------------
+
+def config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "deskcli"
+
+
+def data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "deskcli"
+
+
+def config_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+def read_personal() -> dict:
+    """The personal config file as a dict ({} when there is none)."""
+    path = config_file()
+    if not path.exists():
+        return {}
+    import tomllib
+
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (tomllib.TOMLDecodeError, OSError) as exc:
+        raise Invalid(f"cannot read {path}: {exc}", "fix or remove the file") from None
+
+
+def write_personal(data: dict) -> Path:
+    """Write the personal config file (flat keys plus a [desks] table)."""
+    path = config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"{key} = {_toml_str(value)}" for key, value in sorted(data.items())
+             if not isinstance(value, dict)]
+    desks = data.get("desks") or {}
+    if desks:
+        lines += ["", "[desks]"] + [f"{_toml_key(name)} = {_toml_str(desk_path)}"
+                                    for name, desk_path in sorted(desks.items())]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _toml_str(value) -> str:
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _toml_key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _toml_str(name)
+
+
+# --- resolution ---------------------------------------------------------------------------
+
+def resolve_db(db: str | None, desk: str | None) -> Path:
+    """The desk file to use, by the documented precedence."""
+    if db:
+        return Path(db).expanduser()
+    if desk:
+        return desk_path(desk)
+    env = os.environ.get("DESKCLI_DB")
+    if env:
+        return Path(env).expanduser()
+    personal = read_personal()
+    if personal.get("desk"):
+        return desk_path(personal["desk"], personal)
+    return data_dir() / "desk.db"
+
+
+def desk_path(name: str, personal: dict | None = None) -> Path:
+    """The file of a named desk: `[desks] NAME` in the personal file, else the data dir."""
+    if not DESK_NAME.fullmatch(name):
+        raise Invalid(f"{name!r} is not a desk name", "use letters, digits, '.', '_', '-'")
+    desks = (read_personal() if personal is None else personal).get("desks") or {}
+    if name in desks:
+        return Path(desks[name]).expanduser()
+    return data_dir() / f"{name}.db"
+
+
+def known_desks() -> dict[str, Path]:
+    """Every desk named in the personal file or present in the data folder."""
+    found = {p.stem: p for p in sorted(data_dir().glob("*.db"))}
+    for name, path in (read_personal().get("desks") or {}).items():
+        found[name] = Path(path).expanduser()
+    return found
+
+
+def resolve_login(as_login: str | None) -> tuple[str, str]:
+    """The acting login and where it came from (for `whoami` and error messages)."""
+    if as_login:
+        return as_login, "--as"
+    env = os.environ.get("DESKCLI_USER")
+    if env:
+        return env, "$DESKCLI_USER"
+    personal = read_personal()
+    if personal.get("user"):
+        return str(personal["user"]), str(config_file())
+    import getpass
+
+    try:
+        return getpass.getuser(), "the OS login"
+    except (KeyError, OSError):
+        return "", "the OS login"

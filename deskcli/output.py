@@ -1,0 +1,129 @@
+"""Rendering results: table, plain, csv, tsv, json, jsonl. The only module that formats.
+
+Machine formats are a stable contract (SPEC §9): snake_case keys, RFC 3339 UTC times,
+null for missing values, lists as arrays, and the same bytes whether stdout is a terminal
+or a pipe. Tables never depend on the terminal either: long text is cut at a fixed width,
+and wide (Chinese) characters count as two columns.
+"""
+
+import json
+import sys
+import unicodedata
+
+FORMATS = ("table", "plain", "csv", "tsv", "json", "jsonl")
+MAX_CELL = 48
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def to_json(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def width(text: str) -> int:
+    """Display width: East Asian wide and full-width characters take two columns."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else
+               0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def cut(text: str, limit: int = MAX_CELL) -> str:
+    """Shorten to `limit` display columns, marking the cut with '…'."""
+    if width(text) <= limit:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = width(ch)
+        if used + w > limit - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def cell(value) -> str:
+    """A value as table/CSV text: lists comma-joined, objects as JSON, null empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ",".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return str(value)
+
+
+def safe_cell(value) -> str:
+    """CSV/TSV cell that a spreadsheet will not run as a formula: text starting with
+    = + - @ (or a tab/CR) gets a leading apostrophe. Numbers are left alone."""
+    text = cell(value)
+    if isinstance(value, str) and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def render_rows(rows: list[dict], columns: list[str], fmt: str,
+                headers: dict[str, str] | None = None) -> str:
+    """A listing in the chosen format. json/jsonl carry every key of every row; the text
+    formats show `columns`."""
+    if fmt == "json":
+        return to_json(rows) + "\n"
+    if fmt == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if fmt in ("csv", "tsv"):
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t",
+                            lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([safe_cell(row.get(c)) for c in columns])
+        return buffer.getvalue()
+    texts = [[cut(cell(row.get(c)).replace("\n", " ")) for c in columns] for row in rows]
+    if fmt == "plain":
+        return "".join("\t".join(line) + "\n" for line in texts)
+    titles = [(headers or {}).get(c, c.upper()) for c in columns]
+    widths = [max([width(t)] + [width(line[i]) for line in texts]) for i, t in
+              enumerate(titles)]
+    out = [_line(titles, widths)]
+    out += [_line(line, widths) for line in texts]
+    return "\n".join(out) + "\n"
+
+
+def _line(cells: list[str], widths: list[int]) -> str:
+    parts = [c + " " * (w - width(c)) for c, w in zip(cells, widths, strict=True)]
+    return "  ".join(parts).rstrip()
+
+
+def render_object(obj: dict, fmt: str, human=None) -> str:
+    """One object: JSON for machines; for people, `human(obj)` or key: value lines."""
+    if fmt == "json":
+        return to_json(obj) + "\n"
+    if fmt == "jsonl":
+        return json.dumps(obj, ensure_ascii=False) + "\n"
+    if fmt in ("csv", "tsv"):
+        return render_rows([obj], list(obj), fmt)
+    if human is not None:
+        return human(obj)
+    return key_values(obj)
+
+
+def key_values(obj: dict) -> str:
+    label = max((width(k) for k in obj), default=0)
+    lines = []
+    for key, value in obj.items():
+        text = cell(value) if not isinstance(value, list) else ", ".join(cell(v) for v in value)
+        lines.append(f"{key}:{' ' * (label - width(key) + 1)}{text}")
+    return "\n".join(lines) + "\n"
+
+
+def write(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def say(text: str) -> None:
+    """A message for people: stderr, so stdout stays machine-readable."""
+    sys.stderr.write(text.rstrip("\n") + "\n")

@@ -1,0 +1,108 @@
+"""Choosing the assignee of a new ticket from the type's routing rule. Pure: the facts
+come from a `directory` (the store in normal use, an in-memory copy during bulk import).
+
+Rules: manual | user:LOGIN | round-robin:DEPT | least-loaded:DEPT | consultant.
+When the chosen person is inactive, the ticket goes to the first active manager up their
+chain; when nobody is found, to the assignment queue.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from deskcli.errors import Invalid
+
+ROUTE_HINT = "use manual, user:LOGIN, round-robin:DEPT, least-loaded:DEPT or consultant"
+
+
+@dataclass
+class Person:
+    id: int
+    login: str
+    active: bool
+
+
+@dataclass
+class Decision:
+    assignee: Person | None
+    reason: str  # recorded in the routing event
+
+    @property
+    def queued(self) -> bool:
+        return self.assignee is None
+
+
+class Directory(Protocol):
+    def person(self, login: str) -> Person | None: ...
+    def person_by_id(self, user_id: int) -> Person | None: ...
+    def managers(self, user_id: int) -> list[Person]: ...
+    def dept(self, key: str) -> tuple[int, int | None] | None: ...  # (id, head id)
+    def members(self, dept_id: int) -> list[Person]: ...  # active staff, by login
+    def load(self, user_ids: list[int]) -> dict[int, int]: ...
+    def last_round_robin(self, type_id: int) -> int | None: ...
+
+
+def parse_route(rule: str) -> tuple[str, str | None]:
+    """Validate a rule's form -> (kind, argument)."""
+    rule = (rule or "").strip()
+    if rule in ("manual", "consultant"):
+        return rule, None
+    kind, sep, arg = rule.partition(":")
+    if sep and arg.strip() and kind in ("user", "round-robin", "least-loaded"):
+        return kind, arg.strip()
+    raise Invalid(f"unknown routing rule {rule!r}", ROUTE_HINT)
+
+
+def route(rule: str, directory: Directory, *, type_id: int, consultant_id: int | None,
+          customer_key: str | None = None) -> Decision:
+    kind, arg = parse_route(rule)
+    if kind == "manual":
+        return Decision(None, "routing rule manual: to the assignment queue")
+    if kind == "user":
+        person = directory.person(arg)
+        if person is None:
+            return Decision(None, f"routing rule user:{arg}: no such user; to the queue")
+        return _active_or_manager(person, directory, f"routing rule user:{arg}")
+    if kind == "consultant":
+        if consultant_id is None:
+            who = f"customer {customer_key}" if customer_key else "the ticket"
+            return Decision(None, f"routing rule consultant: {who} has no consultant; "
+                                  "to the queue")
+        person = directory.person_by_id(consultant_id)
+        return _active_or_manager(person, directory,
+                                  f"routing rule consultant: {person.login} follows "
+                                  f"customer {customer_key}")
+    dept = directory.dept(arg)
+    if dept is None:
+        return Decision(None, f"routing rule {kind}:{arg}: no such department; to the queue")
+    dept_id, head_id = dept
+    members = directory.members(dept_id)
+    if not members:
+        head = directory.person_by_id(head_id) if head_id else None
+        if head is None:
+            return Decision(None, f"routing rule {kind}:{arg}: nobody active in {arg}; "
+                                  "to the queue")
+        return _active_or_manager(head, directory,
+                                  f"routing rule {kind}:{arg}: nobody active in {arg}, "
+                                  f"its head {head.login}")
+    if kind == "round-robin":
+        last = directory.last_round_robin(type_id)
+        ids = [m.id for m in members]
+        nxt = members[0]
+        if last in ids:
+            nxt = members[(ids.index(last) + 1) % len(members)]
+        return Decision(nxt, f"routing rule round-robin:{arg}: next in turn is {nxt.login}")
+    load = directory.load([m.id for m in members])
+    chosen = min(members, key=lambda m: (load.get(m.id, 0), m.login))
+    return Decision(chosen, f"routing rule least-loaded:{arg}: {chosen.login} has the fewest "
+                            f"open tickets ({load.get(chosen.id, 0)})")
+
+
+def _active_or_manager(person: Person, directory: Directory, why: str) -> Decision:
+    if person.active:
+        return Decision(person, f"{why}: assigned to {person.login}")
+    for manager in directory.managers(person.id):
+        if manager.active:
+            return Decision(manager, f"{why}, but {person.login} is inactive: assigned to "
+                                     f"their manager {manager.login}")
+    return Decision(None, f"{why}, but {person.login} is inactive and has no active manager: "
+                          "to the queue")

@@ -1,0 +1,166 @@
+"""The store: the only place with SQL.
+
+Invariants:
+  * one connection per process, opened with `isolation_level=None`, so transactions are
+    begun explicitly: `read()` starts a deferred transaction (a consistent snapshot) and
+    `write()` starts `BEGIN IMMEDIATE`, taking the write lock up front — a deferred
+    transaction that later writes cannot wait for the lock and fails with "database is
+    locked" (MEASURED.md); one command is one transaction;
+  * WAL mode, a busy timeout, foreign keys on;
+  * the schema is versioned: `PRAGMA user_version` counts the applied migrations (read on
+    every open, no table scan) and the `migrations` table names them; pending migrations
+    run forward automatically on open, after a copy of the file is kept;
+  * races are decided by compare-and-set updates (`UPDATE ... WHERE id=? AND owner_id IS
+    NULL`), never by a read followed by a write;
+  * events are append-only: triggers refuse UPDATE and DELETE.
+
+The query functions live in the submodules (people, types, tickets, ...) and take the
+Store as their first argument.
+"""
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+from deskcli.errors import Busy, DeskError, NotFound
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class Store:
+    """An open desk file."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self.conn = conn
+        self.in_transaction = False
+
+    # --- opening ----------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str, *, create: bool = False, migrate: bool = True) -> "Store":
+        """Open (or with `create`, create) the desk at `path` and bring its schema up to
+        date. A missing desk raises NotFound saying how to create one."""
+        path = Path(path)
+        if create:
+            if path.exists() and path.stat().st_size > 0:
+                from deskcli.errors import Conflict
+
+                raise Conflict(f"a desk already exists at {path}",
+                               "use it as it is, or choose another --db PATH")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # created readable by its owner only; SQLite gives -wal and -shm the same mode
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        elif not path.exists():
+            raise NotFound(f"no desk at {path}",
+                           "create one with `deskcli init --admin LOGIN` (add --db PATH or "
+                           "--desk NAME to put it elsewhere), or point --db/$DESKCLI_DB "
+                           "at an existing desk")
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            store = cls(path, conn)
+            if create:
+                conn.execute("PRAGMA journal_mode = WAL")
+            if migrate:
+                from deskcli.store import migrations
+
+                migrations.upgrade(store)
+        except sqlite3.DatabaseError as exc:
+            raise translate(exc, path) from None
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # --- transactions -----------------------------------------------------------------
+
+    @contextmanager
+    def read(self):
+        """A read transaction: one consistent snapshot for the whole command."""
+        if self.in_transaction:
+            yield self
+            return
+        with self._transaction("BEGIN"):
+            yield self
+
+    @contextmanager
+    def write(self):
+        """The command's write transaction (BEGIN IMMEDIATE); rolled back on any error,
+        so a failed command never leaves a half-written change."""
+        if self.in_transaction:
+            yield self
+            return
+        with self._transaction("BEGIN IMMEDIATE"):
+            yield self
+
+    @contextmanager
+    def _transaction(self, begin: str):
+        try:
+            self.conn.execute(begin)
+        except sqlite3.OperationalError as exc:
+            raise translate(exc, self.path) from None
+        self.in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self.in_transaction = False
+            self.conn.execute("ROLLBACK")
+            raise
+        self.in_transaction = False
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self.conn.execute("ROLLBACK")
+            raise translate(exc, self.path) from None
+
+    # --- small helpers used by the query modules --------------------------------------
+
+    def one(self, sql: str, params=()):
+        return self.conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params=()):
+        return self.conn.execute(sql, params).fetchall()
+
+    def run(self, sql: str, params=()) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, params)
+        except sqlite3.IntegrityError as exc:
+            raise integrity(exc) from None
+
+    def many(self, sql: str, rows) -> None:
+        try:
+            self.conn.executemany(sql, rows)
+        except sqlite3.IntegrityError as exc:
+            raise integrity(exc) from None
+
+    def scalar(self, sql: str, params=()):
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+
+def translate(exc: sqlite3.DatabaseError, path: Path) -> DeskError:
+    """SQLite errors a user can meet, as DeskErrors with a fix."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return Busy(f"the desk {path} is busy (another command holds it)",
+                    "try again in a moment")
+    if "not a database" in text or "malformed" in text:
+        return DeskError(f"{path} is not a deskcli desk or is damaged ({text})",
+                         "check the path; `deskcli db check` reports damage; restore a backup")
+    if "readonly" in text or "unable to open" in text:
+        return DeskError(f"cannot write the desk {path} ({text})",
+                         "check the file's and its folder's permissions")
+    return DeskError(f"database error on {path}: {text}")
+
+
+def integrity(exc: sqlite3.IntegrityError) -> DeskError:
+    from deskcli.errors import Conflict
+
+    text = str(exc)
+    if "append-only" in text:
+        return Conflict(text)
+    return Conflict(f"the change conflicts with what is stored ({text})")

@@ -1,0 +1,307 @@
+"""Tickets, their CC lists, checklists, events and full-text index."""
+
+import json
+from dataclasses import dataclass, field
+
+from deskcli.models import Ticket
+from deskcli.store import Store
+
+TICKET_SELECT = """
+SELECT t.id, ty.key AS type, t.title, t.body, t.status, t.priority, c.key AS customer,
+       a.login AS assignee, o.login AS owner, h.login AS handler, ob.login AS opened_by,
+       t.source, t.external_id, t.fields, t.created_at, t.updated_at, t.accept_due_at,
+       t.resolve_due_at, t.accepted_at, t.resolved_at, t.closed_at, t.resolution,
+       t.merged_into, t.nudges, ap.login AS approver
+FROM tickets t
+JOIN ticket_types ty ON ty.id = t.type_id
+LEFT JOIN customers c ON c.id = t.customer_id
+LEFT JOIN users a ON a.id = t.assignee_id
+LEFT JOIN users o ON o.id = t.owner_id
+LEFT JOIN users h ON h.id = t.handler_id
+JOIN users ob ON ob.id = t.opened_by_id
+LEFT JOIN users ap ON ap.id = t.approver_id
+"""
+
+TICKET_COLUMNS = ("id", "type_id", "title", "body", "status", "priority", "customer_id",
+                  "assignee_id", "owner_id", "handler_id", "opened_by_id", "approver_id", "source",
+                  "external_id", "fields", "created_at", "updated_at", "accept_due_at",
+                  "resolve_due_at")
+_INSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' * len(TICKET_COLUMNS))})")
+_INSERT_EVENT = ("INSERT INTO events (ticket_id, at, actor_id, kind, from_value, to_value, "
+                 "message, visibility, data) VALUES (?,?,?,?,?,?,?,?,?)")
+PRIORITY_RANK = "CASE t.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 " \
+                "WHEN 'normal' THEN 1 ELSE 0 END"
+
+
+# --- writing ------------------------------------------------------------------------------
+
+def next_id(db: Store) -> int:
+    """The next ticket id; call inside the write transaction (the lock makes it safe)."""
+    return (db.scalar("SELECT max(id) FROM tickets") or 0) + 1
+
+
+def insert_tickets(db: Store, rows: list[tuple]) -> None:
+    """Insert ticket rows: tuples in TICKET_COLUMNS order, ids assigned by the caller."""
+    db.many(_INSERT_TICKET, rows)
+
+
+def insert_events(db: Store, rows: list[tuple]) -> None:
+    """Events as (ticket_id, at, actor_id, kind, from, to, message, visibility, data)."""
+    db.many(_INSERT_EVENT, rows)
+
+
+def insert_cc(db: Store, rows: list[tuple]) -> None:
+    """CC entries as (ticket_id, dept_id, user_id); duplicates are ignored."""
+    db.many("INSERT OR IGNORE INTO ticket_cc (ticket_id, dept_id, user_id) VALUES (?,?,?)", rows)
+
+
+def insert_steps(db: Store, rows: list[tuple]) -> None:
+    """Checklist steps as (ticket_id, position, text)."""
+    db.many("INSERT INTO ticket_steps (ticket_id, position, text) VALUES (?,?,?)", rows)
+
+
+def index_text(db: Store, rows: list[tuple]) -> None:
+    """Full-text rows as (ticket_id, title_tokens, body_tokens)."""
+    db.many("INSERT INTO ticket_fts (rowid, title, body) VALUES (?,?,?)", rows)
+
+
+def reindex_text(db: Store, ticket_id: int, title_tokens: str, body_tokens: str) -> None:
+    db.run("DELETE FROM ticket_fts WHERE rowid = ?", (ticket_id,))
+    index_text(db, [(ticket_id, title_tokens, body_tokens)])
+
+
+def external_ids_present(db: Store, external_ids: list[str]) -> set[str]:
+    found = set()
+    for start in range(0, len(external_ids), 500):
+        chunk = external_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(r[0] for r in db.all(
+            f"SELECT external_id FROM tickets WHERE external_id IN ({marks})", chunk))
+    return found
+
+
+# --- routing support ----------------------------------------------------------------------
+
+def active_members(db: Store, dept_id: int) -> list[tuple[int, str]]:
+    return [(r[0], r[1]) for r in db.all(
+        "SELECT id, login FROM users WHERE dept_id = ? AND active AND kind = 'staff' "
+        "ORDER BY login", (dept_id,))]
+
+
+def open_load(db: Store, user_ids: list[int]) -> dict[int, int]:
+    """Open tickets (assigned, in progress, waiting) per assignee, read from the
+    (assignee_id, status) index."""
+    load = {}
+    for user_id in user_ids:
+        load[user_id] = db.scalar(
+            "SELECT count(*) FROM tickets WHERE assignee_id = ? "
+            "AND status IN ('assigned', 'in_progress', 'waiting')", (user_id,))
+    return load
+
+
+def round_robin_last(db: Store, type_id: int) -> int | None:
+    return db.scalar("SELECT last_user_id FROM routing_state WHERE type_id = ?", (type_id,))
+
+
+def set_round_robin_last(db: Store, type_id: int, user_id: int) -> None:
+    db.run("INSERT INTO routing_state (type_id, last_user_id) VALUES (?, ?) "
+           "ON CONFLICT (type_id) DO UPDATE SET last_user_id = excluded.last_user_id",
+           (type_id, user_id))
+
+
+# --- reading ------------------------------------------------------------------------------
+
+def get(db: Store, ticket_id: int, *, events: bool = False) -> Ticket | None:
+    row = db.one(TICKET_SELECT + " WHERE t.id = ?", (ticket_id,))
+    if row is None:
+        return None
+    ticket = _hydrate(db, [row])[0]
+    if events:
+        ticket.events = ticket_events(db, ticket_id)
+    return ticket
+
+
+def ids_row(db: Store, ticket_id: int):
+    """The raw id columns of a ticket (for rules that compare people by id)."""
+    return db.one("SELECT id, type_id, status, customer_id, assignee_id, owner_id, handler_id, "
+                  "opened_by_id FROM tickets WHERE id = ?", (ticket_id,))
+
+
+def ticket_events(db: Store, ticket_id: int) -> list[dict]:
+    rows = db.all("SELECT e.id, e.at, u.login AS actor, e.kind, e.from_value, e.to_value, "
+                  "e.message, e.visibility, e.data FROM events e "
+                  "LEFT JOIN users u ON u.id = e.actor_id WHERE e.ticket_id = ? ORDER BY e.id",
+                  (ticket_id,))
+    return [{"id": r["id"], "at": r["at"], "actor": r["actor"], "kind": r["kind"],
+             "from": r["from_value"], "to": r["to_value"], "message": r["message"],
+             "visibility": r["visibility"],
+             "data": json.loads(r["data"]) if r["data"] else None} for r in rows]
+
+
+def _hydrate(db: Store, rows) -> list[Ticket]:
+    tickets = []
+    for row in rows:
+        data = dict(row)
+        data["fields"] = json.loads(data["fields"])
+        tickets.append(Ticket(**data))
+    if not tickets:
+        return tickets
+    by_id = {t.id: t for t in tickets}
+    marks = ",".join("?" * len(by_id))
+    ids = list(by_id)
+    for r in db.all(
+            "SELECT c.ticket_id, coalesce(u.login, h.login) FROM ticket_cc c "
+            "LEFT JOIN users u ON u.id = c.user_id "
+            "LEFT JOIN departments d ON d.id = c.dept_id "
+            "LEFT JOIN users h ON h.id = d.head_id "
+            f"WHERE c.ticket_id IN ({marks}) ORDER BY c.rowid", ids):
+        if r[1] and r[1] not in by_id[r[0]].cc:
+            by_id[r[0]].cc.append(r[1])
+    for r in db.all(
+            "SELECT s.ticket_id, s.position, s.text, s.done_at, u.login FROM ticket_steps s "
+            "LEFT JOIN users u ON u.id = s.done_by_id "
+            f"WHERE s.ticket_id IN ({marks}) ORDER BY s.ticket_id, s.position", ids):
+        by_id[r[0]].checklist.append({"step": r[1], "text": r[2], "done": r[3] is not None,
+                                      "done_at": r[3], "done_by": r[4]})
+    return tickets
+
+
+def cc_entries(db: Store, ticket_id: int) -> list[dict]:
+    """The CC list as entered: users and departments (with their current head)."""
+    return [dict(r) for r in db.all(
+        "SELECT c.dept_id, d.key AS dept, c.user_id, coalesce(u.login, h.login) AS login "
+        "FROM ticket_cc c LEFT JOIN users u ON u.id = c.user_id "
+        "LEFT JOIN departments d ON d.id = c.dept_id LEFT JOIN users h ON h.id = d.head_id "
+        "WHERE c.ticket_id = ? ORDER BY c.rowid", (ticket_id,))]
+
+
+@dataclass
+class TicketQuery:
+    """Filters for `ticket list`, people already resolved to ids by the service."""
+
+    ids: list[int] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    type_ids: list[int] = field(default_factory=list)
+    people: dict = field(default_factory=dict)  # 'assignee'|'owner'|'handler' -> id | None
+    customer_id: int | None = None
+    cc_user_id: int | None = None
+    fields: list[tuple[str, object]] = field(default_factory=list)
+    created_from: str | None = None
+    created_to: str | None = None
+    updated_from: str | None = None
+    updated_to: str | None = None
+    overdue_at: str | None = None
+    match: str | None = None  # an FTS5 expression from deskcli.search.filter_query
+    visible_to: tuple | None = None  # ('client', id) or ('dept', id, dept_id)
+    sort: str = "id"
+    descending: bool = True
+    after: tuple | None = None  # keyset cursor: (sort value, id)
+    limit: int | None = 50
+
+
+SORTS = {
+    "id": "t.id",
+    "created": "t.created_at",
+    "updated": "t.updated_at",
+    "priority": PRIORITY_RANK,
+    "status": "t.status",
+    "due": "coalesce(t.accept_due_at, t.resolve_due_at, '9999')",
+}
+
+
+def cc_clause(user_param: str = "?") -> str:
+    """Tickets CC'd to a user directly or to a department the user heads."""
+    return (f"t.id IN (SELECT ticket_id FROM ticket_cc WHERE user_id = {user_param} "
+            f"UNION SELECT ticket_id FROM ticket_cc WHERE dept_id IN "
+            f"(SELECT id FROM departments WHERE head_id = {user_param}))")
+
+
+def query(db: Store, q: TicketQuery) -> list[Ticket]:
+    """Tickets matching the query, sorted, keyset-paged, at most q.limit."""
+    where, params = _where(q)
+    order = SORTS[q.sort]
+    direction = "DESC" if q.descending else "ASC"
+    if q.after is not None:
+        compare = "<" if q.descending else ">"
+        if q.sort == "id":
+            where.append(f"t.id {compare} ?")
+            params.append(q.after[1])
+        else:
+            where.append(f"({order}, t.id) {compare} (?, ?)")
+            params += list(q.after)
+    sql = TICKET_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+    sql += f" ORDER BY {order} {direction}" + ("" if q.sort == "id" else f", t.id {direction}")
+    if q.limit:
+        sql += f" LIMIT {int(q.limit)}"
+    return _hydrate(db, db.all(sql, params))
+
+
+def sort_value(db: Store, q: TicketQuery, ticket_id: int):
+    """The sort key of a ticket, for building the next page's cursor."""
+    if q.sort == "id":
+        return ticket_id
+    return db.scalar(f"SELECT {SORTS[q.sort]} FROM tickets t WHERE t.id = ?", (ticket_id,))
+
+
+def count(db: Store, q: TicketQuery) -> int:
+    where, params = _where(q)
+    return db.scalar("SELECT count(*) FROM tickets t" +
+                     (" WHERE " + " AND ".join(where) if where else ""), params)
+
+
+def _where(q: TicketQuery) -> tuple[list[str], list]:
+    where, params = [], []
+    if q.ids:
+        where.append(f"t.id IN ({','.join('?' * len(q.ids))})")
+        params += q.ids
+    if q.statuses:
+        where.append(f"t.status IN ({','.join('?' * len(q.statuses))})")
+        params += q.statuses
+    if q.type_ids:
+        where.append(f"t.type_id IN ({','.join('?' * len(q.type_ids))})")
+        params += q.type_ids
+    for role, user_id in q.people.items():
+        if user_id is None:
+            where.append(f"t.{role}_id IS NULL")
+        else:
+            where.append(f"t.{role}_id = ?")
+            params.append(user_id)
+    if q.customer_id is not None:
+        where.append("t.customer_id = ?")
+        params.append(q.customer_id)
+    if q.cc_user_id is not None:
+        where.append(cc_clause())
+        params += [q.cc_user_id, q.cc_user_id]
+    for name, value in q.fields:
+        where.append("json_extract(t.fields, ?) = ?")
+        params += ['$."' + name.replace('"', '') + '"', value]
+    for column, bound, op in (("created_at", q.created_from, ">="),
+                              ("created_at", q.created_to, "<"),
+                              ("updated_at", q.updated_from, ">="),
+                              ("updated_at", q.updated_to, "<")):
+        if bound:
+            where.append(f"t.{column} {op} ?")
+            params.append(bound)
+    if q.overdue_at:
+        where.append("(t.id IN (SELECT id FROM tickets WHERE status IN ('new', 'assigned') "
+                     "AND accept_due_at IS NOT NULL AND accept_due_at < ?) OR "
+                     "t.id IN (SELECT id FROM tickets WHERE status = 'in_progress' "
+                     "AND resolve_due_at IS NOT NULL AND resolve_due_at < ?))")
+        params += [q.overdue_at, q.overdue_at]
+    if q.match:
+        where.append("t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)")
+        params.append(q.match)
+    if q.visible_to:
+        if q.visible_to[0] == "client":
+            where.append("t.opened_by_id = ?")
+            params.append(q.visible_to[1])
+        else:
+            _, me, dept_id = q.visible_to
+            where.append(
+                "(? IN (t.opened_by_id, t.assignee_id, t.owner_id, t.handler_id) OR "
+                "EXISTS (SELECT 1 FROM users u WHERE u.dept_id = ? AND u.id IN "
+                "(t.opened_by_id, t.assignee_id, t.owner_id, t.handler_id)) OR "
+                + cc_clause() + ")")
+            params += [me, dept_id, me, me]
+    return where, params

@@ -1,0 +1,457 @@
+"""Use cases for opening, listing, showing, importing and exporting tickets."""
+
+import json
+from dataclasses import dataclass, field
+
+from deskcli import clock, sla
+from deskcli.desk import Desk
+from deskcli.errors import Conflict, Invalid, NotFound, ValidationErrors
+from deskcli.fields import validate
+from deskcli.models import PRIORITIES, STATUSES, Ticket, TicketType
+from deskcli.policy import require, require_type_grant
+from deskcli.routing import Decision, Person, route
+from deskcli.store import Store
+from deskcli.store import people as ps
+from deskcli.store import tickets as tstore
+from deskcli.store import types as ts
+
+MAX_TITLE = 200
+
+
+@dataclass
+class OpenRequest:
+    type: str
+    title: str
+    body: str = ""
+    customer: str | None = None
+    fields: dict = field(default_factory=dict)
+    priority: str | None = None
+    cc: list[str] = field(default_factory=list)
+    source: str | None = None
+    external_id: str | None = None
+
+
+class Lookup:
+    """Memoised reads of types, customers, users and the facts routing needs, so a bulk
+    import asks the database once per distinct key. Doubles as the routing Directory."""
+
+    def __init__(self, db: Store):
+        self.db = db
+        self._types: dict[str, TicketType | None] = {}
+        self._customers: dict[str, tuple[int, int | None] | None] = {}
+        self._people: dict = {}
+        self._managers: dict[int, list[Person]] = {}
+        self._depts: dict = {}
+        self._members: dict[int, list[Person]] = {}
+        self._load: dict[int, int] = {}
+        self._round_robin: dict[int, int | None] = {}
+
+    def ticket_type(self, key: str) -> TicketType | None:
+        if key not in self._types:
+            self._types[key] = ts.type_by_key(self.db, key)
+        return self._types[key]
+
+    def type_cc(self, type_id: int) -> list[tuple[int | None, int | None]]:
+        if ("cc", type_id) not in self._people:
+            self._people[("cc", type_id)] = ts.type_cc_refs(self.db, type_id)
+        return list(self._people[("cc", type_id)])
+
+    def customer(self, key: str):
+        if key not in self._customers:
+            row = ps.customer_by_key(self.db, key)
+            self._customers[key] = (row["id"], row["consultant_id"]) if row else None
+        return self._customers[key]
+
+    # routing Directory
+    def person(self, login: str) -> Person | None:
+        if ("login", login) not in self._people:
+            row = ps.user_by_login(self.db, login)
+            self._people[("login", login)] = (
+                Person(row["id"], row["login"], bool(row["active"]))
+                if row and row["kind"] == "staff" else None)
+        return self._people[("login", login)]
+
+    def person_by_id(self, user_id: int) -> Person | None:
+        if ("id", user_id) not in self._people:
+            row = ps.user_by_id(self.db, user_id)
+            self._people[("id", user_id)] = (
+                Person(row["id"], row["login"], bool(row["active"])) if row else None)
+        return self._people[("id", user_id)]
+
+    def managers(self, user_id: int) -> list[Person]:
+        if user_id not in self._managers:
+            self._managers[user_id] = [Person(r["id"], r["login"], bool(r["active"]))
+                                       for r in ps.manager_chain(self.db, user_id)]
+        return self._managers[user_id]
+
+    def dept(self, key: str):
+        if key not in self._depts:
+            row = ps.dept_by_key(self.db, key)
+            self._depts[key] = (row["id"], row["head_id"]) if row else None
+        return self._depts[key]
+
+    def members(self, dept_id: int) -> list[Person]:
+        if dept_id not in self._members:
+            self._members[dept_id] = [Person(i, login, True)
+                                      for i, login in tstore.active_members(self.db, dept_id)]
+        return self._members[dept_id]
+
+    def load(self, user_ids: list[int]) -> dict[int, int]:
+        missing = [u for u in user_ids if u not in self._load]
+        self._load.update(tstore.open_load(self.db, missing))
+        return {u: self._load[u] for u in user_ids}
+
+    def last_round_robin(self, type_id: int) -> int | None:
+        if type_id not in self._round_robin:
+            self._round_robin[type_id] = tstore.round_robin_last(self.db, type_id)
+        return self._round_robin[type_id]
+
+    def assigned(self, type_id: int, user_id: int, rule: str) -> None:
+        """Keep the routing facts current after a ticket is assigned."""
+        if user_id in self._load:
+            self._load[user_id] += 1
+        if rule.startswith("round-robin:"):
+            self._round_robin[type_id] = user_id
+
+    def save_round_robin(self) -> None:
+        for type_id, user_id in self._round_robin.items():
+            if user_id is not None:
+                tstore.set_round_robin_last(self.db, type_id, user_id)
+
+
+class Batch:
+    """Rows of new tickets waiting to be written together."""
+
+    def __init__(self):
+        self.tickets, self.events, self.cc, self.steps, self.text = [], [], [], [], []
+
+    def __len__(self):
+        return len(self.tickets)
+
+    def flush(self, db: Store) -> None:
+        tstore.insert_tickets(db, self.tickets)
+        tstore.insert_events(db, self.events)
+        tstore.insert_cc(db, self.cc)
+        tstore.insert_steps(db, self.steps)
+        tstore.index_text(db, self.text)
+        self.__init__()
+
+
+def _prepare(desk: Desk, lookup: Lookup, req: OpenRequest):
+    """Validate an open request; returns what `_build` needs. Raises with every problem."""
+    actor = desk.actor
+    ttype = lookup.ticket_type(req.type) if req.type else None
+    if ttype is None:
+        raise NotFound(f"no ticket type {req.type!r}", "see `deskcli type list`")
+    if not ttype.active:
+        raise Conflict(f"ticket type {req.type!r} is disabled",
+                       f"an admin can enable it: deskcli type update {req.type} --enable")
+    require_type_grant(actor, ttype.key, ttype.id)
+    problems = []
+    title = (req.title or "").strip()
+    if not title:
+        problems.append("a title is required")
+    elif len(title) > MAX_TITLE:
+        problems.append(f"the title is {len(title)} characters; keep it under {MAX_TITLE} and "
+                        "put details in the body")
+    priority = req.priority or ttype.priority
+    if priority not in PRIORITIES:
+        problems.append(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
+    values, field_problems = validate(ttype.fields, req.fields or {}, type_key=ttype.key)
+    problems += field_problems
+    if problems:
+        raise ValidationErrors(problems, f"see the fields with `deskcli type show {ttype.key}`")
+    customer = None
+    if req.customer:
+        customer = lookup.customer(req.customer)
+        if customer is None:
+            raise NotFound(f"no customer {req.customer!r}",
+                           f"add it first: deskcli customer add {req.customer} --name NAME")
+    cc_refs = lookup.type_cc(ttype.id) if ttype.cc else []
+    for entry in req.cc or []:
+        ref = _cc_ref(lookup, entry)
+        if ref not in cc_refs:
+            cc_refs.append(ref)
+    source = req.source
+    if actor.is_client:
+        source = f"access:{actor.login}"
+    return ttype, title, priority, values, customer, cc_refs, source
+
+
+def _cc_ref(lookup: Lookup, entry: str) -> tuple[int | None, int | None]:
+    kind, sep, ref = entry.partition(":")
+    if not sep:
+        kind, ref = "user", entry
+    if kind == "dept":
+        dept = lookup.dept(ref)
+        if dept is None:
+            raise NotFound(f"no department {ref!r} to CC", "see `deskcli dept list`")
+        return dept[0], None
+    if kind != "user":
+        raise Invalid(f"bad CC {entry!r}", "write a LOGIN, user:LOGIN or dept:KEY")
+    person = lookup.person(ref)
+    if person is None:
+        raise NotFound(f"no user {ref!r} to CC", "see `deskcli user list`")
+    return None, person.id
+
+
+def _build(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, req: OpenRequest,
+           prepared, now) -> None:
+    """Route the ticket and add its rows (ticket, events, CC, checklist, text) to the batch."""
+    from deskcli import search
+
+    ttype, title, priority, values, customer, cc_refs, source = prepared
+    actor = desk.actor
+    at = clock.stamp(now)
+    customer_id, consultant_id = customer if customer else (None, None)
+    events = [(ticket_id, at, actor.id, "opened", None, None, req.body or None, "public",
+               json.dumps({"type": ttype.key, "priority": priority, "source": source},
+                          ensure_ascii=False))]
+    approver_id = accept_due = resolve_due = assignee_id = None
+    if ttype.approver:
+        status = "awaiting_approval"
+        approver_id, why = _approver(lookup, ttype.approver, actor)
+        events.append((ticket_id, at, None, "approval_requested", None,
+                       None if approver_id is None else lookup.person_by_id(approver_id).login,
+                       why, "internal", None))
+    else:
+        decision: Decision = route(ttype.route, lookup, type_id=ttype.id,
+                                   consultant_id=consultant_id, customer_key=req.customer)
+        if decision.queued:
+            status = "new"
+            events.append((ticket_id, at, None, "queued", None, None, decision.reason,
+                           "internal", None))
+        else:
+            status = "assigned"
+            assignee_id = decision.assignee.id
+            lookup.assigned(ttype.id, assignee_id, ttype.route)
+            events.append((ticket_id, at, None, "assigned", None, decision.assignee.login,
+                           decision.reason, "internal", None))
+        accept_due = _due(now, ttype.accept_within)
+        resolve_due = _due(now, ttype.resolve_within)
+    batch.tickets.append((
+        ticket_id, ttype.id, title, req.body or "", status, priority, customer_id, assignee_id,
+        None, None, actor.id, approver_id, source, req.external_id,
+        json.dumps(values, ensure_ascii=False), at, at, accept_due, resolve_due))
+    batch.events.extend(events)
+    batch.cc.extend((ticket_id, dept_id, user_id) for dept_id, user_id in cc_refs)
+    batch.steps.extend((ticket_id, i, text) for i, text in enumerate(ttype.steps, start=1))
+    batch.text.append((ticket_id, search.index_text(title), search.index_text(req.body or "")))
+
+
+def _due(now, seconds):
+    moment = sla.due(now, seconds)
+    return clock.stamp(moment) if moment else None
+
+
+def _approver(lookup: Lookup, approver: str, actor) -> tuple[int | None, str]:
+    if approver == "manager":
+        if actor.manager_id:
+            person = lookup.person_by_id(actor.manager_id)
+            return person.id, f"needs approval by {person.login}, the opener's manager"
+        return None, (f"needs approval by the opener's manager, but {actor.login} has none: "
+                      "any manager may approve")
+    person = lookup.person(approver)
+    if person is None or not person.active:
+        return None, f"the approver {approver} is not active: any manager may approve"
+    return person.id, f"needs approval by {person.login}"
+
+
+def open_ticket(desk: Desk, req: OpenRequest) -> Ticket:
+    """Open one ticket: validate, route, copy the CC list, set SLA due times, record
+    the events — in one transaction."""
+    require(desk.actor, "ticket.open", "open tickets")
+    db = desk.store
+    with db.write():
+        lookup = Lookup(db)
+        prepared = _prepare(desk, lookup, req)
+        if req.external_id and tstore.external_ids_present(db, [req.external_id]):
+            raise Conflict(f"a ticket with external id {req.external_id!r} already exists")
+        batch = Batch()
+        ticket_id = tstore.next_id(db)
+        _build(desk, lookup, batch, ticket_id, req, prepared, clock.now())
+        batch.flush(db)
+        lookup.save_round_robin()
+        return tstore.get(db, ticket_id)
+
+
+# --- listing and showing ------------------------------------------------------------------
+
+@dataclass
+class ListFilters:
+    status: list[str] = field(default_factory=list)
+    type: list[str] = field(default_factory=list)
+    assignee: str | None = None
+    owner: str | None = None
+    handler: str | None = None
+    customer: str | None = None
+    cc: str | None = None
+    fields: dict = field(default_factory=dict)
+    created_since: str | None = None
+    created_until: str | None = None
+    updated_since: str | None = None
+    updated_until: str | None = None
+    overdue: bool = False
+    search: str | None = None
+    sort: str = "-id"
+    after: str | None = None
+    limit: int | None = 50
+
+
+OPEN_WORD = {"open": ["awaiting_approval", "new", "assigned", "in_progress", "waiting"]}
+
+
+def list_tickets(desk: Desk, f: ListFilters) -> tuple[list[Ticket], str | None]:
+    """Tickets matching the filters, and the cursor of the next page (None on the last)."""
+    actor = desk.actor
+    require(actor, "ticket.view", "list tickets")
+    db = desk.store
+    with db.read():
+        q = _query(desk, f)
+        limit = q.limit
+        if limit:
+            q.limit = limit + 1
+        tickets = tstore.query(db, q)
+        cursor = None
+        if limit and len(tickets) > limit:
+            tickets = tickets[:limit]
+            last = tickets[-1].id
+            value = tstore.sort_value(db, q, last)
+            cursor = str(last) if q.sort == "id" else f"{value},{last}"
+        return tickets, cursor
+
+
+def _query(desk: Desk, f: ListFilters) -> "tstore.TicketQuery":
+    db = desk.store
+    actor = desk.actor
+    q = tstore.TicketQuery(limit=f.limit)
+    for status in (s.strip() for item in f.status for s in item.split(",")):
+        if status in OPEN_WORD:
+            q.statuses += OPEN_WORD[status]
+        elif status not in STATUSES:
+            raise Invalid(f"unknown status {status!r}",
+                          f"statuses: {', '.join(STATUSES)} (or 'open' for all open ones)")
+        elif status:
+            q.statuses.append(status)
+    types = []
+    for key in (k.strip() for item in f.type for k in item.split(",") if k.strip()):
+        ttype = ts.type_by_key(db, key)
+        if ttype is None:
+            raise NotFound(f"no ticket type {key!r}", "see `deskcli type list`")
+        types.append(ttype)
+        q.type_ids.append(ttype.id)
+    for role in ("assignee", "owner", "handler"):
+        who = getattr(f, role)
+        if who is not None:
+            q.people[role] = _person_id(desk, who, allow_none=True)
+    if f.customer:
+        row = ps.customer_by_key(db, f.customer)
+        if row is None:
+            raise NotFound(f"no customer {f.customer!r}", "see `deskcli customer list`")
+        q.customer_id = row["id"]
+    if f.cc:
+        q.cc_user_id = _person_id(desk, f.cc)
+    for name, raw in f.fields.items():
+        q.fields.append((name, _field_filter_value(db, types, name, raw)))
+    if f.created_since:
+        q.created_from = desk.when(f.created_since)
+    if f.created_until:
+        q.created_to = desk.when(f.created_until, end_of_day=True)
+    if f.updated_since:
+        q.updated_from = desk.when(f.updated_since)
+    if f.updated_until:
+        q.updated_to = desk.when(f.updated_until, end_of_day=True)
+    if f.overdue:
+        q.overdue_at = clock.stamp()
+    if f.search:
+        from deskcli import search
+
+        q.match = search.filter_query(f.search)
+        if q.match is None:
+            raise Invalid(f"nothing to search for in {f.search!r}", "give a word or two")
+    q.visible_to = _visibility(desk)
+    sort = f.sort or "-id"
+    q.descending = sort.startswith("-")
+    q.sort = sort.lstrip("-+")
+    if q.sort not in tstore.SORTS:
+        raise Invalid(f"cannot sort by {q.sort!r}",
+                      f"sort by {', '.join(tstore.SORTS)} (prefix - for descending)")
+    if f.after:
+        q.after = _cursor(f.after, q.sort)
+    if actor.is_client:
+        q.visible_to = ("client", actor.id)
+    return q
+
+
+def _cursor(text: str, sort: str) -> tuple:
+    value, _, last_id = text.rpartition(",")
+    if not last_id.isdigit() or (sort != "id" and not value):
+        raise Invalid(f"bad page cursor {text!r}",
+                      "pass exactly what the previous page printed after --after")
+    if sort == "id":
+        return (int(last_id), int(last_id))
+    return (int(value) if sort == "priority" else value, int(last_id))
+
+
+def _visibility(desk: Desk):
+    actor = desk.actor
+    if actor.is_client:
+        return ("client", actor.id)
+    if desk.setting("visibility") == "department" and not actor.can("ticket.manage"):
+        return ("dept", actor.id, actor.dept_id or -1)
+    return None
+
+
+def _person_id(desk: Desk, who: str, allow_none: bool = False) -> int | None:
+    if who == "@me":
+        return desk.actor.id
+    if allow_none and who == "none":
+        return None
+    row = ps.user_by_login(desk.store, who)
+    if row is None:
+        raise NotFound(f"no user {who!r}", "see `deskcli user list` (or use @me / none)")
+    return row["id"]
+
+
+def _field_filter_value(db: Store, types: list[TicketType], name: str, raw: str):
+    """Convert a --field filter value to its stored form using the field's definition."""
+    from deskcli.fields import convert
+
+    candidates = types or ts.types(db, include_disabled=True)
+    for ttype in candidates:
+        fdef = ttype.field(name)
+        if fdef is not None:
+            fdef = type(fdef)(**{**fdef.__dict__, "pattern": None})
+            value, problem = convert(fdef, raw)
+            if problem:
+                raise Invalid(f"--field {name}: {problem}")
+            return int(value) if isinstance(value, bool) else value
+    raise Invalid(f"no ticket type has a field {name!r}",
+                  "see the fields with `deskcli type show TYPE`")
+
+
+def show_ticket(desk: Desk, ticket_id: int, *, internal: bool = True) -> Ticket:
+    """One ticket with its whole timeline (clients see only public events)."""
+    actor = desk.actor
+    require(actor, "ticket.view", "see tickets")
+    with desk.store.read():
+        ticket = visible_ticket(desk, ticket_id, events=True)
+        if actor.is_client or not internal:
+            ticket.events = [e for e in ticket.events if e["visibility"] == "public"]
+        return ticket
+
+
+def visible_ticket(desk: Desk, ticket_id: int, *, events: bool = False) -> Ticket:
+    """Load a ticket the actor may see; others are reported as not found (no leaks)."""
+    db = desk.store
+    visibility = _visibility(desk)
+    if visibility is not None:
+        q = tstore.TicketQuery(visible_to=visibility, ids=[ticket_id], limit=1)
+        if not tstore.count(db, q):
+            raise NotFound(f"no ticket #{ticket_id} that you can see",
+                           "see `deskcli ticket list` for the tickets visible to you")
+    ticket = tstore.get(db, ticket_id, events=events)
+    if ticket is None:
+        raise NotFound(f"no ticket #{ticket_id}", "see `deskcli ticket list`")
+    return ticket
+
