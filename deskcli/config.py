@@ -54,6 +54,8 @@ register(
     Setting("visibility", "desk", "who sees which tickets: 'all' staff see every ticket, "
             "or 'department': agents see their department's tickets and those they are "
             "involved in", default="all", choices=("all", "department")),
+    Setting("attachments.max-size", "desk", "largest file `ticket attach` accepts "
+            "(K, M or G suffix)", default="10M", pattern=r"\d+[KMG]?", example="25M"),
 )
 
 

@@ -398,6 +398,19 @@ def customer_update(desk: Desk, key: str, **changes) -> dict:
         return customer_dict(ps.customer_by_key(desk.store, key))
 
 
+def customer_reassign(desk: Desk, from_login: str, to_login: str) -> list[str]:
+    """Give every customer a consultant followed to another (e.g. after a departure)."""
+    require(desk.actor, "customer.manage", "change customers")
+    with desk.store.write():
+        old_id = _user_id(desk.store, from_login)
+        new_id = _user_id(desk.store, to_login)
+        rows = ps.customers(desk.store, consultant_id=old_id)
+        at = clock.stamp()
+        for row in rows:
+            ps.update_customer(desk.store, row["id"], {"consultant_id": new_id}, at)
+        return [row["key"] for row in rows]
+
+
 def customer_show(desk: Desk, key: str) -> dict:
     require(desk.actor, "ticket.view", "look up customers")
     with desk.store.read():

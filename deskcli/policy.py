@@ -80,3 +80,100 @@ def can_see_ticket(actor, ticket, involved_ids: set[int] | None = None,
     if visibility == "all" or actor.can("ticket.manage"):
         return True
     return actor_dept_ticket or actor.id in (involved_ids or set())
+
+
+# --- who may act on a ticket --------------------------------------------------------------
+#
+# A ticket relation is what the actor is to the ticket: owner, handler, assignee, opener,
+# cc, approver, and 'supervisor' (holds ticket.manage, or manages — directly or up the
+# chain — the ticket's owner, assignee or handler: SPEC §3 "a user's manager may act as a
+# manager over the tickets of the people who report to them").
+
+INVOLVED = frozenset({"owner", "handler", "assignee", "opener", "cc", "approver", "supervisor"})
+
+# action -> (permission needed, relations of which one is needed (None: any), who, in words)
+ACTION_RULES = {
+    "approve": ("ticket.view", {"approver"}, "the approver"),
+    "reject": ("ticket.view", {"approver"}, "the approver"),
+    "assign": ("ticket.work", {"dispatcher", "supervisor"},
+               "a dispatcher (ticket.assign) or a manager of the people on it"),
+    "accept": ("ticket.work", {"assignee", "anyone_if_new"}, "the assignee"),
+    "decline": ("ticket.work", {"assignee"}, "the assignee"),
+    "transfer": ("ticket.work", {"owner", "handler", "supervisor"},
+                 "the owner, the handler or a manager"),
+    "note": ("ticket.view", None, "staff"),
+    "reply": ("ticket.work", {"owner"}, "the owner"),
+    "resolve": ("ticket.work", {"owner"}, "the owner"),
+    "close": ("ticket.work", {"owner", "supervisor"}, "the owner or a manager"),
+    "reopen": ("ticket.open", {"owner", "opener", "supervisor"},
+               "the owner, the opener or a manager"),
+    "nudge": ("ticket.view", INVOLVED, "someone involved in the ticket"),
+    "cc": ("ticket.work", {"owner", "handler", "supervisor"},
+           "the owner, the handler or a manager"),
+    "set": ("ticket.work", {"owner", "supervisor"}, "the owner or a manager"),
+    "check": ("ticket.work", {"owner", "handler"}, "the owner or the handler"),
+    "attach": ("ticket.view", INVOLVED, "someone involved in the ticket"),
+    "link": ("ticket.work", {"owner", "handler", "supervisor"},
+             "the owner, the handler or a manager"),
+    "merge": ("ticket.work", {"owner", "supervisor"}, "the owner or a manager"),
+    "tag": ("ticket.work", None, "staff"),
+    "log": ("ticket.work", {"owner", "handler", "supervisor"},
+            "the owner, the handler or a manager"),
+    "rate": ("ticket.view", {"opener", "cc", "supervisor"},
+             "the opener (for the customer) or a manager"),
+}
+
+
+def check_action(actor, action: str, relations: set, ticket_id: int,
+                 names: dict | None = None) -> None:
+    """Refuse (NotPermitted) unless the actor may do `action` on the ticket."""
+    permission, needed, who = ACTION_RULES[action]
+    if actor.is_client:
+        if action in ("reopen", "attach", "rate", "nudge") and "opener" in relations:
+            return
+        raise NotPermitted(f"access client {actor.login} may not {action} tickets",
+                           "access clients open tickets and follow the ones they opened")
+    verb = "reply to" if action == "reply" else action
+    require(actor, permission, f"{verb} tickets")
+    if needed is None:
+        return
+    if action == "rate" and relations & {"owner", "handler"} and "supervisor" not in relations:
+        raise NotPermitted(f"{actor.login} works on #{ticket_id} and may not rate it",
+                           "the rating is the customer's: the opener or a manager records it")
+    if relations & needed:
+        return
+    names = names or {}
+    if action == "reply":
+        owner = names.get("owner")
+        if owner is None:
+            raise NotPermitted(f"#{ticket_id} has no owner yet, and only the owner may reply "
+                               "to the customer",
+                               f"accept it first (deskcli ticket accept {ticket_id}), or add an "
+                               f"internal note: deskcli ticket note {ticket_id} -m ...")
+        if "handler" in relations:
+            hint = (f"you handle #{ticket_id} for {owner}: add an internal note "
+                    f"(deskcli ticket note {ticket_id} -m ...) and {owner} replies")
+        else:
+            hint = (f"add an internal note (deskcli ticket note {ticket_id} -m ...) or ask "
+                    f"{owner} to transfer the ticket to you")
+        raise NotPermitted(f"only the owner ({owner}) may reply to the customer on #{ticket_id}",
+                           hint)
+    if action in ("approve", "reject") and not names.get("approver"):
+        if actor.can("ticket.manage"):
+            return
+        who = "a manager (the ticket has no named approver)"
+    named = {"the owner": names.get("owner"), "the assignee": names.get("assignee"),
+             "the approver": names.get("approver")}.get(who)
+    suffix = f" ({named})" if named else ""
+    yours = sorted(relations - {"anyone_if_new", "dispatcher"})
+    raise NotPermitted(f"only {who}{suffix} may {verb} #{ticket_id}; you are "
+                       f"{', '.join(yours) or 'not involved'}", _action_hint(action, ticket_id))
+
+
+def _action_hint(action: str, ticket_id: int) -> str:
+    if action in ("accept", "decline"):
+        return (f"a dispatcher can assign it to you: deskcli ticket assign {ticket_id} "
+                "--to YOU")
+    if action in ("resolve", "check", "set", "close"):
+        return f"add a note instead (deskcli ticket note {ticket_id} -m ...), or ask the owner"
+    return f"see who is on it with `deskcli ticket show {ticket_id}`"

@@ -215,20 +215,11 @@ def _build(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, req: OpenRe
                        None if approver_id is None else lookup.person_by_id(approver_id).login,
                        why, "internal", None))
     else:
-        decision: Decision = route(ttype.route, lookup, type_id=ttype.id,
-                                   consultant_id=consultant_id, customer_key=req.customer)
-        if decision.queued:
-            status = "new"
-            events.append((ticket_id, at, None, "queued", None, None, decision.reason,
-                           "internal", None))
-        else:
-            status = "assigned"
-            assignee_id = decision.assignee.id
-            lookup.assigned(ttype.id, assignee_id, ttype.route)
-            events.append((ticket_id, at, None, "assigned", None, decision.assignee.login,
-                           decision.reason, "internal", None))
-        accept_due = _due(now, ttype.accept_within)
-        resolve_due = _due(now, ttype.resolve_within)
+        status, assignee_id, routing_event = routed(lookup, ttype, ticket_id, at,
+                                                    consultant_id, req.customer)
+        events.append(routing_event)
+        accept_due = due_stamp(now, ttype.accept_within)
+        resolve_due = due_stamp(now, ttype.resolve_within)
     batch.tickets.append((
         ticket_id, ttype.id, title, req.body or "", status, priority, customer_id, assignee_id,
         None, None, actor.id, approver_id, source, req.external_id,
@@ -239,7 +230,22 @@ def _build(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, req: OpenRe
     batch.text.append((ticket_id, search.index_text(title), search.index_text(req.body or "")))
 
 
-def _due(now, seconds):
+def routed(lookup: Lookup, ttype: TicketType, ticket_id: int, at: str,
+           consultant_id: int | None, customer_key: str | None) -> tuple[str, int | None, tuple]:
+    """Apply the type's routing rule: (status, assignee id, the routing event row)."""
+    decision: Decision = route(ttype.route, lookup, type_id=ttype.id,
+                               consultant_id=consultant_id, customer_key=customer_key)
+    if decision.queued:
+        return "new", None, (ticket_id, at, None, "queued", None, None, decision.reason,
+                             "internal", None)
+    assignee_id = decision.assignee.id
+    lookup.assigned(ttype.id, assignee_id, ttype.route)
+    return "assigned", assignee_id, (ticket_id, at, None, "assigned", None,
+                                     decision.assignee.login, decision.reason, "internal", None)
+
+
+def due_stamp(now, seconds) -> str | None:
+    """The stored due time `seconds` of SLA time after `now` (None without an SLA)."""
     moment = sla.due(now, seconds)
     return clock.stamp(moment) if moment else None
 
@@ -312,6 +318,7 @@ def list_tickets(desk: Desk, f: ListFilters) -> tuple[list[Ticket], str | None]:
         if limit:
             q.limit = limit + 1
         tickets = tstore.query(db, q)
+        with_tags(db, tickets)
         cursor = None
         if limit and len(tickets) > limit:
             tickets = tickets[:limit]
@@ -319,6 +326,16 @@ def list_tickets(desk: Desk, f: ListFilters) -> tuple[list[Ticket], str | None]:
             value = tstore.sort_value(db, q, last)
             cursor = str(last) if q.sort == "id" else f"{value},{last}"
         return tickets, cursor
+
+
+def with_tags(db: Store, tickets: list[Ticket]) -> list[Ticket]:
+    """Add each ticket's tags (one query for the page)."""
+    from deskcli.store import life
+
+    found = life.tags(db, [t.id for t in tickets])
+    for t in tickets:
+        t.extra["tags"] = found[t.id]
+    return tickets
 
 
 def _query(desk: Desk, f: ListFilters) -> "tstore.TicketQuery":
@@ -438,7 +455,21 @@ def show_ticket(desk: Desk, ticket_id: int, *, internal: bool = True) -> Ticket:
         ticket = visible_ticket(desk, ticket_id, events=True)
         if actor.is_client or not internal:
             ticket.events = [e for e in ticket.events if e["visibility"] == "public"]
+        ticket.extra.update(details(desk.store, ticket.id))
         return ticket
+
+
+def details(db: Store, ticket_id: int) -> dict:
+    """What `ticket show` adds: tags, links, attachments, time worked, rating."""
+    from deskcli.store import life
+
+    return {"tags": life.tags(db, [ticket_id])[ticket_id],
+            "links": life.links(db, ticket_id),
+            "attachments": [{k: x[k] for k in ("name", "size", "content_type", "added_by",
+                                               "added_at")}
+                            for x in life.attachments(db, ticket_id)],
+            "time_spent_seconds": life.time_spent(db, ticket_id),
+            "rating": life.rating(db, ticket_id)}
 
 
 def visible_ticket(desk: Desk, ticket_id: int, *, events: bool = False) -> Ticket:

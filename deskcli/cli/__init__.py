@@ -32,6 +32,10 @@ COMMANDS = {
     "type": ("deskcli.cli.types", "type_group", "Ticket types: fields, routing, CC, SLA, "
                                                 "checklist."),
     "ticket": ("deskcli.cli.ticket", "ticket", "Open, list, show and work tickets."),
+    "queue": ("deskcli.cli.views", "queue", "The assignment queue (分配工单)."),
+    "cc": ("deskcli.cli.views", "cc_group", "Tickets CC'd to you (抄送我的)."),
+    "dashboard": ("deskcli.cli.views", "dashboard", "Your dashboard (我的Dashboard)."),
+    "view": ("deskcli.cli.views", "view", "Saved ticket list filters."),
 }
 
 

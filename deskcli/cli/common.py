@@ -102,3 +102,104 @@ def desk_option_or_none():
 
 def is_terminal() -> bool:
     return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+class Text:
+    """Long text and where it came from (text from $EDITOR is kept as a draft if the
+    command then fails, so nothing typed is lost)."""
+
+    def __init__(self, value: str | None, from_editor: bool = False):
+        self.value = value
+        self.from_editor = from_editor
+
+
+def long_text(message: str | None, body_file: str | None, *, what: str,
+              required: bool = True) -> Text:
+    if message is None and body_file is None and required and sys.stdin.isatty() \
+            and sys.stdout.isatty():
+        return Text(read_text(None, None, what=what, required=True), from_editor=True)
+    return Text(read_text(message, body_file, what=what, required=required, editor=False))
+
+
+def keep_draft(text: Text, label: str) -> str | None:
+    """Save editor text that a failed command could not use; returns the file's path."""
+    if not text.from_editor or not text.value:
+        return None
+    from pathlib import Path
+
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    folder = Path(base) / "deskcli" / "drafts"
+    folder.mkdir(parents=True, exist_ok=True)
+    from deskcli.clock import now
+
+    path = folder / f"{label}-{now().strftime('%Y%m%dT%H%M%S')}.md"
+    path.write_text(text.value, encoding="utf-8")
+    return str(path)
+
+
+def ticket_ids(values: tuple[str, ...]) -> list[int]:
+    """Ticket ids from arguments; '-' reads more ids from stdin (whitespace-separated)."""
+    ids: list[int] = []
+    for value in values:
+        items = sys.stdin.read().split() if value == "-" else [value]
+        for item in items:
+            item = item.lstrip("#")
+            if not item.isdigit():
+                raise Invalid(f"{item!r} is not a ticket id", "ticket ids are numbers, e.g. 42")
+            ids.append(int(item))
+    if not ids:
+        raise Invalid("no ticket ids given", "name one or more ids, or - to read them from stdin")
+    return list(dict.fromkeys(ids))
+
+
+def for_each(ids: list[int], action, *, verb: str, yes: bool, as_json: bool,
+             text: Text | None = None) -> None:
+    """Run `action(id)` for each ticket, each in its own transaction, reporting each:
+    stdout gets the ids (or the tickets as JSON), stderr the notes and errors. Three or
+    more tickets need confirmation on a terminal, or --yes in a script. Exits with the
+    first error's status when any failed."""
+    from deskcli.errors import DeskError
+
+    if len(ids) >= 3 and not yes:
+        if sys.stdin.isatty() and sys.stderr.isatty():
+            click.confirm(f"{verb} {len(ids)} tickets ({', '.join(map(str, ids[:10]))}"
+                          f"{' ...' if len(ids) > 10 else ''})?", abort=True, err=True)
+        else:
+            raise Invalid(f"{verb} {len(ids)} tickets at once needs --yes in a script",
+                          "add --yes to confirm the bulk change")
+    results, failed = [], 0
+    for ticket_id in ids:
+        try:
+            outcome = action(ticket_id)
+        except DeskError as exc:
+            if len(ids) == 1:
+                draft = keep_draft(text, f"ticket-{ticket_id}-{verb}") if text else None
+                if draft:
+                    exc.hint = f"{exc.hint or ''}\n  your text was kept in {draft}".strip()
+                raise
+            failed = failed or exc.exit_code
+            output.say(f"#{ticket_id}: Error: {exc.message}")
+            continue
+        results.append(outcome.ticket.to_dict())
+        if outcome.noop:
+            output.say(f"{outcome.noop} (nothing to do)")
+        elif outcome.note:
+            output.say(outcome.note)
+        if not as_json:
+            output.write(f"{ticket_id}\n")
+    if as_json:
+        output.write(output.to_json(results[0] if len(ids) == 1 else results) + "\n")
+    if failed:
+        if text is not None:
+            draft = keep_draft(text, f"tickets-{verb}")
+            if draft:
+                output.say(f"your text was kept in {draft}")
+        sys.exit(failed)
+
+
+def bulk_options(func):
+    func = click.option("--yes", "-y", is_flag=True,
+                        help="Do not ask before changing 3 or more tickets.")(func)
+    func = click.option("--json", "as_json", is_flag=True,
+                        help="Print the resulting ticket(s) as JSON.")(func)
+    return click.argument("ids", nargs=-1, required=True, metavar="ID...|-")(func)

@@ -3,6 +3,7 @@
 import click
 
 from deskcli.cli.common import emit_object, emit_rows, emit_written, format_options, pass_desk
+from deskcli.output import say
 from deskcli.policy import BUILTIN_ROLES
 
 ROLE_HELP = f"Role: {', '.join(r for r in BUILTIN_ROLES if r != 'integration')}, or a custom one."
@@ -108,6 +109,40 @@ def user_update(desk, login, name, email, dept, manager, role, active, as_json):
 
     emit_written(update(desk, login, name=name, email=email, dept=dept, manager=manager,
                         role=role, active=active), as_json, key="login")
+
+
+@user.command("deactivate")
+@click.argument("login")
+@click.option("--to", "successor", metavar="SUCCESSOR",
+              help="Hand their open tickets to this colleague (to accept).")
+@click.option("--json", "as_json", is_flag=True, help="Print what moved as JSON.")
+@pass_desk
+def user_deactivate(desk, login, successor, as_json):
+    """Deactivate a user who leaves (离职). Their open tickets go to SUCCESSOR (to be
+    accepted) or back to the assignment queue; tickets they were handling go back to the
+    owner; approvals pass on; a "reassign customers" ticket is opened for their manager
+    listing the customers they followed. Nothing is lost: every move is an event.
+
+    \b
+    Examples:
+      deskcli user deactivate bob --to carol
+      deskcli user deactivate sun
+    """
+    from deskcli.departure import deactivate
+
+    result = deactivate(desk, login, successor)
+    if as_json:
+        emit_object(result, "json")
+        return
+    click.echo(login)
+    moved = result["moved"]
+    to_heir = f"{len(moved['to_successor'])} tickets to {successor}, " if successor else ""
+    say(f"{login} deactivated: {to_heir}{len(moved['to_queue'])} back to the queue, "
+        f"{len(moved['to_owner'])} back to their owners, {len(moved['approvals'])} approvals "
+        "passed on")
+    if result["reassign_ticket"]:
+        say(f"  #{result['reassign_ticket']} asks their manager to reassign "
+            f"{len(result['customers'])} customers")
 
 
 # --- dept ---------------------------------------------------------------------------------
@@ -317,6 +352,25 @@ def customer_update(desk, keys, name, email, phone, consultant, note, as_json):
     else:
         for result in results:
             click.echo(result["key"])
+
+
+@customer.command("reassign")
+@click.option("--from", "from_login", required=True, metavar="LOGIN",
+              help="The consultant whose customers move.")
+@click.option("--to", "to_login", required=True, metavar="LOGIN", help="The new consultant.")
+@pass_desk
+def customer_reassign(desk, from_login, to_login):
+    """Give every customer one consultant follows to another (after a departure).
+    Prints the keys of the customers moved.
+
+    \b
+    Example:
+      deskcli customer reassign --from sun --to zhou
+    """
+    from deskcli.people import customer_reassign as reassign
+
+    for key in reassign(desk, from_login, to_login):
+        click.echo(key)
 
 
 @customer.command("show")

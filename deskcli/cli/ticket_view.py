@@ -62,9 +62,11 @@ def filters_from(kw) -> "object":
 
 @click.command("list")
 @list_options
+@click.option("--view", "view_name", metavar="NAME",
+              help="Start from a saved view; options given here override it.")
 @format_options
 @pass_desk
-def list_cmd(desk, fmt, as_json, **kw):
+def list_cmd(desk, fmt, as_json, view_name, **kw):
     """List tickets, newest first, 50 at a time (the next page's cursor is printed on
     stderr). An empty list is not an error.
 
@@ -74,10 +76,20 @@ def list_cmd(desk, fmt, as_json, **kw):
       deskcli ticket list --status new,assigned --type app-crash --overdue
       deskcli ticket list --field phone_model="iPhone 15" --since 30d --json
       deskcli ticket list --search 登录失败 --format csv > login-problems.csv
-      deskcli ticket list --sort -priority --limit 20 --after 'urgent,1234'
+      deskcli ticket list --sort -priority --limit 20 --after '3,1234'
+      deskcli ticket list --view mine --status waiting
     """
     from deskcli.tickets import list_tickets
 
+    if view_name:
+        from deskcli.views import view_get
+
+        ctx = click.get_current_context()
+        saved = view_get(desk, view_name)
+        for key, value in saved.items():
+            source = ctx.get_parameter_source(key)
+            if key in kw and source is not click.core.ParameterSource.COMMANDLINE:
+                kw[key] = tuple(value) if isinstance(value, list) else value
     tickets, cursor = list_tickets(desk, filters_from(kw))
     emit_tickets(desk, tickets, fmt, as_json)
     if cursor:

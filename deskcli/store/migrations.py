@@ -98,3 +98,68 @@ def backup_to(store, target) -> None:
     finally:
         destination.close()
     os.chmod(target, 0o600)
+
+
+@migration
+def m002_ticket_life(conn):
+    """Attachments, links, tags, time worked, ratings and saved views."""
+    execute_script(conn, """
+CREATE TABLE attachments (
+    id           INTEGER PRIMARY KEY,
+    ticket_id    INTEGER NOT NULL REFERENCES tickets(id),
+    name         TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    content_type TEXT,
+    sha256       TEXT NOT NULL,
+    data         BLOB NOT NULL,
+    added_by_id  INTEGER REFERENCES users(id),
+    added_at     TEXT NOT NULL
+);
+CREATE INDEX attachments_ticket ON attachments(ticket_id);
+
+-- kind 'parent': other_id is the parent of ticket_id; 'relates': both ways
+CREATE TABLE ticket_links (
+    ticket_id     INTEGER NOT NULL REFERENCES tickets(id),
+    other_id      INTEGER NOT NULL REFERENCES tickets(id),
+    kind          TEXT NOT NULL CHECK (kind IN ('parent', 'relates')),
+    created_at    TEXT NOT NULL,
+    created_by_id INTEGER REFERENCES users(id),
+    PRIMARY KEY (ticket_id, other_id, kind)
+) WITHOUT ROWID;
+CREATE INDEX ticket_links_other ON ticket_links(other_id);
+
+CREATE TABLE ticket_tags (
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    tag       TEXT NOT NULL,
+    PRIMARY KEY (ticket_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX ticket_tags_tag ON ticket_tags(tag);
+
+CREATE TABLE time_logs (
+    id        INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    user_id   INTEGER NOT NULL REFERENCES users(id),
+    seconds   INTEGER NOT NULL CHECK (seconds > 0),
+    at        TEXT NOT NULL,
+    note      TEXT
+);
+CREATE INDEX time_logs_ticket ON time_logs(ticket_id);
+CREATE INDEX time_logs_user ON time_logs(user_id, at);
+
+-- the customer's satisfaction; the latest rating counts, every one is also an event
+CREATE TABLE ratings (
+    ticket_id   INTEGER PRIMARY KEY REFERENCES tickets(id),
+    score       INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+    comment     TEXT,
+    rated_by_id INTEGER REFERENCES users(id),
+    at          TEXT NOT NULL
+);
+
+CREATE TABLE saved_views (
+    owner_id   INTEGER NOT NULL REFERENCES users(id),
+    name       TEXT NOT NULL,
+    filters    TEXT NOT NULL,     -- JSON: the `ticket list` options
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (owner_id, name)
+) WITHOUT ROWID;
+""")

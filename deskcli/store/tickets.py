@@ -186,6 +186,9 @@ class TicketQuery:
     people: dict = field(default_factory=dict)  # 'assignee'|'owner'|'handler' -> id | None
     customer_id: int | None = None
     cc_user_id: int | None = None
+    involving: int | None = None  # assignee, owner or handler is this user
+    not_owner_id: int | None = None
+    min_nudges: int | None = None
     fields: list[tuple[str, object]] = field(default_factory=list)
     created_from: str | None = None
     created_to: str | None = None
@@ -273,6 +276,17 @@ def _where(q: TicketQuery) -> tuple[list[str], list]:
     if q.cc_user_id is not None:
         where.append(cc_clause())
         params += [q.cc_user_id, q.cc_user_id]
+    if q.involving is not None:
+        where.append("(t.id IN (SELECT id FROM tickets WHERE assignee_id = ?) OR t.id IN "
+                     "(SELECT id FROM tickets WHERE owner_id = ?) OR t.id IN "
+                     "(SELECT id FROM tickets WHERE handler_id = ?))")
+        params += [q.involving] * 3
+    if q.not_owner_id is not None:
+        where.append("t.owner_id IS NOT ?")
+        params.append(q.not_owner_id)
+    if q.min_nudges is not None:
+        where.append("t.nudges >= ?")
+        params.append(q.min_nudges)
     for name, value in q.fields:
         where.append("json_extract(t.fields, ?) = ?")
         params += ['$."' + name.replace('"', '') + '"', value]

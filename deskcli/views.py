@@ -1,0 +1,115 @@
+"""Views of the desk for one person: the assignment queue (分配工单), CC'd to me (抄送我的),
+my dashboard (我的Dashboard), and saved `ticket list` filters."""
+
+from deskcli import clock
+from deskcli.desk import Desk
+from deskcli.errors import Invalid, NotFound
+from deskcli.people import check_key
+from deskcli.policy import require
+from deskcli.store import life
+from deskcli.store import tickets as tstore
+from deskcli.tickets import ListFilters, _visibility, list_tickets, with_tags
+
+WORKING = ["in_progress", "waiting"]
+OPEN = ["awaiting_approval", "new", "assigned", "in_progress", "waiting"]
+
+
+def queue(desk: Desk, limit: int | None = 100):
+    """Tickets nobody is expected to accept, and open tickets whose assignee or owner has
+    left, oldest first; each with the reason it is here."""
+    require(desk.actor, "ticket.view", "see the assignment queue")
+    with desk.store.read():
+        tickets, reasons = life.queue(desk.store, limit)
+        visibility = _visibility(desk)
+        if visibility is not None:
+            visible = {t.id for t in tstore.query(desk.store, tstore.TicketQuery(
+                ids=[t.id for t in tickets], visible_to=visibility, limit=None))}
+            tickets = [t for t in tickets if t.id in visible]
+        rows = []
+        for t in tickets:
+            reason = reasons.get(t.id)
+            if t.status != "new":
+                gone = t.owner or t.assignee
+                reason = f"{gone} is no longer active" + (f" ({reason})" if reason else "")
+            t.extra["queue_reason"] = reason or "no routing rule chose anyone"
+            rows.append(t)
+        return rows
+
+
+def cc_list(desk: Desk, include_closed: bool = False, limit: int | None = 50):
+    """Tickets CC'd to me, directly or as the head of a CC'd department."""
+    filters = ListFilters(cc="@me", status=[] if include_closed else ["open"], limit=limit)
+    return list_tickets(desk, filters)
+
+
+SECTIONS = ("to_approve", "to_accept", "in_progress", "handling", "cc", "overdue", "nudged")
+
+
+def dashboard(desk: Desk, limit: int = 10) -> dict:
+    """My dashboard: counts and the first tickets of each section."""
+    actor = desk.actor
+    require(actor, "ticket.view", "see a dashboard")
+    me = actor.id
+    now = clock.stamp()
+    queries = {
+        "to_approve": tstore.TicketQuery(statuses=["awaiting_approval"]),
+        "to_accept": tstore.TicketQuery(statuses=["assigned"], people={"assignee": me}),
+        "in_progress": tstore.TicketQuery(statuses=WORKING, people={"owner": me}),
+        "handling": tstore.TicketQuery(statuses=WORKING, people={"handler": me},
+                                       not_owner_id=me),
+        "cc": tstore.TicketQuery(statuses=OPEN, cc_user_id=me),
+        "overdue": tstore.TicketQuery(involving=me, overdue_at=now),
+        "nudged": tstore.TicketQuery(statuses=OPEN, involving=me, min_nudges=1),
+    }
+    approver = tstore.TicketQuery(statuses=["awaiting_approval"])
+    result = {"user": actor.login, "at": now, "counts": {}}
+    with desk.store.read():
+        visibility = _visibility(desk)
+        for name, q in queries.items():
+            if name == "to_approve":
+                q = approver
+                q.people = {"approver": me} if not actor.can("ticket.manage") else {}
+            q.visible_to = visibility
+            q.limit = limit
+            result["counts"][name] = tstore.count(desk.store, q)
+            result[name] = [t.to_dict() for t in with_tags(desk.store,
+                                                             tstore.query(desk.store, q))]
+        if actor.can("ticket.assign"):
+            queued, _ = life.queue(desk.store, None)
+            result["counts"]["queue"] = len(queued)
+    return result
+
+
+# --- saved views --------------------------------------------------------------------------
+
+def view_add(desk: Desk, name: str, filters: dict) -> dict:
+    require(desk.actor, "ticket.view", "save views")
+    check_key(name, "view name")
+    clean = {k: (list(v) if isinstance(v, tuple) else v) for k, v in filters.items()
+             if v not in (None, (), [], False)}
+    if not clean:
+        raise Invalid("a view needs at least one filter",
+                      "e.g. deskcli view add mine --status open --assignee @me")
+    with desk.store.write():
+        life.save_view(desk.store, desk.actor.id, name, clean, clock.stamp())
+    return {"name": name, "filters": clean}
+
+
+def view_get(desk: Desk, name: str) -> dict:
+    with desk.store.read():
+        found = life.view(desk.store, desk.actor.id, name)
+    if found is None:
+        raise NotFound(f"you have no saved view {name!r}", "see `deskcli view list`")
+    return found
+
+
+def view_list(desk: Desk) -> list[dict]:
+    with desk.store.read():
+        return life.views(desk.store, desk.actor.id)
+
+
+def view_remove(desk: Desk, name: str) -> dict:
+    with desk.store.write():
+        if not life.remove_view(desk.store, desk.actor.id, name):
+            raise NotFound(f"you have no saved view {name!r}", "see `deskcli view list`")
+    return {"name": name}
