@@ -56,6 +56,32 @@ register(
             "involved in", default="all", choices=("all", "department")),
     Setting("attachments.max-size", "desk", "largest file `ticket attach` accepts "
             "(K, M or G suffix)", default="10M", pattern=r"\d+[KMG]?", example="25M"),
+    Setting("outbox.via", "desk", "how `outbox send` delivers: smtp://HOST:PORT, "
+            "smtps://HOST:PORT, maildir:DIR or stdout",
+            pattern=r"(smtps?://[^\s/:]+(:\d+)?/?|maildir:.+|stdout)",
+            example="smtp://127.0.0.1:25"),
+    Setting("mail.from", "desk", "the From address of notices (its domain names the "
+            "Message-IDs)", example="'Brand A help desk <desk@brand-a.example>'"),
+    Setting("mail.tag", "desk", "the subject tag of notices: [TAG #42]", default="desk",
+            pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]{0,19}", example="brand-a"),
+    Setting("mail.type", "desk", "the ticket type of tickets opened from e-mail "
+            "(`mail ingest`)", example="email"),
+    Setting("smtp.starttls", "desk", "use STARTTLS on smtp:// (auto: when offered)",
+            default="auto", choices=("auto", "yes", "no")),
+    Setting("smtp.user", "desk", "login for the SMTP server", example="desk@brand-a.example"),
+    Setting("smtp.password-file", "desk", "file holding the SMTP password (readable by the "
+            "sender only)", example="/etc/deskcli/smtp-password"),
+    Setting("templates.dir", "desk", "a folder of templates overriding the shipped ones "
+            "(same layout: notices/en/assigned.txt.j2 ...)", example="/srv/desk/templates"),
+    Setting("queue.dispatchers", "desk", "who hears about tickets landing in the queue: "
+            "logins and dept:KEY, comma-separated (default: the admins)",
+            example="mgr,dept:support"),
+    Setting("autoclose.waiting", "desk", "close tickets waiting on the customer this long "
+            "(`remind run`; unset: never)", pattern=r"(\d+\s*[smhdw]\s*)+", example="14d"),
+    Setting("autoclose.resolved", "desk", "close resolved tickets after this long "
+            "(`remind run`; unset: never)", pattern=r"(\d+\s*[smhdw]\s*)+", example="3d"),
+    Setting("business-hours", "desk", "working hours for SLA clocks (unset: round the "
+            "clock)", example="'Mon-Fri 09:00-18:00'"),
 )
 
 
@@ -89,6 +115,10 @@ def check_value(setting: Setting, value: str) -> str:
         from deskcli.clock import zone
 
         zone(value)
+    if setting.key == "business-hours":
+        from deskcli.sla import parse_hours
+
+        parse_hours(value)
     return value
 
 

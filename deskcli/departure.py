@@ -18,6 +18,7 @@ from deskcli.store import people as ps
 from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
 from deskcli.tickettypes import TypeChanges
+from deskcli.timeline import record
 
 REASSIGN_TYPE = "reassign-customers"
 
@@ -89,7 +90,7 @@ def deactivate(desk: Desk, login: str, successor: str | None = None) -> dict:
                                                     else "any manager may approve"),
                            "internal", None))
             moved["approvals"].append(row["id"])
-        tstore.insert_events(db, events)
+        record(desk, events)
         ps.update_user(db, user["id"], {"active": 0, "deactivated_at": at,
                                         "successor_id": heir["id"] if heir else None})
         customers = ps.customers(db, consultant_id=user["id"])
@@ -130,13 +131,13 @@ def _reassign_ticket(desk: Desk, user, customers, heir, at: str) -> int:
         desk.actor.id, None, "departure", None,
         json.dumps({}, ensure_ascii=False), at, at, None, None)])
     who = ps.logins(db, [assignee_id]).get(assignee_id) if assignee_id else None
-    tstore.insert_events(db, [
+    if heir is not None:
+        tstore.insert_cc(db, [(ticket_id, None, heir["id"])])
+    record(desk, [
         (ticket_id, at, desk.actor.id, "opened", None, None, body, "public",
          json.dumps({"type": REASSIGN_TYPE, "customers": keys}, ensure_ascii=False)),
         (ticket_id, at, None, "assigned" if who else "queued", None, who,
          f"{user['login']}'s manager {who}" if who else
          f"{user['login']} has no active manager: to the queue", "internal", None)])
-    if heir is not None:
-        tstore.insert_cc(db, [(ticket_id, None, heir["id"])])
     tstore.index_text(db, [(ticket_id, search.index_text(title), search.index_text(body))])
     return ticket_id

@@ -9,7 +9,7 @@ workflow (Conflict) -> compare-and-set writes and events. They return an Outcome
 import json
 from dataclasses import dataclass
 
-from deskcli import clock, policy, workflow
+from deskcli import clock, policy, sla, workflow
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound
 from deskcli.models import Ticket
@@ -17,6 +17,7 @@ from deskcli.store import life
 from deskcli.store import people as ps
 from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
+from deskcli.timeline import record
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Act:
         self.at = clock.stamp(self.now)
         self.relations = relations(self.db, self.actor, row)
         self.changes: dict = {}
+        self.events: list[tuple] = []
 
     def login(self, user_id: int | None) -> str | None:
         if user_id is None:
@@ -54,6 +56,7 @@ class Act:
     def names(self) -> dict:
         return {"owner": self.login(self.row["owner_id"]),
                 "assignee": self.login(self.row["assignee_id"]),
+                "handler": self.login(self.row["handler_id"]),
                 "approver": self.login(self.row["approver_id"])}
 
     def permit(self, action: str) -> None:
@@ -65,27 +68,29 @@ class Act:
 
     def event(self, kind: str, *, frm=None, to=None, message=None, visibility="internal",
               data=None, system: bool = False) -> None:
-        tstore.insert_events(self.db, [(
+        self.events.append((
             self.id, self.at, None if system else self.actor.id, kind, frm, to, message,
-            visibility, json.dumps(data, ensure_ascii=False) if data else None)])
+            visibility, json.dumps(data, ensure_ascii=False) if data else None))
 
     def save(self, expect: dict | None = None, lost: str | None = None) -> None:
-        """Write the collected changes (compare-and-set on `expect`)."""
+        """Write the collected changes (compare-and-set on `expect`), then the events and
+        the notices they call for."""
         self.changes["updated_at"] = self.at
         if not life.update(self.db, self.id, self.changes, expect):
             raise Conflict(lost or f"#{self.id} changed under you", "look again and retry")
+        record(self.desk, self.events)
+        self.events = []
 
     def leave_waiting(self) -> None:
         """Leaving `waiting`: the paused time is added and the resolve clock moves on."""
         if self.status != "waiting" or not self.row["waiting_since"]:
             return
-        paused = int((self.now - clock.parse_stamp(self.row["waiting_since"])).total_seconds())
+        calendar = sla.calendar_for(self.desk)
+        paused = sla.elapsed(clock.parse_stamp(self.row["waiting_since"]), self.now, calendar)
         self.changes["waiting_since"] = None
-        self.changes["paused_seconds"] = self.row["paused_seconds"] + max(paused, 0)
+        self.changes["paused_seconds"] = self.row["paused_seconds"] + paused
         if self.row["resolve_due_at"]:
-            from datetime import timedelta
-
-            due = clock.parse_stamp(self.row["resolve_due_at"]) + timedelta(seconds=paused)
+            due = sla.due(clock.parse_stamp(self.row["resolve_due_at"]), paused, calendar)
             self.changes["resolve_due_at"] = clock.stamp(due)
 
     def done(self, noop: str | None = None, note: str | None = None) -> Outcome:
@@ -159,11 +164,12 @@ def approve(desk: Desk, ticket_id: int, message: str | None = None) -> Outcome:
         lookup = Lookup(a.db)
         status, assignee_id, routing_event = routed(lookup, ttype, a.id, a.at, consultant_id,
                                                     customer_key)
-        tstore.insert_events(a.db, [routing_event])
+        a.events.append(routing_event)
         lookup.save_round_robin()
+        calendar = sla.calendar_for(desk)
         a.changes.update(status=status, assignee_id=assignee_id,
-                         accept_due_at=due_stamp(a.now, ttype.accept_within),
-                         resolve_due_at=due_stamp(a.now, ttype.resolve_within))
+                         accept_due_at=due_stamp(a.now, ttype.accept_within, calendar),
+                         resolve_due_at=due_stamp(a.now, ttype.resolve_within, calendar))
         a.save(expect={"status": "awaiting_approval"})
         return a.done()
 
@@ -212,7 +218,7 @@ def accept(desk: Desk, ticket_id: int) -> Outcome:
         a.permit("accept")
         a.changes.update(status=a.move("accept"), assignee_id=a.actor.id,
                          owner_id=a.actor.id, handler_id=a.actor.id, accepted_at=a.at)
-        a.event("accepted", frm=a.status, to=a.actor.login)
+        a.event("accepted", frm=a.status, to=a.changes["status"])
         a.save(expect={"status": a.status, "owner_id": None},
                lost=f"#{a.id} was accepted by someone else a moment ago")
         return a.done()
@@ -353,14 +359,15 @@ def reopen(desk: Desk, ticket_id: int, message: str) -> Outcome:
         _require_text(message, "reopen reason", ticket_id)
         owner = ps.user_by_id(a.db, a.row["owner_id"]) if a.row["owner_id"] else None
         ttype = ts.type_by_id(a.db, a.row["type_id"])
+        calendar = sla.calendar_for(desk)
         a.changes.update(resolved_at=None, closed_at=None, resolution=None,
-                         resolve_due_at=due_stamp(a.now, ttype.resolve_within))
+                         resolve_due_at=due_stamp(a.now, ttype.resolve_within, calendar))
         if owner is not None and owner["active"]:
             a.changes.update(status="in_progress", handler_id=owner["id"])
             note = f"back with its owner {owner['login']}"
         else:
             a.changes.update(status="new", owner_id=None, handler_id=None, assignee_id=None,
-                             accept_due_at=due_stamp(a.now, ttype.accept_within))
+                             accept_due_at=due_stamp(a.now, ttype.accept_within, calendar))
             note = "the owner is no longer active: back to the assignment queue"
         a.event("reopened", frm=a.status, to=a.changes["status"],
                 message=message if a.changes["status"] != "new" else f"{message} ({note})",

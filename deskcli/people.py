@@ -64,6 +64,9 @@ def init_desk(path, *, admin: str, name: str | None, email: str | None,
             from deskcli import __version__
 
             ps.set_meta(store, "created_by_version", __version__)
+            import secrets
+
+            ps.set_meta(store, "desk_uid", secrets.token_hex(4))
     except BaseException:
         store.close()
         path.unlink(missing_ok=True)

@@ -128,12 +128,19 @@ class Batch:
     def __len__(self):
         return len(self.tickets)
 
-    def flush(self, db: Store) -> None:
+    def flush(self, db: Store, notify_desk: Desk | None = None) -> None:
+        """Write the rows; with `notify_desk`, events go through the timeline so their
+        notices are enqueued (bulk import writes events directly, without notices)."""
         tstore.insert_tickets(db, self.tickets)
-        tstore.insert_events(db, self.events)
         tstore.insert_cc(db, self.cc)
         tstore.insert_steps(db, self.steps)
         tstore.index_text(db, self.text)
+        if notify_desk is not None:
+            from deskcli.timeline import record
+
+            record(notify_desk, self.events)
+        else:
+            tstore.insert_events(db, self.events)
         self.__init__()
 
 
@@ -218,8 +225,9 @@ def _build(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, req: OpenRe
         status, assignee_id, routing_event = routed(lookup, ttype, ticket_id, at,
                                                     consultant_id, req.customer)
         events.append(routing_event)
-        accept_due = due_stamp(now, ttype.accept_within)
-        resolve_due = due_stamp(now, ttype.resolve_within)
+        calendar = sla.calendar_for(desk)
+        accept_due = due_stamp(now, ttype.accept_within, calendar)
+        resolve_due = due_stamp(now, ttype.resolve_within, calendar)
     batch.tickets.append((
         ticket_id, ttype.id, title, req.body or "", status, priority, customer_id, assignee_id,
         None, None, actor.id, approver_id, source, req.external_id,
@@ -244,9 +252,10 @@ def routed(lookup: Lookup, ttype: TicketType, ticket_id: int, at: str,
                                      decision.assignee.login, decision.reason, "internal", None)
 
 
-def due_stamp(now, seconds) -> str | None:
-    """The stored due time `seconds` of SLA time after `now` (None without an SLA)."""
-    moment = sla.due(now, seconds)
+def due_stamp(now, seconds, calendar=None) -> str | None:
+    """The stored due time `seconds` of SLA time after `now` (None without an SLA),
+    counting working time only when the desk has business hours."""
+    moment = sla.due(now, seconds, calendar)
     return clock.stamp(moment) if moment else None
 
 
@@ -276,7 +285,7 @@ def open_ticket(desk: Desk, req: OpenRequest) -> Ticket:
         batch = Batch()
         ticket_id = tstore.next_id(db)
         _build(desk, lookup, batch, ticket_id, req, prepared, clock.now())
-        batch.flush(db)
+        batch.flush(db, notify_desk=desk)
         lookup.save_round_robin()
         return tstore.get(db, ticket_id)
 

@@ -36,6 +36,10 @@ COMMANDS = {
     "cc": ("deskcli.cli.views", "cc_group", "Tickets CC'd to you (抄送我的)."),
     "dashboard": ("deskcli.cli.views", "dashboard", "Your dashboard (我的Dashboard)."),
     "view": ("deskcli.cli.views", "view", "Saved ticket list filters."),
+    "outbox": ("deskcli.cli.outbox", "outbox", "Notices waiting for delivery; send them."),
+    "remind": ("deskcli.cli.remind", "remind", "Reminders (催单) for cron: remind run."),
+    "schedule": ("deskcli.cli.remind", "schedule", "Tickets opened on a schedule."),
+    "holiday": ("deskcli.cli.remind", "holiday", "Holidays for business-hours SLAs."),
 }
 
 

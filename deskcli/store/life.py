@@ -12,7 +12,7 @@ TICKET_UPDATABLE = {"status", "priority", "title", "body", "fields", "assignee_i
                     "handler_id", "approver_id", "updated_at", "accept_due_at",
                     "resolve_due_at", "accepted_at", "resolved_at", "closed_at",
                     "waiting_since", "paused_seconds", "nudges", "last_nudged_at",
-                    "resolution", "merged_into"}
+                    "resolution", "merged_into", "escalations"}
 
 
 def raw(db: Store, ticket_id: int):

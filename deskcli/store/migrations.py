@@ -163,3 +163,73 @@ CREATE TABLE saved_views (
     PRIMARY KEY (owner_id, name)
 ) WITHOUT ROWID;
 """)
+
+
+@migration
+def m003_notices(conn):
+    """The outbox, external watchers, escalation levels, schedules and holidays."""
+    execute_script(conn, """
+-- Notices waiting for delivery. Written in the same transaction as the change that caused
+-- them; rendered from templates and delivered by `deskcli outbox send`.
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    created_at      TEXT NOT NULL,
+    ticket_id       INTEGER REFERENCES tickets(id),
+    event_id        INTEGER REFERENCES events(id),
+    template        TEXT NOT NULL,          -- notices/<locale>/<template>.txt.j2
+    locale          TEXT NOT NULL,
+    recipients      TEXT NOT NULL,          -- JSON: {"to": [...], "cc": [...]} of {name, email}
+    context         TEXT NOT NULL,          -- JSON: what the template needs
+    message_id      TEXT NOT NULL UNIQUE,   -- fixed at enqueue, so a retry is the same mail
+    status          TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'dead')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    claimed_by      TEXT,
+    claimed_at      TEXT,
+    last_error      TEXT,
+    sent_at         TEXT,
+    subject         TEXT                    -- as rendered at the last attempt
+);
+CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status IN ('pending', 'failed');
+CREATE INDEX outbox_status ON outbox(status, id);
+CREATE INDEX outbox_ticket ON outbox(ticket_id);
+
+-- people outside the desk (Cc addresses of customer mail) who get the customer's copies
+CREATE TABLE ticket_watchers (
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    email     TEXT NOT NULL COLLATE NOCASE,
+    name      TEXT,
+    PRIMARY KEY (ticket_id, email)
+) WITHOUT ROWID;
+
+ALTER TABLE tickets ADD COLUMN escalations INTEGER NOT NULL DEFAULT 0;
+-- what `remind run` scans: open tickets by due time (above), waiting and resolved ones by age
+CREATE INDEX tickets_waiting_since ON tickets(waiting_since) WHERE status = 'waiting';
+CREATE INDEX tickets_resolved_at ON tickets(resolved_at) WHERE status = 'resolved';
+
+-- recurring standard tasks opened by `remind run`
+CREATE TABLE schedules (
+    id           INTEGER PRIMARY KEY,
+    key          TEXT NOT NULL UNIQUE,
+    type_id      INTEGER NOT NULL REFERENCES ticket_types(id),
+    title        TEXT NOT NULL,
+    body         TEXT NOT NULL DEFAULT '',
+    customer_id  INTEGER REFERENCES customers(id),
+    fields       TEXT NOT NULL DEFAULT '{}',
+    cc           TEXT NOT NULL DEFAULT '[]',
+    priority     TEXT,
+    every        TEXT NOT NULL,             -- as typed: monthly, weekly mon, a cron line
+    cron         TEXT NOT NULL,             -- the normalised cron line
+    next_run_at  TEXT NOT NULL,
+    last_run_at  TEXT,
+    active       INTEGER NOT NULL DEFAULT 1,
+    created_by_id INTEGER REFERENCES users(id),
+    created_at   TEXT NOT NULL
+);
+
+CREATE TABLE holidays (
+    day  TEXT PRIMARY KEY,                  -- YYYY-MM-DD, in the desk's time zone
+    name TEXT
+) WITHOUT ROWID;
+""")

@@ -51,6 +51,11 @@ def insert_events(db: Store, rows: list[tuple]) -> None:
     db.many(_INSERT_EVENT, rows)
 
 
+def append_events(db: Store, rows: list[tuple]) -> list[int]:
+    """Insert events one by one and return their ids (for notices that refer to them)."""
+    return [db.run(_INSERT_EVENT, row).lastrowid for row in rows]
+
+
 def insert_cc(db: Store, rows: list[tuple]) -> None:
     """CC entries as (ticket_id, dept_id, user_id); duplicates are ignored."""
     db.many("INSERT OR IGNORE INTO ticket_cc (ticket_id, dept_id, user_id) VALUES (?,?,?)", rows)

@@ -1,0 +1,219 @@
+"""`remind run`, `schedule add|list|remove`, `holiday add|list|remove`."""
+
+import click
+
+from deskcli.cli.common import emit_rows, format_options, pass_desk, read_text
+from deskcli.output import say
+
+
+@click.group()
+def remind():
+    """Reminders (催单) for cron: chase overdue work, escalate, auto-close, open scheduled
+    tickets.
+
+    \b
+    Examples:
+      deskcli remind run -v
+      deskcli remind run --dry-run
+    In a crontab:
+      */10 * * * *  deskcli --db /srv/desk.db --as desk-cron remind run
+      */5 * * * *   deskcli --db /srv/desk.db --as desk-cron outbox send
+    """
+
+
+@remind.command("run")
+@click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("-v", "--verbose", is_flag=True, help="Say what was done even when all is well.")
+@pass_desk
+def remind_run(desk, dry_run, as_json, verbose):
+    """Do what is due now (or at $DESKCLI_NOW): nudge whoever must act on tickets not
+    accepted or not resolved in time (time waiting on the customer does not count; with
+    business hours only working time counts), repeat every nudge-every, escalate to the
+    manager after escalate-after nudges (manual ones count) and further up the chain,
+    auto-close tickets waiting or resolved for longer than the desk allows
+    (autoclose.waiting, autoclose.resolved), and open tickets due from schedules.
+
+    Safe to run twice, or twice at once: nothing is done twice. Silent when all is well
+    (cron mails only real problems) unless -v; exits 1 when something failed.
+    Run it as a user with the ticket.manage permission (a manager or admin).
+
+    \b
+    Examples:
+      deskcli remind run
+      deskcli remind run --dry-run -v
+      DESKCLI_NOW=2026-12-01T09:00:00Z deskcli remind run --json
+      */10 * * * *  deskcli --db /srv/desk.db --as desk-cron remind run
+    """
+    import json
+
+    from deskcli.remind import run
+
+    summary = run(desk, dry_run)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    elif verbose or dry_run:
+        prefix = "would have " if dry_run else ""
+        for action in summary["actions"]:
+            to = f" → {action['to']}" if action["to"] else ""
+            say(f"#{action['ticket']}: {prefix}{action['action']}{to} ({action['reason']})")
+        say(f"{prefix}nudged {summary['nudged']}, escalated {summary['escalated']}, "
+            f"closed {summary['closed']}, opened {summary['opened']}")
+    for error in summary["errors"]:
+        say(f"Error: {error}")
+    if summary["errors"]:
+        raise SystemExit(1)
+
+
+@click.group()
+def schedule():
+    """Schedules: tickets opened automatically for standard tasks (monthly parent
+    meeting, stage tests, renewals), by `remind run`.
+
+    \b
+    Examples:
+      deskcli schedule add parent-meeting --type meeting --title "Parent meeting {month}" \\
+          --every "monthly 1 09:00" --field centre=SH01
+      deskcli schedule add weekly-check --type inspection --title "Safety check {week}" \\
+          --every "weekly mon"
+      deskcli schedule list
+    """
+
+
+@schedule.command("add")
+@click.argument("key")
+@click.option("--type", "type_key", required=True, metavar="KEY", help="The ticket type.")
+@click.option("--title", required=True,
+              help="Title; may use {date}, {month}, {year}, {week}.")
+@click.option("--every", required=True, metavar="WHEN",
+              help="daily [HH:MM] | weekly DAY [HH:MM] | monthly [DAY|last] [HH:MM] | hourly "
+                   "| a cron line 'M H DOM MON DOW'.")
+@click.option("-m", "--body", "body", metavar="TEXT", help="The description.")
+@click.option("--body-file", metavar="FILE|-", help="Read the description from a file.")
+@click.option("--customer", metavar="KEY", help="The customer.")
+@click.option("--field", "fields", multiple=True, metavar="NAME=VALUE", help="Field values.")
+@click.option("--cc", multiple=True, metavar="LOGIN|dept:KEY", help="Also CC these.")
+@click.option("--priority", type=click.Choice(["low", "normal", "high", "urgent"]))
+@click.option("--start", metavar="WHEN", help="First run at or after this date (default: now).")
+@format_options
+@pass_desk
+def schedule_add(desk, key, type_key, title, every, body, body_file, customer, fields, cc,
+                 priority, start, fmt, as_json):
+    """Add a schedule. Times are in the desk's time zone.
+
+    \b
+    Examples:
+      deskcli schedule add stage-test --type stage-test --title "Stage test {month}" \\
+          --every "monthly last 10:00"
+      deskcli schedule add renewals --type renewal --title "Renewal calls {week}" \\
+          --every "0 9 * * mon,thu" --start 2026-12-01
+    """
+    from deskcli.fields import parse_assignments
+    from deskcli.schedules import schedule_add as add
+    from deskcli.schedules import schedule_dict
+
+    text = read_text(body, body_file, what="description") or ""
+    item = add(desk, key, type_key=type_key, title=title, every=every, body=text,
+               customer=customer, fields=parse_assignments(fields), cc=list(cc),
+               priority=priority, start=start)
+    if as_json or fmt in ("json", "jsonl"):
+        from deskcli.cli.common import emit_object
+
+        emit_object(schedule_dict(item), fmt, as_json)
+    else:
+        click.echo(item["key"])
+        say(f"first run: {item['next_run_at']} (UTC); `deskcli remind run` opens it")
+
+
+@schedule.command("list")
+@format_options
+@pass_desk
+def schedule_list(desk, fmt, as_json):
+    """List schedules with their next run.
+
+    \b
+    Example:
+      deskcli schedule list --json
+    """
+    from deskcli.schedules import schedule_dict
+    from deskcli.schedules import schedule_list as listing
+
+    rows = [schedule_dict(item) for item in listing(desk)]
+    emit_rows(rows, ["key", "type", "title", "every", "next_run_at", "last_run_at"], fmt,
+              as_json)
+
+
+@schedule.command("remove")
+@click.argument("key")
+@pass_desk
+def schedule_remove(desk, key):
+    """Remove a schedule (tickets it opened stay).
+
+    \b
+    Example:
+      deskcli schedule remove parent-meeting
+    """
+    from deskcli.schedules import schedule_remove as remove
+
+    click.echo(remove(desk, key)["key"])
+
+
+@click.group()
+def holiday():
+    """Holidays: days the SLA clocks do not count when the desk has business hours
+    (`deskcli config set business-hours "Mon-Fri 09:00-18:00"`).
+
+    \b
+    Examples:
+      deskcli holiday add 2026-10-01..2026-10-07 --name 国庆节
+      deskcli holiday list
+      deskcli holiday remove 2026-10-07
+    """
+
+
+@holiday.command("add")
+@click.argument("days")
+@click.option("--name", help="What the holiday is.")
+@pass_desk
+def holiday_add(desk, days, name):
+    """Add a day, a range (A..B) or several (comma-separated).
+
+    \b
+    Examples:
+      deskcli holiday add 2026-10-01..2026-10-07 --name "National Day"
+      deskcli holiday add 2027-01-01,2027-02-16..2027-02-22
+    """
+    from deskcli.schedules import holiday_add as add
+
+    added = add(desk, days, name)
+    click.echo(len(added))
+
+
+@holiday.command("list")
+@format_options
+@pass_desk
+def holiday_list(desk, fmt, as_json):
+    """List holidays.
+
+    \b
+    Example:
+      deskcli holiday list
+    """
+    from deskcli.schedules import holiday_list as listing
+
+    emit_rows(listing(desk), ["day", "name"], fmt, as_json)
+
+
+@holiday.command("remove")
+@click.argument("days")
+@pass_desk
+def holiday_remove(desk, days):
+    """Remove a day or a range.
+
+    \b
+    Example:
+      deskcli holiday remove 2026-10-07
+    """
+    from deskcli.schedules import holiday_remove as remove
+
+    click.echo(len(remove(desk, days)))

@@ -1,0 +1,347 @@
+"""Delivering the outbox: render each notice from its Jinja template and send it over
+SMTP, into a maildir, or to stdout.
+
+Exactly-once under overlap: a sender claims notices in a short write transaction (compare-
+and-set on status and claimant), delivers them outside it, and marks each one sent; a
+second sender running at the same time claims other notices. A failed delivery keeps the
+notice with its error and a later retry time (backoff); after MAX_ATTEMPTS it is 'dead'
+until `deskcli outbox retry`. A claim left by a sender that was killed is taken over after
+STALE_CLAIM; the Message-ID is fixed at enqueue, so in that rare case a resent notice is
+recognisably the same mail.
+"""
+
+import os
+import secrets
+import socket
+from datetime import timedelta
+from email.message import EmailMessage
+
+from deskcli import clock
+from deskcli.desk import Desk
+from deskcli.errors import DeskError, Invalid
+from deskcli.notices import desk_uid, thread_id
+from deskcli.policy import require
+from deskcli.store import notices as nstore
+
+BACKOFF = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
+MAX_ATTEMPTS = 10
+STALE_CLAIM = timedelta(minutes=15)
+BATCH = 200
+
+
+class RenderError(DeskError):
+    """A template failed: the message names the template and line."""
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+class Renderer:
+    """Jinja templates: the desk's own folder first (templates.dir), then the shipped ones.
+    Sandboxed, strict about unknown variables, HTML autoescaped."""
+
+    def __init__(self, desk: Desk):
+        from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+        from jinja2.sandbox import SandboxedEnvironment
+
+        from deskcli.resources import resource
+
+        folders = [desk.setting("templates.dir")] if desk.setting("templates.dir") else []
+        folders.append(str(resource("templates")))
+        self.env = SandboxedEnvironment(
+            loader=ChoiceLoader([FileSystemLoader(f) for f in folders]),
+            undefined=StrictUndefined, autoescape=lambda name: bool(name and
+                                                                    name.endswith(".html.j2")),
+            keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+        self.env.filters["local"] = lambda stamp: _local(desk, stamp)
+
+    def exists(self, name: str) -> bool:
+        from jinja2 import TemplateNotFound
+
+        try:
+            self.env.get_template(name)
+            return True
+        except TemplateNotFound:
+            return False
+
+    def render(self, name: str, context: dict) -> str:
+        """Render one template; any failure raises RenderError with name and line."""
+        from jinja2 import TemplateError, TemplateSyntaxError
+
+        try:
+            return self.env.get_template(name).render(**context)
+        except TemplateSyntaxError as exc:
+            raise RenderError(f"template {exc.name or name}, line {exc.lineno}: {exc.message}",
+                              "fix the template, then `deskcli outbox retry`") from None
+        except TemplateError as exc:
+            raise RenderError(f"template {name}, line {_template_line(exc, name)}: {exc}",
+                              "fix the template, then `deskcli outbox retry`") from None
+
+    def notice(self, notice: dict) -> tuple[str, str, str | None]:
+        """(subject, text, html or None) of a notice, in its locale (English fallback)."""
+        template = notice["template"]
+        for locale in (notice["locale"], "en"):
+            name = f"notices/{locale}/{template}.txt.j2"
+            if self.exists(name):
+                break
+        else:
+            raise RenderError(f"no template notices/{notice['locale']}/{template}.txt.j2",
+                              "restore the shipped templates or add it to templates.dir")
+        text = self.render(name, notice["context"])
+        first, _, body = text.partition("\n")
+        if not first.lower().startswith("subject:"):
+            raise RenderError(f"template {name}, line 1: must start with 'Subject: ...'")
+        html_name = name.replace(".txt.j2", ".html.j2")
+        html = self.render(html_name, notice["context"]) if self.exists(html_name) else None
+        return first[len("subject:"):].strip(), body.lstrip("\n"), html
+
+
+def _template_line(exc: Exception, name: str) -> int | str:
+    """The template line where a render error happened, from the traceback Jinja rewrote
+    to point into the template."""
+    tb = exc.__traceback__
+    line: int | str = "?"
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(name.split("/")[-1]) or filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _local(desk: Desk, stamp: str | None) -> str:
+    if not stamp:
+        return ""
+    return clock.parse_stamp(stamp).astimezone(desk.tz).strftime("%Y-%m-%d %H:%M")
+
+
+# --- building messages --------------------------------------------------------------------
+
+def build(desk: Desk, notice: dict, subject: str, text: str, html: str | None) -> EmailMessage:
+    """An RFC 5322 message: UTF-8, encoded Chinese subject and names, Message-ID, and
+    In-Reply-To/References threading every notice of a ticket together."""
+    from email.headerregistry import Address
+    from email.utils import format_datetime
+
+    sender = desk.setting("mail.from")
+    if not sender:
+        raise Invalid("the desk has no From address for notices",
+                      "set one: deskcli config set mail.from 'Help desk <desk@example.com>'")
+    msg = EmailMessage()
+    tag = f"[{desk.setting('mail.tag') or 'desk'} #{notice['ticket_id']}]" \
+        if notice["ticket_id"] else ""
+    msg["Subject"] = f"{tag} {subject}".strip()
+    msg["From"] = _address(sender, desk.setting("desk.name"))
+    msg["To"] = [Address(p["name"], addr_spec=p["email"]) for p in notice["recipients"]["to"]]
+    if notice["recipients"].get("cc"):
+        msg["Cc"] = [Address(p["name"], addr_spec=p["email"])
+                     for p in notice["recipients"]["cc"]]
+    msg["Date"] = format_datetime(clock.now())
+    msg["Message-ID"] = notice["message_id"]
+    if notice["ticket_id"]:
+        root = thread_id(desk, notice["ticket_id"])
+        msg["In-Reply-To"] = root
+        msg["References"] = root
+        msg["X-Deskcli-Ticket"] = str(notice["ticket_id"])
+    msg["X-Loop"] = f"deskcli-{desk_uid(desk)}"
+    if notice["template"] != "reply":  # a reply is written by a person
+        msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def _address(text: str, fallback_name: str | None):
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
+    name, email = parseaddr(text)
+    if "@" not in email:
+        raise Invalid(f"mail.from {text!r} is not an e-mail address",
+                      "set it like: deskcli config set mail.from 'Help desk <desk@example.com>'")
+    return Address(name or fallback_name or "", addr_spec=email)
+
+
+# --- transports ---------------------------------------------------------------------------
+
+class Transport:
+    def __init__(self, desk: Desk, via: str, out=None):
+        self.desk = desk
+        self.via = via
+        self.out = out
+        self.smtp = None
+
+    def open(self) -> None:
+        if self.via.startswith(("smtp://", "smtps://")):
+            self.smtp = _connect(self.desk, self.via)
+        elif self.via.startswith("maildir:"):
+            import mailbox
+
+            self.maildir = mailbox.Maildir(os.path.expanduser(self.via[len("maildir:"):]),
+                                           create=True)
+        elif self.via != "stdout":
+            raise Invalid(f"cannot deliver via {self.via!r}",
+                          "use smtp://HOST:PORT, smtps://HOST:PORT, maildir:DIR or stdout")
+
+    def deliver(self, msg: EmailMessage) -> None:
+        if self.smtp is not None:
+            self.smtp.send_message(msg)
+        elif self.via.startswith("maildir:"):
+            self.maildir.add(msg)
+        else:
+            self.out(msg.as_string() + "\n")
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except OSError:
+                pass
+
+
+def _connect(desk: Desk, via: str):
+    import smtplib
+    import ssl
+    from urllib.parse import urlparse
+
+    url = urlparse(via)
+    secure = url.scheme == "smtps"
+    port = url.port or (465 if secure else 25)
+    try:
+        if secure:
+            smtp = smtplib.SMTP_SSL(url.hostname, port, timeout=30,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(url.hostname, port, timeout=30)
+            smtp.ehlo()
+            mode = desk.setting("smtp.starttls") or "auto"
+            if mode == "yes" or (mode == "auto" and smtp.has_extn("starttls")):
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+        user = desk.setting("smtp.user")
+        if user:
+            smtp.login(user, _password(desk))
+        return smtp
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeskError(f"cannot reach the mail server {url.hostname}:{port}: {exc}",
+                        "nothing was lost: the notices stay in the outbox for the next run") \
+            from None
+
+
+def _password(desk: Desk) -> str:
+    path = desk.setting("smtp.password-file")
+    if not path:
+        raise Invalid("smtp.user is set but smtp.password-file is not",
+                      "deskcli config set smtp.password-file /path/to/file")
+    try:
+        with open(os.path.expanduser(path), encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError as exc:
+        raise Invalid(f"cannot read the SMTP password file {path}: {exc.strerror}") from None
+
+
+# --- the send loop ------------------------------------------------------------------------
+
+def send(desk: Desk, via: str | None = None, limit: int | None = None, out=None) -> dict:
+    """Deliver due notices; returns counts and the failures (id, error, retry_at)."""
+    require(desk.actor, "ticket.view", "send the outbox")
+    via = via or desk.setting("outbox.via")
+    if not via:
+        raise Invalid("no way to deliver notices is set",
+                      "pass --via smtp://HOST:PORT (or maildir:DIR, stdout), or set "
+                      "it once: deskcli config set outbox.via smtp://127.0.0.1:25")
+    worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    renderer = Renderer(desk)
+    transport = Transport(desk, via, out)
+    result = {"sent": 0, "failed": 0, "failures": []}
+    opened = False
+    try:
+        while limit is None or result["sent"] + result["failed"] < limit:
+            now = clock.now()
+            with desk.store.write():
+                batch = nstore.claim(desk.store, worker, clock.stamp(now),
+                                     clock.stamp(now - STALE_CLAIM),
+                                     BATCH if limit is None else
+                                     min(BATCH, limit - result["sent"] - result["failed"]))
+            if not batch:
+                break
+            if not opened:
+                try:
+                    transport.open()
+                except DeskError:
+                    _release(desk, batch, worker, "cannot reach the mail server")
+                    raise
+                opened = True
+            for notice in batch:
+                _deliver_one(desk, renderer, transport, notice, worker, result)
+    finally:
+        transport.close()
+    return result
+
+
+def _deliver_one(desk, renderer, transport, notice, worker, result) -> None:
+    subject = None
+    try:
+        subject, text, html = renderer.notice(notice)
+        msg = build(desk, notice, subject, text, html)
+        transport.deliver(msg)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the notice
+        error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DeskError) else str(exc)
+        retry_at = _retry_at(notice["attempts"] + 1)
+        with desk.store.write():
+            nstore.mark_failed(desk.store, notice["id"], worker, error, retry_at, subject)
+        result["failed"] += 1
+        result["failures"].append({"id": notice["id"], "error": error, "retry_at": retry_at})
+        return
+    with desk.store.write():
+        nstore.mark_sent(desk.store, notice["id"], worker, clock.stamp(), msg["Subject"])
+    result["sent"] += 1
+
+
+def _retry_at(attempts: int) -> str | None:
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    delay = BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
+    return clock.stamp(clock.now() + timedelta(seconds=delay))
+
+
+def _release(desk, batch, worker, error) -> None:
+    with desk.store.write():
+        for notice in batch:
+            nstore.mark_failed(desk.store, notice["id"], worker, error,
+                               _retry_at(notice["attempts"] + 1) or clock.stamp(), None)
+
+
+# --- looking at the outbox ----------------------------------------------------------------
+
+def listing(desk: Desk, statuses: list[str], limit: int | None,
+            ticket_id: int | None = None) -> list[dict]:
+    require(desk.actor, "ticket.view", "see the outbox")
+    with desk.store.read():
+        rows = nstore.listing(desk.store, statuses, limit, ticket_id)
+    return [{"id": r["id"], "status": r["status"], "ticket": r["ticket_id"],
+             "template": r["template"], "to": [p["email"] for p in r["recipients"]["to"]],
+             "cc": [p["email"] for p in r["recipients"].get("cc", [])],
+             "subject": r["subject"], "attempts": r["attempts"],
+             "next_attempt_at": r["next_attempt_at"] if r["status"] in ("pending", "failed")
+             else None, "last_error": r["last_error"], "created_at": r["created_at"],
+             "sent_at": r["sent_at"], "message_id": r["message_id"]} for r in rows]
+
+
+def retry(desk: Desk, ids: list[int] | None) -> int:
+    require(desk.actor, "desk.configure", "retry notices")
+    with desk.store.write():
+        return nstore.retry(desk.store, ids, clock.stamp())
+
+
+def preview(desk: Desk, notice_id: int) -> str:
+    """The notice as it would be sent now (rendered, not delivered)."""
+    require(desk.actor, "ticket.view", "see the outbox")
+    with desk.store.read():
+        notice = nstore.get(desk.store, notice_id)
+        if notice is None:
+            from deskcli.errors import NotFound
+
+            raise NotFound(f"no notice {notice_id} in the outbox", "see `deskcli outbox list`")
+        subject, text, html = Renderer(desk).notice(notice)
+        return build(desk, notice, subject, text, html).as_string()

@@ -1,0 +1,169 @@
+"""The outbox: notices waiting for delivery, claimed by one sender at a time."""
+
+import json
+
+from deskcli.store import Store
+
+FACTS = """
+SELECT t.id, t.title, t.status, t.priority, ty.key AS type, ty.name AS type_name,
+       c.key AS customer, c.name AS customer_name, c.email AS customer_email,
+       a.login AS assignee, o.login AS owner, h.login AS handler, ob.login AS opened_by,
+       ap.login AS approver, t.accept_due_at, t.resolve_due_at, t.nudges, t.created_at
+FROM tickets t JOIN ticket_types ty ON ty.id = t.type_id
+LEFT JOIN customers c ON c.id = t.customer_id
+LEFT JOIN users a ON a.id = t.assignee_id LEFT JOIN users o ON o.id = t.owner_id
+LEFT JOIN users h ON h.id = t.handler_id LEFT JOIN users ob ON ob.id = t.opened_by_id
+LEFT JOIN users ap ON ap.id = t.approver_id
+WHERE t.id = ?
+"""
+PERSON = "u.id, u.login, u.name, u.email"
+
+
+def ticket_facts(db: Store, ticket_id: int) -> dict:
+    return dict(db.one(FACTS, (ticket_id,)))
+
+
+def cc_people(db: Store, ticket_id: int) -> list[dict]:
+    """Active CC'd users, and the current heads of CC'd departments."""
+    return [dict(r) for r in db.all(
+        f"SELECT DISTINCT {PERSON} FROM ticket_cc c "
+        "LEFT JOIN departments d ON d.id = c.dept_id "
+        "JOIN users u ON u.id = coalesce(c.user_id, d.head_id) "
+        "WHERE c.ticket_id = ? AND u.active ORDER BY c.rowid", (ticket_id,))]
+
+
+def watchers(db: Store, ticket_id: int) -> list[dict]:
+    return [{"id": None, "login": None, "name": r[1], "email": r[0]} for r in db.all(
+        "SELECT email, name FROM ticket_watchers WHERE ticket_id = ? ORDER BY email",
+        (ticket_id,))]
+
+
+def add_watcher(db: Store, ticket_id: int, email: str, name: str | None) -> None:
+    db.run("INSERT OR IGNORE INTO ticket_watchers (ticket_id, email, name) VALUES (?,?,?)",
+           (ticket_id, email, name))
+
+
+def dispatchers(db: Store, entries: list[str]) -> list[dict]:
+    """The people who dispatch the queue: the desk setting's logins and department heads,
+    or, when it is empty, every active admin."""
+    if not entries:
+        return [dict(r) for r in db.all(
+            f"SELECT {PERSON} FROM users u WHERE u.role = 'admin' AND u.active "
+            "AND u.kind = 'staff' ORDER BY u.login")]
+    people = []
+    for entry in entries:
+        if entry.startswith("dept:"):
+            row = db.one(f"SELECT {PERSON} FROM departments d JOIN users u ON u.id = d.head_id "
+                         "WHERE d.key = ? AND u.active", (entry[5:],))
+        else:
+            row = db.one(f"SELECT {PERSON} FROM users u WHERE u.login = ? AND u.active",
+                         (entry,))
+        if row:
+            people.append(dict(row))
+    return people
+
+
+def managers(db: Store) -> list[dict]:
+    return [dict(r) for r in db.all(
+        f"SELECT {PERSON} FROM users u WHERE u.role IN ('manager', 'admin') AND u.active "
+        "AND u.kind = 'staff' ORDER BY u.login")]
+
+
+def insert(db: Store, *, ticket_id: int | None, event_id: int | None, template: str,
+           locale: str, recipients: dict, context: dict, message_id: str, at: str) -> int:
+    return db.run(
+        "INSERT INTO outbox (created_at, ticket_id, event_id, template, locale, recipients, "
+        "context, message_id, status, next_attempt_at) VALUES (?,?,?,?,?,?,?,?, 'pending', ?)",
+        (at, ticket_id, event_id, template, locale, json.dumps(recipients, ensure_ascii=False),
+         json.dumps(context, ensure_ascii=False), message_id, at)).lastrowid
+
+
+OUTBOX_COLUMNS = ("id, created_at, ticket_id, event_id, template, locale, recipients, context, "
+                  "message_id, status, attempts, next_attempt_at, claimed_by, claimed_at, "
+                  "last_error, sent_at, subject")
+
+
+def claim(db: Store, worker: str, now: str, stale_before: str, limit: int) -> list[dict]:
+    """Take up to `limit` due notices for this sender. A claim left by a sender that died
+    (older than `stale_before`) is taken over. Call inside a write transaction."""
+    rows = db.all(
+        f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE "
+        "(status IN ('pending', 'failed') AND next_attempt_at <= ?) OR "
+        "(status = 'sending' AND claimed_at < ?) ORDER BY id LIMIT ?",
+        (now, stale_before, limit))
+    claimed = []
+    for row in rows:
+        changed = db.run("UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ? "
+                         "WHERE id = ? AND status = ? AND coalesce(claimed_by, '') = ?",
+                         (worker, now, row["id"], row["status"], row["claimed_by"] or ""))
+        if changed.rowcount:
+            claimed.append(_decode(row))
+    return claimed
+
+
+def _decode(row) -> dict:
+    data = dict(row)
+    data["recipients"] = json.loads(data["recipients"])
+    data["context"] = json.loads(data["context"])
+    return data
+
+
+def mark_sent(db: Store, notice_id: int, worker: str, at: str, subject: str) -> bool:
+    return db.run("UPDATE outbox SET status = 'sent', sent_at = ?, subject = ?, "
+                  "attempts = attempts + 1, last_error = NULL, claimed_by = NULL "
+                  "WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+                  (at, subject, notice_id, worker)).rowcount == 1
+
+
+def mark_failed(db: Store, notice_id: int, worker: str, error: str, retry_at: str | None,
+                subject: str | None) -> bool:
+    """Record a failed attempt: retried at `retry_at`, or given up ('dead') when None."""
+    status = "failed" if retry_at else "dead"
+    return db.run("UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, "
+                  "next_attempt_at = coalesce(?, next_attempt_at), claimed_by = NULL, "
+                  "subject = coalesce(?, subject) "
+                  "WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+                  (status, error[:1000], retry_at, subject, notice_id, worker)).rowcount == 1
+
+
+def listing(db: Store, statuses: list[str], limit: int | None, ticket_id: int | None = None):
+    where, params = [], []
+    if statuses:
+        where.append(f"status IN ({','.join('?' * len(statuses))})")
+        params += statuses
+    if ticket_id is not None:
+        where.append("ticket_id = ?")
+        params.append(ticket_id)
+    sql = f"SELECT {OUTBOX_COLUMNS} FROM outbox"
+    sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC"
+    sql += f" LIMIT {int(limit)}" if limit else ""
+    return [_decode(r) for r in db.all(sql, params)]
+
+
+def get(db: Store, notice_id: int) -> dict | None:
+    row = db.one(f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?", (notice_id,))
+    return _decode(row) if row else None
+
+
+def retry(db: Store, notice_ids: list[int] | None, at: str) -> int:
+    """Make failed or dead notices due now."""
+    sql = ("UPDATE outbox SET status = 'pending', next_attempt_at = ? "
+           "WHERE status IN ('failed', 'dead')")
+    params: list = [at]
+    if notice_ids:
+        sql += f" AND id IN ({','.join('?' * len(notice_ids))})"
+        params += notice_ids
+    return db.run(sql, params).rowcount
+
+
+def by_message_id(db: Store, message_ids: list[str]) -> int | None:
+    """The ticket a notice with one of these Message-IDs was about."""
+    for mid in message_ids:
+        found = db.scalar("SELECT ticket_id FROM outbox WHERE message_id = ?", (mid,))
+        if found:
+            return found
+    return None
+
+
+def counts(db: Store) -> dict[str, int]:
+    return {r[0]: r[1] for r in db.all("SELECT status, count(*) FROM outbox GROUP BY status")}
