@@ -12,16 +12,15 @@ desk's own `settings` table, so everyone who uses the desk shares them.
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from deskcli.errors import Invalid
+from deskcli.plain import Record
 
 DESK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(Record):
     key: str
     scope: str  # 'desk' (stored in the desk) or 'personal' (the XDG config file)
     help: str
@@ -66,6 +65,9 @@ register(
             pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]{0,19}", example="brand-a"),
     Setting("mail.type", "desk", "the ticket type of tickets opened from e-mail "
             "(`mail ingest`)", example="email"),
+    Setting("mail.max-per-hour", "desk", "`mail ingest` ignores a sender's messages beyond "
+            "this many an hour (mail loops, floods)", default="20", pattern=r"[1-9]\d*",
+            example="50"),
     Setting("smtp.starttls", "desk", "use STARTTLS on smtp:// (auto: when offered)",
             default="auto", choices=("auto", "yes", "no")),
     Setting("smtp.user", "desk", "login for the SMTP server", example="desk@brand-a.example"),

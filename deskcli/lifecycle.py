@@ -7,12 +7,12 @@ workflow (Conflict) -> compare-and-set writes and events. They return an Outcome
 """
 
 import json
-from dataclasses import dataclass
 
 from deskcli import clock, policy, sla, workflow
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound
 from deskcli.models import Ticket
+from deskcli.plain import Record
 from deskcli.store import life
 from deskcli.store import people as ps
 from deskcli.store import tickets as tstore
@@ -20,8 +20,7 @@ from deskcli.store import types as ts
 from deskcli.timeline import record
 
 
-@dataclass
-class Outcome:
+class Outcome(Record):
     ticket: Ticket
     noop: str | None = None  # set when nothing changed because it was already true
     note: str | None = None  # anything else worth telling the person
@@ -30,13 +29,15 @@ class Outcome:
 class Act:
     """One action on one ticket, inside the command's transaction."""
 
-    def __init__(self, desk: Desk, ticket_id: int):
+    def __init__(self, desk: Desk, ticket_id: int, *, unseen: bool = False):
+        """`unseen`: skip the visibility check, for the desk acting on its own (mail
+        ingest run by an access client that cannot see the ticket it files mail on)."""
         self.desk = desk
         self.db = desk.store
         self.actor = desk.actor
         self.id = ticket_id
         row = life.raw(self.db, ticket_id)
-        if row is None or not _visible(desk, ticket_id):
+        if row is None or not (unseen or _visible(desk, ticket_id)):
             raise NotFound(f"no ticket #{ticket_id}" +
                            ("" if row is None else " that you can see"),
                            "see `deskcli ticket list`")
@@ -94,7 +95,13 @@ class Act:
             self.changes["resolve_due_at"] = clock.stamp(due)
 
     def done(self, noop: str | None = None, note: str | None = None) -> Outcome:
-        return Outcome(tstore.get(self.db, self.id), noop, note)
+        """The ticket as `ticket show --json` gives it (tags, links, rating ...), without
+        the timeline, so `--json` after `tag` or `rate` shows what changed."""
+        from deskcli.tickets import details
+
+        ticket = tstore.get(self.db, self.id)
+        ticket.extra.update(details(self.db, self.id))
+        return Outcome(ticket, noop, note)
 
 
 def _visible(desk: Desk, ticket_id: int) -> bool:
@@ -142,6 +149,15 @@ def _staff(db, login: str, what: str = "user"):
         raise NotFound(f"no {what} {login!r}", "see `deskcli user list`")
     if not row["active"]:
         raise Conflict(f"{login} is deactivated", "choose an active colleague")
+    custom = {}
+    if row["role"] not in policy.BUILTIN_ROLES:
+        role = ps.custom_role(db, row["role"])
+        custom = {row["role"]: frozenset(role["permissions"].split())} if role else {}
+    permissions = policy.role_permissions(row["role"], custom)
+    if not {"*", "ticket.work"} & permissions:
+        # they could never accept or work it: the ticket would be stuck
+        raise Conflict(f"{login} (role {row['role']}) cannot work tickets: permission "
+                       "'ticket.work' is missing", "choose a colleague who works tickets")
     return row
 
 
@@ -195,6 +211,9 @@ def assign(desk: Desk, ticket_id: int, to: str, message: str | None = None) -> O
         target = _staff(a.db, to)
         if a.status == "assigned" and a.row["assignee_id"] == target["id"]:
             return a.done(noop=f"#{a.id} is already assigned to {to}")
+        if a.status in workflow.WORKING and a.row["owner_id"] == target["id"]:
+            # re-assigning to the owner would only make them accept their own ticket again
+            return a.done(noop=f"#{a.id} is already accepted by {to}")
         a.move("assign")
         a.leave_waiting()
         kind = "reassigned" if a.row["owner_id"] or a.row["assignee_id"] else "assigned"
@@ -368,10 +387,15 @@ def reopen(desk: Desk, ticket_id: int, message: str) -> Outcome:
         else:
             a.changes.update(status="new", owner_id=None, handler_id=None, assignee_id=None,
                              accept_due_at=due_stamp(a.now, ttype.accept_within, calendar))
-            note = "the owner is no longer active: back to the assignment queue"
+            note = ("the owner is no longer active" if owner is not None else
+                    "it had no owner") + ": back to the assignment queue"
+        if a.row["merged_into"] is not None:
+            # reopening a merged duplicate undoes the merge; the merge event stays
+            a.changes["merged_into"] = None
+            note += f"; no longer merged into #{a.row['merged_into']}"
         a.event("reopened", frm=a.status, to=a.changes["status"],
-                message=message if a.changes["status"] != "new" else f"{message} ({note})",
-                visibility="public")
+                message=message if note.startswith("back with") and a.row["merged_into"]
+                is None else f"{message} ({note})", visibility="public")
         a.save(expect={"status": a.status})
         return a.done(note=f"#{a.id} reopened: {note}")
 
@@ -389,7 +413,9 @@ def nudge(desk: Desk, ticket_id: int, message: str | None = None) -> Outcome:
         a.event("nudged", to=target, message=message,
                 data={"count": a.row["nudges"] + 1, "manual": True})
         a.save()
-        return a.done(note=f"nudged {target or 'the dispatchers'} on #{a.id}")
+        nobody = {"waiting": "the customer", "awaiting_approval": "the managers"}.get(
+            a.status, "the dispatchers")
+        return a.done(note=f"nudged {target or nobody} on #{a.id}")
 
 
 def must_act(db, row) -> str | None:

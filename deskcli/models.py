@@ -1,10 +1,10 @@
-"""The nouns of a desk as plain dataclasses, and the fixed vocabularies.
+"""The nouns of a desk as plain records, and the fixed vocabularies.
 
 `to_dict()` on each gives the machine-output contract of SPEC §9: snake_case keys,
 RFC 3339 UTC times, None for missing values, people by login, the customer by key.
 """
 
-from dataclasses import dataclass, field
+from deskcli.plain import Record, new
 
 STATUSES = ("awaiting_approval", "new", "assigned", "in_progress", "waiting", "resolved",
             "closed")
@@ -14,8 +14,7 @@ FIELD_KINDS = ("text", "int", "number", "date", "bool", "choice")
 SOURCES_HINT = "phone, email, web, walk-in, chat, api, import, or any short word"
 
 
-@dataclass
-class Actor:
+class Actor(Record):
     """Who is acting: a staff user or an access client (kind 'client')."""
 
     id: int
@@ -37,8 +36,7 @@ class Actor:
         return "*" in self.permissions or permission in self.permissions
 
 
-@dataclass
-class FieldDef:
+class FieldDef(Record):
     """A custom field of a ticket type."""
 
     name: str
@@ -55,8 +53,7 @@ class FieldDef:
                 "pattern": self.pattern, "hint": self.hint}
 
 
-@dataclass
-class TicketType:
+class TicketType(Record):
     id: int | None
     key: str
     name: str
@@ -69,9 +66,9 @@ class TicketType:
     escalate_after: int | None = None
     approver: str | None = None
     active: bool = True
-    fields: list[FieldDef] = field(default_factory=list)
-    cc: list[str] = field(default_factory=list)  # 'dept:KEY' or 'user:LOGIN'
-    steps: list[str] = field(default_factory=list)
+    fields: list[FieldDef] = new(list)
+    cc: list[str] = new(list)  # 'dept:KEY' or 'user:LOGIN'
+    steps: list[str] = new(list)
     created_at: str | None = None
     updated_at: str | None = None
 
@@ -94,8 +91,7 @@ class TicketType:
         }
 
 
-@dataclass
-class Ticket:
+class Ticket(Record):
     """A ticket as read from the store, people already resolved to logins."""
 
     id: int
@@ -123,10 +119,10 @@ class Ticket:
     merged_into: int | None = None
     nudges: int = 0
     approver: str | None = None
-    cc: list[str] = field(default_factory=list)
-    checklist: list[dict] = field(default_factory=list)
+    cc: list[str] = new(list)
+    checklist: list[dict] = new(list)
     events: list[dict] | None = None
-    extra: dict = field(default_factory=dict)  # per-feature additions (tags, ...)
+    extra: dict = new(dict)  # per-feature additions (tags, ...)
 
     def to_dict(self) -> dict:
         data = {

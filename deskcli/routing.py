@@ -6,23 +6,21 @@ When the chosen person is inactive, the ticket goes to the first active manager 
 chain; when nobody is found, to the assignment queue.
 """
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from deskcli.errors import Invalid
+from deskcli.plain import Record
 
 ROUTE_HINT = "use manual, user:LOGIN, round-robin:DEPT, least-loaded:DEPT or consultant"
 
 
-@dataclass
-class Person:
+class Person(Record):
     id: int
     login: str
     active: bool
 
 
-@dataclass
-class Decision:
+class Decision(Record):
     assignee: Person | None
     reason: str  # recorded in the routing event
 

@@ -1,13 +1,13 @@
 """Use cases for opening, listing, showing, importing and exporting tickets."""
 
 import json
-from dataclasses import dataclass, field
 
 from deskcli import clock, sla
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound, ValidationErrors
 from deskcli.fields import validate
 from deskcli.models import PRIORITIES, STATUSES, Ticket, TicketType
+from deskcli.plain import Record, new
 from deskcli.policy import require, require_type_grant
 from deskcli.routing import Decision, Person, route
 from deskcli.store import Store
@@ -18,17 +18,20 @@ from deskcli.store import types as ts
 MAX_TITLE = 200
 
 
-@dataclass
-class OpenRequest:
+class OpenRequest(Record):
     type: str
     title: str
     body: str = ""
     customer: str | None = None
-    fields: dict = field(default_factory=dict)
+    fields: dict = new(dict)
     priority: str | None = None
-    cc: list[str] = field(default_factory=list)
+    cc: list[str] = new(list)
     source: str | None = None
     external_id: str | None = None
+    # Set only by `mail ingest` (deskcli.mailin), never from `ticket open`: a ticket opened
+    # from an e-mail may leave required fields empty (resolve asks for them), and keeps the
+    # source 'email' even when an access client runs the ingest.
+    from_mail: bool = False
 
 
 class Lookup:
@@ -164,7 +167,8 @@ def _prepare(desk: Desk, lookup: Lookup, req: OpenRequest):
     priority = req.priority or ttype.priority
     if priority not in PRIORITIES:
         problems.append(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
-    values, field_problems = validate(ttype.fields, req.fields or {}, type_key=ttype.key)
+    values, field_problems = validate(ttype.fields, req.fields or {}, type_key=ttype.key,
+                                      require_all=not req.from_mail)
     problems += field_problems
     if problems:
         raise ValidationErrors(problems, f"see the fields with `deskcli type show {ttype.key}`")
@@ -180,7 +184,7 @@ def _prepare(desk: Desk, lookup: Lookup, req: OpenRequest):
         if ref not in cc_refs:
             cc_refs.append(ref)
     source = req.source
-    if actor.is_client:
+    if actor.is_client and not req.from_mail:
         source = f"access:{actor.login}"
     return ttype, title, priority, values, customer, cc_refs, source
 
@@ -292,16 +296,15 @@ def open_ticket(desk: Desk, req: OpenRequest) -> Ticket:
 
 # --- listing and showing ------------------------------------------------------------------
 
-@dataclass
-class ListFilters:
-    status: list[str] = field(default_factory=list)
-    type: list[str] = field(default_factory=list)
+class ListFilters(Record):
+    status: list[str] = new(list)
+    type: list[str] = new(list)
     assignee: str | None = None
     owner: str | None = None
     handler: str | None = None
     customer: str | None = None
     cc: str | None = None
-    fields: dict = field(default_factory=dict)
+    fields: dict = new(dict)
     created_since: str | None = None
     created_until: str | None = None
     updated_since: str | None = None

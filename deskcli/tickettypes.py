@@ -2,7 +2,6 @@
 built up with `update`; changes never rewrite existing tickets (they carry copies of what
 they need: field values, checklist, due times)."""
 
-from dataclasses import dataclass, field
 
 from deskcli import clock
 from deskcli.desk import Desk
@@ -10,6 +9,7 @@ from deskcli.errors import Conflict, Invalid, NotFound
 from deskcli.fields import check_pattern, parse_assignments, parse_field_spec
 from deskcli.models import PRIORITIES, TicketType
 from deskcli.people import check_key
+from deskcli.plain import Record, new
 from deskcli.policy import require
 from deskcli.routing import parse_route
 from deskcli.store import Store
@@ -19,28 +19,27 @@ from deskcli.store import types as ts
 CLEAR = ("none", "")
 
 
-@dataclass
-class TypeChanges:
+class TypeChanges(Record):
     """What `type add` / `type update` were given; None means 'leave as it is'."""
 
     name: str | None = None
     description: str | None = None
     priority: str | None = None
-    fields: list[str] = field(default_factory=list)  # NAME:KIND[!][=A|B]
-    remove_fields: list[str] = field(default_factory=list)
-    labels: list[str] = field(default_factory=list)  # NAME=LABEL
-    patterns: list[str] = field(default_factory=list)  # NAME=REGEX
-    hints: list[str] = field(default_factory=list)  # NAME=TEXT
+    fields: list[str] = new(list)  # NAME:KIND[!][=A|B]
+    remove_fields: list[str] = new(list)
+    labels: list[str] = new(list)  # NAME=LABEL
+    patterns: list[str] = new(list)  # NAME=REGEX
+    hints: list[str] = new(list)  # NAME=TEXT
     route: str | None = None
-    cc: list[str] = field(default_factory=list)
-    remove_cc: list[str] = field(default_factory=list)
+    cc: list[str] = new(list)
+    remove_cc: list[str] = new(list)
     accept_within: str | None = None
     resolve_within: str | None = None
     nudge_every: str | None = None
     escalate_after: str | None = None
     approver: str | None = None
-    steps: list[str] = field(default_factory=list)
-    remove_steps: list[str] = field(default_factory=list)
+    steps: list[str] = new(list)
+    remove_steps: list[str] = new(list)
     clear_steps: bool = False
     active: bool | None = None
 

@@ -1,9 +1,9 @@
 """Tickets, their CC lists, checklists, events and full-text index."""
 
 import json
-from dataclasses import dataclass, field
 
 from deskcli.models import Ticket
+from deskcli.plain import Record, new
 from deskcli.store import Store
 
 TICKET_SELECT = """
@@ -181,20 +181,19 @@ def cc_entries(db: Store, ticket_id: int) -> list[dict]:
         "WHERE c.ticket_id = ? ORDER BY c.rowid", (ticket_id,))]
 
 
-@dataclass
-class TicketQuery:
+class TicketQuery(Record):
     """Filters for `ticket list`, people already resolved to ids by the service."""
 
-    ids: list[int] = field(default_factory=list)
-    statuses: list[str] = field(default_factory=list)
-    type_ids: list[int] = field(default_factory=list)
-    people: dict = field(default_factory=dict)  # 'assignee'|'owner'|'handler' -> id | None
+    ids: list[int] = new(list)
+    statuses: list[str] = new(list)
+    type_ids: list[int] = new(list)
+    people: dict = new(dict)  # 'assignee'|'owner'|'handler' -> id | None
     customer_id: int | None = None
     cc_user_id: int | None = None
     involving: int | None = None  # assignee, owner or handler is this user
     not_owner_id: int | None = None
     min_nudges: int | None = None
-    fields: list[tuple[str, object]] = field(default_factory=list)
+    fields: list[tuple[str, object]] = new(list)
     created_from: str | None = None
     created_to: str | None = None
     updated_from: str | None = None
