@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 from deskcli import clock
 from deskcli.desk import Desk
-from deskcli.errors import DeskError, Invalid
+from deskcli.errors import DeskError, Invalid, ValidationErrors
 from deskcli.policy import require
 from deskcli.store import tickets as tstore
 from deskcli.tickets import Batch, ListFilters, Lookup, OpenRequest, _build, _prepare, _query
@@ -47,6 +47,9 @@ def import_tickets(desk: Desk, lines: Iterable[str],
                 try:
                     prepared = _prepare(desk, lookup, req)
                     _build(desk, lookup, batch, next_id, req, prepared, now)
+                except ValidationErrors as exc:  # takes a list of problems, not a message
+                    raise ValidationErrors([f"line {line_no}: {exc.message}"],
+                                           exc.hint) from None
                 except DeskError as exc:
                     raise type(exc)(f"line {line_no}: {exc.message}", exc.hint) from None
                 next_id += 1

@@ -79,7 +79,7 @@ def import_cmd(desk, source, as_json):
         state = {"shown": 0}
 
         def progress(lines):
-            done = source.tell() if total else 0
+            done = _position(source) if total else 0
             share = f" ({100 * done // total}%)" if total else ""
             if lines - state["shown"] >= 5000 or done == total:
                 state["shown"] = lines
@@ -93,6 +93,15 @@ def import_cmd(desk, source, as_json):
     else:
         click.echo(f"imported {counts['imported']}, skipped {counts['skipped']} "
                    "(already on the desk)")
+
+
+def _position(handle) -> int:
+    """Bytes read so far. A text file refuses tell() while it is being iterated
+    ("telling position disabled by next() call"), so ask the binary buffer under it."""
+    try:
+        return getattr(handle, "buffer", handle).tell()
+    except (OSError, ValueError):
+        return 0
 
 
 def _size(handle) -> int:

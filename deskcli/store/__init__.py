@@ -52,6 +52,7 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
             # created readable by its owner only; SQLite gives -wal and -shm the same mode
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            os.chmod(path, 0o600)  # an existing empty file keeps its mode otherwise
         elif not path.exists():
             raise NotFound(f"no desk at {path}",
                            "create one with `deskcli init --admin LOGIN` (add --db PATH or "

@@ -1,0 +1,157 @@
+"""Data flows one way: cli -> services -> store. Read every module's imports and string
+literals with `ast` and keep it that way:
+
+* only deskcli/cli/ (and deskcli/__main__.py) import click or print;
+* nothing imports deskcli.cli except deskcli/__main__.py and deskcli/cli itself;
+* no module outside deskcli/store/ holds SQL in a string literal (docstrings aside).
+"""
+
+import ast
+import functools
+import re
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "deskcli"
+MODULES = sorted(PACKAGE.rglob("*.py"))
+SQL = re.compile(
+    r"\b(SELECT\s+[\w*(]|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|"
+    r"CREATE\s+(TABLE|(UNIQUE\s+)?INDEX|TRIGGER|VIRTUAL\s+TABLE|VIEW)|ALTER\s+TABLE|"
+    r"DROP\s+(TABLE|INDEX|TRIGGER|VIEW)|PRAGMA\s+\w|BEGIN(\s+IMMEDIATE|\s+DEFERRED)?\s*$|"
+    r"COMMIT\s*$|ROLLBACK\s*$|WHERE\s+\w+\s*(=|IN\b|IS\b|LIKE\b|MATCH\b)|"
+    r"ON\s+CONFLICT|JOIN\s+\w+\s+\w+\s+ON)",
+    re.MULTILINE)  # upper case, as our SQL is written: prose says "select" in lower case
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(PACKAGE.parent).as_posix()
+
+
+@functools.cache
+def parse(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def imported(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside functions (lazy imports)."""
+    names = set()
+    package = rel(path)[:-3].replace("/", ".")
+    if not path.name == "__init__.py":
+        package = package.rpartition(".")[0]
+    for node in ast.walk(parse(path)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parent = ".".join(parts[:len(parts) - node.level + 1])
+                base = f"{parent}.{base}" if base else parent
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+              and node.func.id == "__import__" and node.args
+              and isinstance(node.args[0], ast.Constant)):
+            names.add(str(node.args[0].value))
+    return names
+
+
+def in_cli(path: Path) -> bool:
+    return rel(path).startswith("deskcli/cli/") or rel(path) == "deskcli/__main__.py"
+
+
+def docstrings(tree: ast.Module) -> set[int]:
+    ids = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value,
+                                                                     ast.Constant):
+                ids.add(id(body[0].value))
+    return ids
+
+
+def sql_strings(path: Path) -> list[str]:
+    tree = parse(path)
+    skip = docstrings(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(v) for v in node.values)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):  # f-strings: their literal parts, joined
+            text = "".join(v.value if isinstance(v, ast.Constant) else " x "
+                           for v in node.values)
+            if SQL.search(text):
+                found.append(f"line {node.lineno}: {text[:60]!r}")
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and id(node) not in skip and SQL.search(node.value)):
+            found.append(f"line {node.lineno}: {node.value[:60]!r}")
+    return found
+
+
+def test_the_package_is_found():
+    names = {rel(p) for p in MODULES}
+    assert {"deskcli/__main__.py", "deskcli/cli/__init__.py", "deskcli/store/__init__.py",
+            "deskcli/tickets.py", "deskcli/people.py"} <= names
+
+
+def below_cli():
+    return [path for path in MODULES if not in_cli(path)]
+
+
+def test_only_the_cli_imports_click():
+    offenders = {rel(path): sorted(name for name in imported(path)
+                                   if name == "click" or name.startswith("click."))
+                 for path in below_cli()}
+    assert {k: v for k, v in offenders.items() if v} == {}, "only deskcli/cli/ may"
+
+
+def test_nothing_imports_the_cli():
+    offenders = {rel(path): sorted(name for name in imported(path)
+                                   if name == "deskcli.cli" or name.startswith("deskcli.cli."))
+                 for path in below_cli()}
+    assert {k: v for k, v in offenders.items() if v} == {}, "nothing below the CLI may"
+
+
+def test_nothing_below_the_cli_prints():
+    offenders = {rel(path): [node.lineno for node in ast.walk(parse(path))
+                             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                             and node.func.id in ("print", "input")]
+                 for path in below_cli()}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_sql_lives_only_in_the_store():
+    offenders = {rel(path): sql_strings(path) for path in MODULES
+                 if not rel(path).startswith("deskcli/store/")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_sql_detector_finds_the_stores_sql():
+    for name in ("tickets.py", "people.py", "types.py", "migrations.py"):
+        assert len(sql_strings(PACKAGE / "store" / name)) >= 2, name
+
+
+def test_the_checks_can_fail(tmp_path):
+    """The detectors find what they look for (so a passing suite means something)."""
+    sample = tmp_path / "deskcli" / "sample.py"
+    sample.parent.mkdir()
+    sample.write_text(
+        '"""SELECT * FROM docstrings is fine."""\n'
+        "import click\n"
+        "from deskcli.cli import common\n"
+        "def f(db, table):\n"
+        "    from .cli.ticket import ticket\n"
+        "    db.execute(f'SELECT id FROM {table} WHERE id = ?')\n"
+        "    db.execute('UPDATE tickets SET status = ?', ('x',))\n"
+        "    return 'select the right option'\n")
+    global PACKAGE
+    saved, PACKAGE = PACKAGE, tmp_path / "deskcli"
+    try:
+        names = imported(sample)
+        assert "click" in names
+        assert "deskcli.cli" in names and "deskcli.cli.ticket" in names
+        found = sql_strings(sample)
+        assert [f.split(":")[0] for f in found] == ["line 6", "line 7"]
+    finally:
+        PACKAGE = saved
