@@ -51,8 +51,8 @@ register(
     Setting("timezone", "desk", "IANA time zone for dates typed without one and for "
             "business hours", default="UTC", example="Asia/Shanghai"),
     Setting("visibility", "desk", "who sees which tickets: 'all' staff see every ticket, "
-            "or 'department': agents see their department's tickets and those they are "
-            "involved in", default="all", choices=("all", "department")),
+            "or 'department': agents see their department's tickets, those they are "
+            "involved in, and the assignment queue", default="all", choices=("all", "department")),
     Setting("attachments.max-size", "desk", "largest file `ticket attach` accepts "
             "(K, M or G suffix)", default="10M", pattern=r"\d+[KMG]?", example="25M"),
     Setting("outbox.via", "desk", "how `outbox send` delivers: smtp://HOST:PORT, "

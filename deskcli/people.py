@@ -84,15 +84,6 @@ def whoami(desk: Desk) -> dict:
             "desk": str(desk.store.path), "desk_name": desk.setting("desk.name")}
 
 
-def desk_info(desk: Desk) -> dict:
-    from deskcli.store import migrations
-
-    with desk.store.read():
-        return {"desk": str(desk.store.path), "desk_name": desk.setting("desk.name"),
-                "schema_version": migrations.version(desk.store),
-                "created_at": ps.meta(desk.store, "created_at")}
-
-
 # --- settings -----------------------------------------------------------------------------
 
 def get_setting(desk: Desk | None, key: str) -> dict:
@@ -195,6 +186,7 @@ def dept_update(desk: Desk, key: str, *, name: str | None, head: str | None) -> 
 
 def dept_list(desk: Desk) -> list[dict]:
     require(desk.actor, "ticket.view", "list departments")
+    _staff_only(desk, "list departments")
     with desk.store.read():
         return [_dept_dict(r) for r in ps.depts(desk.store)]
 
@@ -220,6 +212,16 @@ def _user_id(db: Store, login: str, *, staff: bool = True) -> int:
     return row["id"]
 
 
+def _consultant_id(db: Store, login: str) -> int:
+    """A consultant must be active: a departed one would leave the customer's tickets
+    routing to their manager (issue 3, departure)."""
+    user_id = _user_id(db, login)
+    if not ps.user_by_id(db, user_id)["active"]:
+        raise Conflict(f"{login} is deactivated and cannot follow customers",
+                       "choose an active colleague as the consultant")
+    return user_id
+
+
 # --- users --------------------------------------------------------------------------------
 
 def user_add(desk: Desk, login: str, *, name: str, email: str | None, dept: str | None,
@@ -232,6 +234,7 @@ def user_add(desk: Desk, login: str, *, name: str, email: str | None, dept: str 
             raise Conflict(f"{login!r} already exists (as a user or access client)",
                            f"change the user with `deskcli user update {login} ...`")
         _check_role(desk.store, role)
+        _may_grant(desk, role)
         dept_id = _dept(desk.store, dept)["id"] if dept else None
         manager_id = _user_id(desk.store, manager) if manager else None
         ps.insert_user(desk.store, login=login, name=name, email=email, dept_id=dept_id,
@@ -266,6 +269,8 @@ def user_update(desk: Desk, login: str, *, name=None, email=None, dept=None, man
                 changes["manager_id"] = manager_id
         if role is not None:
             _check_role(desk.store, role)
+            _may_grant(desk, role)
+            _may_grant(desk, row["role"])  # nor take away a role above their own
             if row["role"] == "admin" and role != "admin":
                 _keep_an_admin(desk.store, row["id"])
             changes["role"] = role
@@ -287,6 +292,7 @@ def _keep_an_admin(db: Store, user_id: int) -> None:
 
 def user_show(desk: Desk, login: str) -> dict:
     require(desk.actor, "ticket.view", "look up users")
+    _staff_only(desk, "look up users")
     with desk.store.read():
         row = ps.user_by_login(desk.store, login)
         if row is None or row["kind"] != "staff":
@@ -300,6 +306,7 @@ def user_show(desk: Desk, login: str) -> dict:
 def user_list(desk: Desk, *, dept: str | None = None, role: str | None = None,
               include_inactive: bool = False) -> list[dict]:
     require(desk.actor, "ticket.view", "list users")
+    _staff_only(desk, "list users")
     with desk.store.read():
         dept_id = _dept(desk.store, dept)["id"] if dept else None
         rows = ps.users(desk.store, dept_id=dept_id, role=role,
@@ -315,6 +322,35 @@ def user_dict(db: Store, row) -> dict:
 
 
 # --- roles --------------------------------------------------------------------------------
+
+def _may_grant(desk: Desk, role: str) -> None:
+    """Nobody hands out more than they hold: granting a role needs every permission in it
+    (so a custom role with user.manage cannot make anyone, itself included, an admin)."""
+    from deskcli.policy import role_permissions
+
+    actor = desk.actor
+    custom = {r["name"]: frozenset(r["permissions"].split())
+              for r in ps.custom_roles(desk.store)}
+    wanted = role_permissions(role, custom)
+    if "*" in actor.permissions:
+        return
+    missing = sorted(p for p in wanted if p == "*" or p not in actor.permissions)
+    if missing:
+        from deskcli.errors import NotPermitted
+
+        raise NotPermitted(f"{actor.login} (role {actor.role}) may not grant the role {role}: "
+                           f"it holds permissions you do not ({', '.join(missing)})",
+                           "ask an admin to grant it")
+
+
+def _staff_only(desk: Desk, doing: str) -> None:
+    """Access clients see only their own tickets, never the desk's people."""
+    if desk.actor.is_client:
+        from deskcli.errors import NotPermitted
+
+        raise NotPermitted(f"access client {desk.actor.login} may not {doing}",
+                           "access clients open tickets and follow the ones they opened")
+
 
 def _check_role(db: Store, role: str) -> None:
     if role == "integration":
@@ -350,6 +386,7 @@ def _check_permissions(permissions: list[str]) -> list[str]:
 
 def role_list(desk: Desk) -> list[dict]:
     require(desk.actor, "ticket.view", "list roles")
+    _staff_only(desk, "list roles")
     rows = [{"name": name, "description": desc, "builtin": True,
              "permissions": sorted(perms)} for name, (desc, perms) in BUILTIN_ROLES.items()]
     with desk.store.read():
@@ -406,7 +443,7 @@ def customer_reassign(desk: Desk, from_login: str, to_login: str) -> list[str]:
     require(desk.actor, "customer.manage", "change customers")
     with desk.store.write():
         old_id = _user_id(desk.store, from_login)
-        new_id = _user_id(desk.store, to_login)
+        new_id = _consultant_id(desk.store, to_login)
         rows = ps.customers(desk.store, consultant_id=old_id)
         at = clock.stamp()
         for row in rows:
@@ -416,6 +453,7 @@ def customer_reassign(desk: Desk, from_login: str, to_login: str) -> list[str]:
 
 def customer_show(desk: Desk, key: str) -> dict:
     require(desk.actor, "ticket.view", "look up customers")
+    _staff_only(desk, "look up customers")
     with desk.store.read():
         return customer_dict(_customer(desk.store, key))
 
@@ -423,6 +461,7 @@ def customer_show(desk: Desk, key: str) -> dict:
 def customer_list(desk: Desk, *, consultant: str | None = None, text: str | None = None,
                   limit: int | None = None) -> list[dict]:
     require(desk.actor, "ticket.view", "list customers")
+    _staff_only(desk, "list customers")
     with desk.store.read():
         consultant_id = _user_id(desk.store, consultant) if consultant else None
         return [customer_dict(r) for r in ps.customers(desk.store, consultant_id=consultant_id,
@@ -478,7 +517,7 @@ def _clean_customer(db: Store, record: dict, only: set | None = None) -> dict:
         raise Invalid("a customer needs a name", "add --name NAME")
     consultant = record.get("consultant")
     if isinstance(consultant, str) and consultant not in ("", "none"):
-        clean["consultant_id"] = _user_id(db, consultant)
+        clean["consultant_id"] = _consultant_id(db, consultant)
     elif consultant in ("", "none"):
         clean["consultant_id"] = None
     else:

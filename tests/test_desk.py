@@ -373,6 +373,7 @@ def test_db_migrate_upgrades_an_older_desk_and_keeps_a_copy(older_desk):
 
 def test_any_command_migrates_an_older_desk_automatically(older_desk):
     path, names = older_desk
+    ok("whoami")
     assert ok("version --json").json["schema_version"] == len(names)
     assert user_version(path) == len(names)
     assert len(list(path.parent.glob("desk.db.before-v2-*Z"))) == 1

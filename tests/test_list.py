@@ -471,8 +471,9 @@ def test_viewers_may_list_but_only_with_ticket_view(tickets):
 
 def test_department_visibility_limits_agents_but_not_managers(tickets):
     ok("config set visibility department")
-    assert ids(as_user="bob") == [5, 2, 1]  # support's tickets (bob, carol, mgr), CC'd
-    assert ids(as_user="sun") == [3]  # only the one assigned to sun
+    # support's tickets (bob, carol, mgr), CC'd, and the queue (4, 6: anyone may accept)
+    assert ids(as_user="bob") == [6, 5, 4, 2, 1]
+    assert ids(as_user="sun") == [6, 4, 3]  # the one assigned to sun, and the queue
     assert ids(as_user="zhao") == [6, 5, 4, 3, 2, 1]  # managers see every ticket
     assert run("ticket show 3", as_user="bob").code == 3
     assert ok("ticket show 2 --json", as_user="bob").json["id"] == 2

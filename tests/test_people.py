@@ -434,3 +434,23 @@ def test_deactivated_user_is_refused(desk):
         assert result.code == 4, result
         assert "user 'bob' is deactivated" in result.err
     assert db_count(desk, "tickets") == 0
+
+
+def test_nobody_grants_a_role_above_their_own(desk):
+    ok("role add usermgr -p user.manage,ticket.view,faq.view,report.view")
+    ok("user add hr --name 'HR person' --role usermgr")
+    refused = run("user update hr --role admin", as_user="hr")
+    assert refused.code == 4
+    assert "may not grant the role admin" in refused.err
+    assert run("user add boss --name Boss --role manager", as_user="hr").code == 4
+    assert run("user update mgr --role agent", as_user="hr").code == 4  # taking a role away
+    ok("user add intern --name Intern --role viewer", as_user="hr")  # viewer's are all held
+
+
+def test_access_clients_do_not_see_the_desks_people(desk):
+    ok("access add sales --name Sales --types renewal")
+    for command in ("user list", "customer list", "dept list", "user show bob",
+                    "customer show C1", "role list"):
+        result = run(command, as_user="sales")
+        assert result.code == 4, command
+        assert "access client sales may not" in result.err

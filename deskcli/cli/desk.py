@@ -110,12 +110,11 @@ def version(app, fmt, as_json):
             "desk": None, "schema_version": None}
     path = app.db_path()
     if path.exists():
-        from deskcli.desk import Desk
-        from deskcli.people import desk_info
+        from deskcli.store import Store, migrations
 
-        desk = Desk.open(path)
-        info.update({k: v for k, v in desk_info(desk).items() if k in info})
-        desk.close()
+        store = Store.open(path, migrate=False)  # also for a desk newer than this deskcli
+        info.update(desk=str(path), schema_version=migrations.version(store))
+        store.close()
     emit_object(info, fmt, as_json)
 
 

@@ -317,7 +317,8 @@ def _where(q: TicketQuery) -> tuple[list[str], list]:
         else:
             _, me, dept_id = q.visible_to
             where.append(
-                "(? IN (t.opened_by_id, t.assignee_id, t.owner_id, t.handler_id) OR "
+                "(t.status = 'new' OR "
+                "? IN (t.opened_by_id, t.assignee_id, t.owner_id, t.handler_id) OR "
                 "EXISTS (SELECT 1 FROM users u WHERE u.dept_id = ? AND u.id IN "
                 "(t.opened_by_id, t.assignee_id, t.owner_id, t.handler_id)) OR "
                 + cc_clause() + ")")
