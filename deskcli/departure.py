@@ -9,7 +9,7 @@ tickets for those customers route to the manager until reassigned). Every move i
 
 import json
 
-from deskcli import clock
+from deskcli import clock, sla
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound
 from deskcli.policy import require
@@ -71,6 +71,16 @@ def deactivate(desk: Desk, login: str, successor: str | None = None) -> dict:
                     moved["to_queue"].append(row["id"])
                 if row["status"] == "waiting":
                     changes["waiting_since"] = None
+                    if row["waiting_since"]:
+                        # the wait on the customer ends here: credit it, as leaving
+                        # `waiting` does (lifecycle.Act.leave_waiting)
+                        calendar = sla.calendar_for(desk)
+                        paused = sla.elapsed(clock.parse_stamp(row["waiting_since"]),
+                                             clock.parse_stamp(at), calendar)
+                        changes["paused_seconds"] = row["paused_seconds"] + paused
+                        if row["resolve_due_at"]:
+                            changes["resolve_due_at"] = clock.stamp(sla.due(
+                                clock.parse_stamp(row["resolve_due_at"]), paused, calendar))
                 life.update(db, row["id"], changes)
         for row in life.open_tickets_of(db, "handler_id", user["id"]):
             if row["id"] in done or row["owner_id"] is None:

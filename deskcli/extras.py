@@ -227,6 +227,8 @@ def link(desk: Desk, ticket_id: int, *, parent: int | None = None,
             if existing is not None:
                 raise Conflict(f"#{a.id} already has the parent #{existing}",
                                f"unlink it first: deskcli ticket link {a.id} --unlink {existing}")
+        if kind == "relates" and other in life.links(a.db, a.id)["related"]:
+            return a.done(noop=f"#{a.id} already relates to #{other}")  # either way round
         if not life.add_link(a.db, a.id, other, kind, a.at, a.actor.id):
             return a.done(noop=f"#{a.id} is already linked to #{other}")
         a.event("linked", to=f"#{other}", data={"kind": kind})

@@ -194,8 +194,9 @@ def reject(desk: Desk, ticket_id: int, message: str) -> Outcome:
     with desk.store.write():
         a = Act(desk, ticket_id)
         a.permit("reject")
-        a.changes.update(status=a.move("reject"), closed_at=a.at, resolution="rejected: " +
-                         message)
+        new = a.move("reject")
+        _require_text(message, "reject reason", ticket_id, "reject")
+        a.changes.update(status=new, closed_at=a.at, resolution="rejected: " + message)
         a.event("rejected", frm=a.status, to="closed", message=message, visibility="public")
         a.save(expect={"status": a.status})
         return a.done()
@@ -313,9 +314,10 @@ def reply(desk: Desk, ticket_id: int, text: str, wait: bool = False) -> Outcome:
         return a.done()
 
 
-def _require_text(text: str | None, what: str, ticket_id: int) -> None:
+def _require_text(text: str | None, what: str, ticket_id: int, verb: str | None = None) -> None:
     if not (text or "").strip():
-        raise Invalid(f"the {what} is empty", f"deskcli ticket {what} {ticket_id} -m TEXT")
+        raise Invalid(f"the {what} is empty",
+                      f"deskcli ticket {verb or what} {ticket_id} -m TEXT")
 
 
 # --- finishing ----------------------------------------------------------------------------
@@ -327,7 +329,7 @@ def resolve(desk: Desk, ticket_id: int, resolution: str) -> Outcome:
         if a.status == "resolved":
             return a.done(noop=f"#{a.id} is already resolved")
         new = a.move("resolve")
-        _require_text(resolution, "resolution", ticket_id)
+        _require_text(resolution, "resolution", ticket_id, "resolve")
         open_steps = [f"{s['position']}. {s['text']}" for s in life.steps(a.db, a.id)
                       if s["done_at"] is None]
         if open_steps:
@@ -375,7 +377,7 @@ def reopen(desk: Desk, ticket_id: int, message: str) -> Outcome:
         if a.status in workflow.OPEN:
             return a.done(noop=f"#{a.id} is open ({a.status})")
         a.move("reopen")
-        _require_text(message, "reopen reason", ticket_id)
+        _require_text(message, "reopen reason", ticket_id, "reopen")
         owner = ps.user_by_id(a.db, a.row["owner_id"]) if a.row["owner_id"] else None
         ttype = ts.type_by_id(a.db, a.row["type_id"])
         calendar = sla.calendar_for(desk)

@@ -131,7 +131,8 @@ def check_action(actor, action: str, relations: set, ticket_id: int,
     if actor.is_client:
         if action in ("reopen", "attach", "rate", "nudge") and "opener" in relations:
             return
-        raise NotPermitted(f"access client {actor.login} may not {action} tickets",
+        verb = "reply to" if action == "reply" else action
+        raise NotPermitted(f"access client {actor.login} may not {verb} tickets",
                            "access clients open tickets and follow the ones they opened")
     verb = "reply to" if action == "reply" else action
     require(actor, permission, f"{verb} tickets")
@@ -152,7 +153,8 @@ def check_action(actor, action: str, relations: set, ticket_id: int,
                                f"internal note: deskcli ticket note {ticket_id} -m ...")
         if "handler" in relations:
             hint = (f"you handle #{ticket_id} for {owner}: add an internal note "
-                    f"(deskcli ticket note {ticket_id} -m ...) and {owner} replies")
+                    f"(deskcli ticket note {ticket_id} -m ...) and transfer it back for "
+                    f"{owner} to reply (deskcli ticket transfer {ticket_id} --to {owner})")
         else:
             hint = (f"add an internal note (deskcli ticket note {ticket_id} -m ...) or ask "
                     f"{owner} to transfer the ticket to you")
@@ -162,11 +164,12 @@ def check_action(actor, action: str, relations: set, ticket_id: int,
         if actor.can("ticket.manage"):
             return
         who = "a manager (the ticket has no named approver)"
-    named = {"the owner": names.get("owner"), "the assignee": names.get("assignee"),
-             "the approver": names.get("approver")}.get(who)
-    suffix = f" ({named})" if named else ""
+    for role in ("owner", "handler", "assignee", "approver"):
+        # name the person: "only the owner (bob) or a manager may close #42"
+        if names.get(role) and f"the {role}" in who:
+            who = who.replace(f"the {role}", f"the {role} ({names[role]})", 1)
     yours = sorted(relations - {"anyone_if_new", "dispatcher"})
-    raise NotPermitted(f"only {who}{suffix} may {verb} #{ticket_id}; you are "
+    raise NotPermitted(f"only {who} may {verb} #{ticket_id}; you are "
                        f"{', '.join(yours) or 'not involved'}", _action_hint(action, ticket_id))
 
 

@@ -52,7 +52,6 @@ def dashboard(desk: Desk, limit: int = 10) -> dict:
     me = actor.id
     now = clock.stamp()
     queries = {
-        "to_approve": tstore.TicketQuery(statuses=["awaiting_approval"]),
         "to_accept": tstore.TicketQuery(statuses=["assigned"], people={"assignee": me}),
         "in_progress": tstore.TicketQuery(statuses=WORKING, people={"owner": me}),
         "handling": tstore.TicketQuery(statuses=WORKING, people={"handler": me},
@@ -61,14 +60,24 @@ def dashboard(desk: Desk, limit: int = 10) -> dict:
         "overdue": tstore.TicketQuery(involving=me, overdue_at=now),
         "nudged": tstore.TicketQuery(statuses=OPEN, involving=me, min_nudges=1),
     }
-    approver = tstore.TicketQuery(statuses=["awaiting_approval"])
     result = {"user": actor.login, "at": now, "counts": {}}
     with desk.store.read():
         visibility = _visibility(desk)
+        # to approve: mine, and for managers those with no named approver; not the ones a
+        # named approver must decide (policy refuses anyone else)
+        parts: list[dict] = [{"approver": me}]
+        if actor.can("ticket.manage"):
+            parts.append({"approver": None})
+        found, total = [], 0
+        for people in parts:
+            part = tstore.TicketQuery(statuses=["awaiting_approval"], people=people,
+                                      visible_to=visibility, limit=limit)
+            total += tstore.count(desk.store, part)
+            found += tstore.query(desk.store, part)
+        found = sorted(found, key=lambda t: t.id, reverse=True)[:limit]
+        result["counts"]["to_approve"] = total
+        result["to_approve"] = [t.to_dict() for t in with_tags(desk.store, found)]
         for name, q in queries.items():
-            if name == "to_approve":
-                q = approver
-                q.people = {"approver": me} if not actor.can("ticket.manage") else {}
             q.visible_to = visibility
             q.limit = limit
             result["counts"][name] = tstore.count(desk.store, q)

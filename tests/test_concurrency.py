@@ -1,0 +1,97 @@
+"""Several real processes accept the same 50 tickets at once (issue 3): exactly one owner
+per ticket, every loser is told who won (exit 5), no event is lost, and nobody sees
+"database is locked" or exit 75 — the write lock is taken up front and the busy timeout
+absorbs the waiting."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from conftest import ok
+
+TICKETS = 50
+RACERS = ("bob", "carol", "sun", "dan", "mgr", "zhao")
+
+
+@pytest.fixture
+def desk(life_desk):
+    return life_desk
+
+
+def open_queue_tickets(n: int) -> list[int]:
+    lines = "".join(f'{{"type": "task", "title": "Race {i}"}}\n' for i in range(n))
+    ok("ticket import -", input=lines)
+    ids = [t["id"] for t in ok("queue list --limit 0 --json", as_user="mgr").json]
+    assert len(ids) == n
+    return ids
+
+
+def racer(login: str, ids: list[int], db) -> subprocess.Popen:
+    env = {**os.environ, "DESKCLI_DB": str(db), "DESKCLI_USER": login}
+    env.pop("DESKCLI_DEBUG", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "deskcli", "ticket", "accept", *map(str, ids), "--yes"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_many_processes_accept_the_same_tickets(desk):
+    ids = open_queue_tickets(TICKETS)
+    # half the racers go front to back, half back to front: they collide all along
+    procs = {login: racer(login, ids if i % 2 == 0 else ids[::-1], desk)
+             for i, login in enumerate(RACERS)}
+    results = {login: (*p.communicate(timeout=120), p.returncode)
+               for login, p in procs.items()}
+
+    conn = sqlite3.connect(desk)
+    try:
+        owners = dict(conn.execute(
+            "SELECT t.id, u.login FROM tickets t JOIN users u ON u.id = t.owner_id "
+            f"WHERE t.id IN ({','.join('?' * len(ids))})", ids).fetchall())
+        statuses = {r[0] for r in conn.execute(
+            f"SELECT status FROM tickets WHERE id IN ({','.join('?' * len(ids))})", ids)}
+        accepted = conn.execute(
+            "SELECT ticket_id, count(*) FROM events WHERE kind = 'accepted' "
+            "GROUP BY ticket_id").fetchall()
+        actors = dict(conn.execute(
+            "SELECT e.ticket_id, u.login FROM events e JOIN users u ON u.id = e.actor_id "
+            "WHERE e.kind = 'accepted'").fetchall())
+    finally:
+        conn.close()
+
+    assert set(owners) == set(ids)  # every ticket has an owner
+    assert statuses == {"in_progress"}
+    assert len(accepted) == TICKETS and {n for _, n in accepted} == {1}  # no lost events
+    assert actors == owners  # the event names the one who won
+
+    won: dict[str, set[int]] = {}
+    for login, (out, err, code) in results.items():
+        assert "database is locked" not in err, err
+        assert "Traceback" not in err, err
+        assert code != 75, err
+        won[login] = {int(line) for line in out.split()}
+        lost = set(ids) - won[login]
+        assert code == (5 if lost else 0), (login, code, err)
+        assert won[login] == {t for t, who in owners.items() if who == login}
+        for tid in lost:  # each loss names the winner
+            assert f"#{tid}: Error: #{tid} was already accepted by {owners[tid]}" in err, err
+    assert sum(len(w) for w in won.values()) == TICKETS  # disjoint, complete
+
+
+def test_two_people_accept_one_ticket_at_the_same_moment(desk):
+    """The single-ticket form: one wins (exit 0, prints the id), the other exits 5 and is
+    told who won."""
+    for _ in range(2):
+        tid = open_queue_tickets(1)[0]
+        procs = {login: racer(login, [tid], desk) for login in ("bob", "carol")}
+        results = {login: (*p.communicate(timeout=60), p.returncode)
+                   for login, p in procs.items()}
+        winner = ok(f"ticket show {tid} --json").json["owner"]
+        loser = "carol" if winner == "bob" else "bob"
+        assert results[winner][2] == 0 and results[winner][0] == f"{tid}\n"
+        out, err, code = results[loser]
+        assert code == 5 and out == ""
+        assert f"Error: #{tid} was already accepted by {winner}" in err
+        ok(f"ticket close {tid}", as_user="mgr")  # out of the queue for the next round
