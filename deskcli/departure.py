@@ -9,9 +9,10 @@ tickets for those customers route to the manager until reassigned). Every move i
 
 import json
 
-from deskcli import clock, sla
+from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound
+from deskcli.lifecycle import end_wait
 from deskcli.policy import require
 from deskcli.store import life
 from deskcli.store import people as ps
@@ -56,9 +57,10 @@ def deactivate(desk: Desk, login: str, successor: str | None = None) -> dict:
                 if row["id"] in done or row["status"] == "awaiting_approval":
                     continue
                 done.add(row["id"])
-                changes = {"owner_id": None, "accepted_at": None, "updated_at": at}
-                if row["handler_id"] in (user["id"], row["owner_id"]):
-                    changes["handler_id"] = None
+                # nobody owns it now, so nobody handles it for an owner either: whoever
+                # accepts it next becomes owner and handler
+                changes = {"owner_id": None, "handler_id": None, "accepted_at": None,
+                           "updated_at": at}
                 if heir is not None:
                     changes.update(status="assigned", assignee_id=heir["id"])
                     events.append((row["id"], at, actor.id, "reassigned", login, successor,
@@ -70,17 +72,7 @@ def deactivate(desk: Desk, login: str, successor: str | None = None) -> dict:
                                    f"{why}: back to the assignment queue", "internal", None))
                     moved["to_queue"].append(row["id"])
                 if row["status"] == "waiting":
-                    changes["waiting_since"] = None
-                    if row["waiting_since"]:
-                        # the wait on the customer ends here: credit it, as leaving
-                        # `waiting` does (lifecycle.Act.leave_waiting)
-                        calendar = sla.calendar_for(desk)
-                        paused = sla.elapsed(clock.parse_stamp(row["waiting_since"]),
-                                             clock.parse_stamp(at), calendar)
-                        changes["paused_seconds"] = row["paused_seconds"] + paused
-                        if row["resolve_due_at"]:
-                            changes["resolve_due_at"] = clock.stamp(sla.due(
-                                clock.parse_stamp(row["resolve_due_at"]), paused, calendar))
+                    changes.update(end_wait(desk, row, clock.parse_stamp(at)))
                 life.update(db, row["id"], changes)
         for row in life.open_tickets_of(db, "handler_id", user["id"]):
             if row["id"] in done or row["owner_id"] is None:

@@ -84,15 +84,8 @@ class Act:
 
     def leave_waiting(self) -> None:
         """Leaving `waiting`: the paused time is added and the resolve clock moves on."""
-        if self.status != "waiting" or not self.row["waiting_since"]:
-            return
-        calendar = sla.calendar_for(self.desk)
-        paused = sla.elapsed(clock.parse_stamp(self.row["waiting_since"]), self.now, calendar)
-        self.changes["waiting_since"] = None
-        self.changes["paused_seconds"] = self.row["paused_seconds"] + paused
-        if self.row["resolve_due_at"]:
-            due = sla.due(clock.parse_stamp(self.row["resolve_due_at"]), paused, calendar)
-            self.changes["resolve_due_at"] = clock.stamp(due)
+        if self.status == "waiting":
+            self.changes.update(end_wait(self.desk, self.row, self.now))
 
     def done(self, noop: str | None = None, note: str | None = None) -> Outcome:
         """The ticket as `ticket show --json` gives it (tags, links, rating ...), without
@@ -102,6 +95,20 @@ class Act:
         ticket = tstore.get(self.db, self.id)
         ticket.extra.update(details(self.db, self.id))
         return Outcome(ticket, noop, note)
+
+
+def end_wait(desk: Desk, row, now) -> dict:
+    """The changes that end a wait on the customer: the time waited (working time, with
+    business hours) is added to paused_seconds and moves the resolve due time on."""
+    if not row["waiting_since"]:
+        return {"waiting_since": None}
+    calendar = sla.calendar_for(desk)
+    paused = sla.elapsed(clock.parse_stamp(row["waiting_since"]), now, calendar)
+    changes = {"waiting_since": None, "paused_seconds": row["paused_seconds"] + paused}
+    if row["resolve_due_at"]:
+        due = sla.due(clock.parse_stamp(row["resolve_due_at"]), paused, calendar)
+        changes["resolve_due_at"] = clock.stamp(due)
+    return changes
 
 
 def _visible(desk: Desk, ticket_id: int) -> bool:

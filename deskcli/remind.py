@@ -10,7 +10,7 @@ one transaction and rolls it back.
 
 import json
 
-from deskcli import clock, reminders, sla
+from deskcli import clock, reminders
 from deskcli.desk import Desk
 from deskcli.policy import require
 from deskcli.store import life
@@ -151,9 +151,9 @@ def _autoclose(desk: Desk, ticket_id: int, now, summary: dict) -> None:
         return
     changes = {"status": "closed", "closed_at": at, "waiting_since": None, "updated_at": at}
     if row["status"] == "waiting":
-        calendar = sla.calendar_for(desk)
-        changes["paused_seconds"] = row["paused_seconds"] + sla.elapsed(
-            _stamp(row["waiting_since"]), now, calendar)
+        from deskcli.lifecycle import end_wait
+
+        changes.update(end_wait(desk, row, now))
     if life.update(db, ticket_id, changes, {"status": row["status"]}):
         record(desk, [(ticket_id, at, None, "closed", row["status"], "closed", why, "public",
                        json.dumps({"auto": True}))])

@@ -84,8 +84,7 @@ def dashboard(desk: Desk, limit: int = 10) -> dict:
             result[name] = [t.to_dict() for t in with_tags(desk.store,
                                                              tstore.query(desk.store, q))]
         if actor.can("ticket.assign"):
-            queued, _ = life.queue(desk.store, None)
-            result["counts"]["queue"] = len(queued)
+            result["counts"]["queue"] = life.queue_count(desk.store)
     return result
 
 

@@ -212,17 +212,24 @@ def open_tickets_of(db: Store, column: str, user_id: int) -> list:
                   "ORDER BY id", (user_id,))
 
 
+_QUEUE_IDS = (f"SELECT id FROM tickets WHERE status = 'new' UNION "
+              f"SELECT id FROM tickets WHERE assignee_id IN "
+              f"(SELECT id FROM users WHERE NOT active) AND status IN {_OPEN_SQL} UNION "
+              f"SELECT id FROM tickets WHERE owner_id IN "
+              f"(SELECT id FROM users WHERE NOT active) AND status IN {_OPEN_SQL}")
+
+
+def queue_count(db: Store) -> int:
+    """How many tickets the queue holds (read from the indexes, nothing loaded)."""
+    return db.scalar(f"SELECT count(*) FROM ({_QUEUE_IDS})")
+
+
 def queue(db: Store, limit: int | None, visible_clause: tuple[str, list] | None = None):
     """The assignment queue: tickets nobody is expected to accept (status new), and open
     tickets whose assignee or owner is no longer active, oldest first, with the reason."""
     reason = ("(SELECT e.message FROM events e WHERE e.ticket_id = t.id AND e.kind IN "
               "('queued', 'declined', 'departed', 'reopened') ORDER BY e.id DESC LIMIT 1)")
-    ids_sql = (f"SELECT id FROM tickets WHERE status = 'new' UNION "
-               f"SELECT id FROM tickets WHERE assignee_id IN "
-               f"(SELECT id FROM users WHERE NOT active) AND status IN {_OPEN_SQL} UNION "
-               f"SELECT id FROM tickets WHERE owner_id IN "
-               f"(SELECT id FROM users WHERE NOT active) AND status IN {_OPEN_SQL}")
-    sql = f"SELECT t.id, {reason} AS reason FROM tickets t WHERE t.id IN ({ids_sql})"
+    sql = f"SELECT t.id, {reason} AS reason FROM tickets t WHERE t.id IN ({_QUEUE_IDS})"
     params: list = []
     if visible_clause:
         sql += " AND " + visible_clause[0]
