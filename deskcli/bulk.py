@@ -29,6 +29,7 @@ def import_tickets(desk: Desk, lines: Iterable[str],
     db = desk.store
     imported = skipped = number = 0
     now = clock.now()
+    db.bulk_cache()
     with db.write():
         lookup = Lookup(db)
         batch = Batch()

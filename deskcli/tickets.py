@@ -48,11 +48,20 @@ class Lookup:
         self._members: dict[int, list[Person]] = {}
         self._load: dict[int, int] = {}
         self._round_robin: dict[int, int | None] = {}
+        self._memo: dict = {}
 
     def ticket_type(self, key: str) -> TicketType | None:
         if key not in self._types:
             self._types[key] = ts.type_by_key(self.db, key)
         return self._types[key]
+
+    def cached(self, key, make):
+        """A value computed once per import (stamps, due times, event data)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = make()
+            return value
 
     def type_cc(self, type_id: int) -> list[tuple[int | None, int | None]]:
         if ("cc", type_id) not in self._people:
@@ -213,11 +222,12 @@ def _build(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, req: OpenRe
 
     ttype, title, priority, values, customer, cc_refs, source = prepared
     actor = desk.actor
-    at = clock.stamp(now)
+    at = lookup.cached(("at", now), lambda: clock.stamp(now))
     customer_id, consultant_id = customer if customer else (None, None)
+    opened_data = lookup.cached(("opened", ttype.key, priority, source), lambda: json.dumps(
+        {"type": ttype.key, "priority": priority, "source": source}, ensure_ascii=False))
     events = [(ticket_id, at, actor.id, "opened", None, None, req.body or None, "public",
-               json.dumps({"type": ttype.key, "priority": priority, "source": source},
-                          ensure_ascii=False))]
+               opened_data)]
     approver_id = accept_due = resolve_due = assignee_id = None
     if ttype.approver:
         status = "awaiting_approval"
@@ -230,8 +240,9 @@ def _build(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, req: OpenRe
                                                     consultant_id, req.customer)
         events.append(routing_event)
         calendar = sla.calendar_for(desk)
-        accept_due = due_stamp(now, ttype.accept_within, calendar)
-        resolve_due = due_stamp(now, ttype.resolve_within, calendar)
+        accept_due, resolve_due = lookup.cached(("due", now, ttype.id), lambda: (
+            due_stamp(now, ttype.accept_within, calendar),
+            due_stamp(now, ttype.resolve_within, calendar)))
     batch.tickets.append((
         ticket_id, ttype.id, title, req.body or "", status, priority, customer_id, assignee_id,
         None, None, actor.id, approver_id, source, req.external_id,

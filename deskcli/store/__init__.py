@@ -118,6 +118,10 @@ class Store:
             self.conn.execute("ROLLBACK")
             raise translate(exc, self.path) from None
 
+    def bulk_cache(self, mib: int = 64) -> None:
+        """A bigger page cache for bulk writes (index pages stay in memory)."""
+        self.conn.execute(f"PRAGMA cache_size = -{int(mib) * 1024}")
+
     # --- small helpers used by the query modules --------------------------------------
 
     def one(self, sql: str, params=()):
