@@ -42,9 +42,12 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
         event = {"actor_id": actor_id, "from": frm, "to": to}
         for template, audience in plans:
             people = audience(db, facts, event)
-            to_list = [p for p in people["to"] if p.get("email") and p.get("id") != actor_id]
+            # the actor never hears of their own action; with no actor (the desk itself),
+            # everyone does: customers and watchers have no id either
+            to_list = [p for p in people["to"] if p.get("email")
+                       and (actor_id is None or p.get("id") != actor_id)]
             cc_list = [p for p in people.get("cc", []) if p.get("email")
-                       and p.get("id") != actor_id
+                       and (actor_id is None or p.get("id") != actor_id)
                        and p["email"].lower() not in {t["email"].lower() for t in to_list}]
             if not to_list:
                 continue
@@ -237,3 +240,27 @@ PLANS = {
     "rejected": [("approval_decided", to_opener)],
     "customer_message": [("customer_message", to_owner_and_handler)],
 }
+
+
+def enqueue_report(desk, *, to: list[str] | str, subject: str, text: str,
+                   html: str | None = None) -> int:
+    """Put a finished report in the outbox for `to` (addresses), for `outbox send`.
+    The report is already rendered, so its template only passes it through."""
+    from deskcli.errors import Invalid
+    from deskcli.people import check_email
+
+    addresses = [to] if isinstance(to, str) else list(to)
+    if not addresses:
+        raise Invalid("say who gets the report", "e.g. --mail-to head@school.example")
+    for address in addresses:
+        if check_email(address) is None:
+            raise Invalid("an empty address in --mail-to")
+    with desk.store.write():
+        return nstore.insert(
+            desk.store, ticket_id=None, event_id=None, template="report",
+            locale=desk.setting("locale") or "en",
+            recipients={"to": [{"name": a, "email": a, "login": None} for a in addresses],
+                        "cc": []},
+            context={"subject": subject, "text": text, "html": html,
+                     "desk": {"name": desk.setting("desk.name") or desk.store.path.stem}},
+            message_id=message_id(desk, None), at=clock.stamp())

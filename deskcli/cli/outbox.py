@@ -3,7 +3,7 @@
 import click
 
 from deskcli.cli.common import emit_rows, format_options, pass_desk
-from deskcli.output import say
+from deskcli.output import say, write
 
 STATUSES = ("pending", "sending", "sent", "failed", "dead")
 
@@ -70,7 +70,7 @@ def outbox_send(desk, via, limit, as_json, verbose):
 
     from deskcli.mailer import send
 
-    result = send(desk, via, limit, out=click.get_text_stream("stdout").write)
+    result = send(desk, via, limit, out=write)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
     elif verbose or result["failed"]:

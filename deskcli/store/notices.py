@@ -126,6 +126,17 @@ def mark_failed(db: Store, notice_id: int, worker: str, error: str, retry_at: st
                   (status, error[:1000], retry_at, subject, notice_id, worker)).rowcount == 1
 
 
+def mark_partly_sent(db: Store, notice_id: int, worker: str, recipients: dict, error: str,
+                     retry_at: str | None, subject: str | None) -> bool:
+    """Some recipients took the notice and others were refused: remember who has it
+    (recipients["delivered"]), so the retry goes to the others only."""
+    changed = mark_failed(db, notice_id, worker, error, retry_at, subject)
+    if changed:
+        db.run("UPDATE outbox SET recipients = ? WHERE id = ?",
+               (json.dumps(recipients, ensure_ascii=False), notice_id))
+    return changed
+
+
 def listing(db: Store, statuses: list[str], limit: int | None, ticket_id: int | None = None):
     where, params = [], []
     if statuses:

@@ -1,0 +1,320 @@
+"""`deskcli remind run`, the cron entry point, in scenarios driven by DESKCLI_NOW: overdue
+acceptance and resolution, repeated nudges, escalation up the chain, manual nudges, the
+waiting pause, business hours and holidays, auto-close, schedules; and the safety of cron:
+a second run, runs at once, a run killed half way, silence, --dry-run.
+
+The tests' moment (conftest.NOW) is Saturday 2026-11-28 09:00 UTC.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import db_count, ok, run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def chase(life_desk):
+    """The ticket-life desk (dan reports to lee, who reports to tina) with a type that is
+    chased: accept within 1h, resolve within 4h, nudge every 2h, escalate after 2 nudges."""
+    ok("type add chase --name Chase --route user:dan --accept-within 1h --resolve-within 4h "
+       "--nudge-every 2h --escalate-after 2")
+    for login in ("dan", "lee", "tina", "mgr"):
+        ok(f"user update {login} --email {login}@example.com")
+    ok("config set mail.from 'Help desk <desk@school.example>'")
+    return life_desk
+
+
+def remind(at: str, *args) -> dict:
+    return ok("remind", "run", "--json", *args, now=at).json
+
+
+def kinds(ticket_id: int, *wanted: str) -> list[dict]:
+    return [e for e in ok(f"ticket show {ticket_id} --json").json["events"]
+            if e["kind"] in wanted]
+
+
+def ticket(ticket_id: int) -> dict:
+    return ok(f"ticket show {ticket_id} --json").json
+
+
+def notices(template: str) -> list[dict]:
+    return [r for r in ok("outbox list --limit 0 --json").json if r["template"] == template]
+
+
+# --- overdue work -------------------------------------------------------------------------
+
+def test_overdue_acceptance_nudges_the_assignee(chase):
+    ok("ticket open --type chase --title 'Call the parent'")
+    assert remind("2026-11-28T09:59:59Z")["nudged"] == 0
+    summary = remind("2026-11-28T10:00:00Z")
+    assert summary["nudged"] == 1
+    assert summary["actions"] == [{"ticket": 1, "action": "nudged", "to": "dan",
+                                   "reason": "not accepted by 2026-11-28T10:00:00Z"}]
+    (nudge,) = kinds(1, "nudged")
+    assert nudge["actor"] is None and nudge["to"] == "dan"
+    assert nudge["data"] == {"count": 1, "auto": True, "clock": "accept"}
+    assert [n["to"] for n in notices("nudged")] == [["dan@example.com"]]
+    assert ticket(1)["nudges"] == 1
+
+
+def test_nudges_repeat_and_escalate_up_the_chain(chase):
+    ok("ticket open --type chase --title 'Call the parent'")
+    timeline = [("2026-11-28T10:00:00Z", 1, 0), ("2026-11-28T11:00:00Z", 1, 0),
+                ("2026-11-28T12:00:00Z", 2, 1), ("2026-11-28T13:59:00Z", 2, 1),
+                ("2026-11-28T14:00:00Z", 3, 1), ("2026-11-28T16:00:00Z", 4, 2)]
+    for at, nudges, escalations in timeline:
+        remind(at)
+        assert (len(kinds(1, "nudged")), len(kinds(1, "escalated"))) == (nudges, escalations), at
+    first, second = kinds(1, "escalated")
+    assert (first["from"], first["to"], first["at"]) == ("dan", "lee", "2026-11-28T12:00:00Z")
+    assert (second["from"], second["to"]) == ("dan", "tina")  # the manager's manager
+    escalated = notices("escalated")
+    assert sorted((n["to"], n["cc"]) for n in escalated) == [
+        (["lee@example.com"], ["dan@example.com"]), (["tina@example.com"], ["dan@example.com"])]
+    # the top of the chain: no more escalations, and no error
+    summary = remind("2026-11-28T20:00:00Z")
+    assert summary["escalated"] == 0 and summary["errors"] == []
+
+
+def test_manual_nudges_count_toward_escalation(chase):
+    ok("ticket open --type chase --title T")
+    remind("2026-11-28T10:00:00Z")
+    ok("ticket nudge 1 -m 'The parent called again'", as_user="mgr",
+       now="2026-11-28T10:30:00Z")
+    summary = remind("2026-11-28T10:31:00Z")
+    assert summary["nudged"] == 0 and summary["escalated"] == 1  # 1 automatic + 1 manual
+    assert kinds(1, "escalated")[0]["to"] == "lee"
+    # the next automatic nudge waits nudge-every after the manual one
+    assert remind("2026-11-28T12:00:00Z")["nudged"] == 0
+    assert remind("2026-11-28T12:30:00Z")["nudged"] == 1
+
+
+def test_overdue_resolution_nudges_the_handler(chase):
+    ok("ticket open --type chase --title T")
+    ok("ticket accept 1", as_user="dan")
+    ok("ticket transfer 1 --to lee", as_user="dan")
+    assert remind("2026-11-28T12:59:00Z")["nudged"] == 0
+    summary = remind("2026-11-28T13:00:00Z")
+    assert summary["actions"][0]["to"] == "lee"
+    assert kinds(1, "nudged")[0]["data"]["clock"] == "resolve"
+
+
+def test_waiting_on_the_customer_pauses_the_resolve_clock(chase):
+    ok("ticket open --type chase --title T --customer C1")
+    ok("ticket accept 1", as_user="dan")
+    assert ticket(1)["resolve_due_at"] == "2026-11-28T13:00:00Z"
+    ok("ticket reply 1 -m 'Which centre?' --wait", as_user="dan", now="2026-11-28T10:00:00Z")
+    assert remind("2026-11-28T14:00:00Z")["nudged"] == 0  # waiting: never overdue
+    ok("ticket reply 1 -m 'Thanks, checking'", as_user="dan", now="2026-11-28T15:00:00Z")
+    assert ticket(1)["resolve_due_at"] == "2026-11-28T18:00:00Z"  # five hours later
+    assert remind("2026-11-28T17:59:00Z")["nudged"] == 0
+    assert remind("2026-11-28T18:00:00Z")["nudged"] == 1
+
+
+def test_business_hours_and_holidays(chase):
+    ok("config set business-hours 'Mon-Fri 09:00-18:00'")
+    ok("holiday add 2026-11-30 --name 'Closed'")
+    ok("ticket open --type chase --title T")  # Saturday 09:00
+    t = ticket(1)
+    # one working hour after Saturday morning, Monday a holiday: Tuesday 10:00
+    assert t["accept_due_at"] == "2026-12-01T10:00:00Z"
+    assert t["resolve_due_at"] == "2026-12-01T13:00:00Z"
+    assert remind("2026-11-30T17:00:00Z")["nudged"] == 0
+    assert remind("2026-12-01T10:00:00Z")["nudged"] == 1
+
+
+def test_business_hours_count_the_waiting_pause_in_working_time(chase):
+    ok("config set business-hours 'Mon-Fri 09:00-18:00'")
+    ok("ticket open --type chase --title T --customer C1", now="2026-11-30T09:00:00Z")
+    ok("ticket accept 1", as_user="dan", now="2026-11-30T09:00:00Z")
+    assert ticket(1)["resolve_due_at"] == "2026-11-30T13:00:00Z"
+    ok("ticket reply 1 -m 'Which?' --wait", as_user="dan", now="2026-11-30T17:00:00Z")
+    # waiting from Monday 17:00 to Tuesday 10:00 is two working hours, not seventeen
+    ok("ticket reply 1 -m 'OK'", as_user="dan", now="2026-12-01T10:00:00Z")
+    assert ticket(1)["resolve_due_at"] == "2026-11-30T15:00:00Z"
+
+
+# --- auto-close ---------------------------------------------------------------------------
+
+def test_auto_close_of_waiting_tickets_tells_the_customer(chase):
+    ok("config set autoclose.waiting 3d")
+    ok("ticket open --type chase --title 'Login' --customer C1")
+    ok("ticket accept 1", as_user="dan")
+    ok("ticket reply 1 -m 'Does it work now?' --wait", as_user="dan",
+       now="2026-11-28T10:00:00Z")
+    assert remind("2026-12-01T09:59:00Z")["closed"] == 0
+    summary = remind("2026-12-01T10:00:00Z")
+    assert summary["closed"] == 1
+    t = ticket(1)
+    assert t["status"] == "closed"
+    (closed,) = kinds(1, "closed")
+    assert closed["actor"] is None and closed["visibility"] == "public"
+    assert "no answer from the customer for 3d" in closed["message"]
+    assert [n["to"] for n in notices("customer_closed")] == [["zw@example.com"]]
+
+
+def test_auto_close_of_resolved_tickets(chase):
+    ok("config set autoclose.resolved 2d")
+    ok("ticket open --type chase --title 'Login' --customer C1")
+    ok("ticket accept 1", as_user="dan")
+    ok("ticket resolve 1 -m 'Reset the password'", as_user="dan")
+    assert remind("2026-11-30T08:59:00Z")["closed"] == 0
+    assert remind("2026-11-30T09:00:00Z")["closed"] == 1
+    assert ticket(1)["status"] == "closed"
+    assert [n["to"] for n in notices("customer_closed")] == [["zw@example.com"]]
+
+
+# --- schedules ----------------------------------------------------------------------------
+
+def test_a_monthly_schedule_opens_its_ticket_once(chase):
+    ok("schedule add parent-meeting --type task --title 'Parent meeting {month}' "
+       "--every 'monthly 1 09:00'")
+    assert ok("schedule list --json").json[0]["next_run_at"] == "2026-12-01T09:00:00Z"
+    assert remind("2026-12-01T08:59:00Z")["opened"] == 0
+    summary = remind("2026-12-01T09:00:00Z")
+    assert summary["opened"] == 1
+    (opened,) = ok("ticket list --type task --json").json
+    assert opened["title"] == "Parent meeting 2026-12"
+    assert ticket(opened["id"])["source"] == "schedule:parent-meeting"
+    assert remind("2026-12-01T09:00:00Z")["opened"] == 0
+    assert ok("schedule list --json").json[0]["next_run_at"] == "2027-01-01T09:00:00Z"
+
+
+def test_weekly_and_cron_line_schedules(chase):
+    ok("schedule add check --type task --title 'Safety check {week}' --every 'weekly mon 08:30'")
+    ok("schedule add calls --type task --title 'Renewal calls {date}' --every '0 9 * * 1-5'")
+    nexts = {s["key"]: s["next_run_at"] for s in ok("schedule list --json").json}
+    assert nexts == {"check": "2026-11-30T08:30:00Z", "calls": "2026-11-30T09:00:00Z"}
+    assert remind("2026-11-30T09:00:00Z")["opened"] == 2
+    titles = sorted(t["title"] for t in ok("ticket list --type task --json").json)
+    assert titles == ["Renewal calls 2026-11-30", "Safety check 2026-W49"]
+
+
+def test_a_missed_period_opens_one_ticket(chase):
+    ok("schedule add parent-meeting --type task --title 'Parent meeting {month}' "
+       "--every monthly")
+    summary = remind("2027-03-15T12:00:00Z")  # cron did not run for months
+    assert summary["opened"] == 1
+    assert len(ok("ticket list --type task --json").json) == 1
+    assert ok("schedule list --json").json[0]["next_run_at"] == "2027-04-01T09:00:00Z"
+
+
+def test_schedule_times_follow_the_desk_time_zone(chase):
+    ok("config set timezone Asia/Shanghai")
+    ok("schedule add daily --type task --title 'Morning check {date}' --every 'daily 08:00'")
+    assert ok("schedule list --json").json[0]["next_run_at"] == "2026-11-29T00:00:00Z"
+
+
+# --- safe for cron ------------------------------------------------------------------------
+
+def test_a_second_run_at_the_same_moment_does_nothing(chase):
+    ok("config set autoclose.waiting 1d")
+    ok("ticket open --type chase --title A")
+    ok("ticket open --type chase --title B --customer C1")
+    ok("ticket accept 2", as_user="dan")
+    ok("ticket reply 2 -m x --wait", as_user="dan")
+    ok("schedule add s --type task --title S --every daily")
+    at = "2026-11-29T09:30:00Z"
+    first = remind(at)
+    assert (first["nudged"], first["closed"], first["opened"]) == (1, 1, 1)
+    events, outbox = db_count(chase, "events"), db_count(chase, "outbox")
+    second = remind(at)
+    assert (second["nudged"], second["escalated"], second["closed"], second["opened"]) == \
+        (0, 0, 0, 0)
+    assert second["actions"] == []
+    assert (db_count(chase, "events"), db_count(chase, "outbox")) == (events, outbox)
+
+
+def cli(*args, env=None):
+    return subprocess.Popen([sys.executable, "-m", "deskcli", *args], cwd=ROOT,
+                            env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_runs_at_once_never_nudge_twice(chase):
+    for n in range(25):
+        ok(f"ticket open --type chase --title T{n}")
+    env = {"DESKCLI_USER": "alice", "DESKCLI_NOW": "2026-11-28T12:00:00Z"}
+    runs = [cli("remind", "run", "--json", env=env) for _ in range(3)]
+    outputs = [p.communicate(timeout=120) for p in runs]
+    assert all(p.returncode == 0 for p in runs), outputs
+    summaries = [json.loads(out) for out, _ in outputs]
+    assert sum(s["nudged"] for s in summaries) == 25
+    assert sum(s["escalated"] for s in summaries) == 0
+    for n in range(1, 26):
+        assert len(kinds(n, "nudged")) == 1
+    assert len(notices("nudged")) == 25
+
+
+def test_a_run_killed_half_way_loses_nothing(chase, monkeypatch):
+    import deskcli.remind
+
+    for n in range(5):
+        ok(f"ticket open --type chase --title T{n}")
+    monkeypatch.setattr(deskcli.remind, "BATCH", 2)
+    real = deskcli.remind._chase
+
+    def dies_on_the_fourth(desk, ticket_id, now, summary):
+        if ticket_id == 4:
+            raise KeyboardInterrupt  # the process is killed here
+        return real(desk, ticket_id, now, summary)
+
+    monkeypatch.setattr(deskcli.remind, "_chase", dies_on_the_fourth)
+    result = run("remind run", now="2026-11-28T10:00:00Z")
+    assert result.code == 130
+    done = [n for n in range(1, 6) if kinds(n, "nudged")]
+    assert done == [1, 2]  # the first batch was committed, the second rolled back
+    monkeypatch.setattr(deskcli.remind, "_chase", real)
+    summary = remind("2026-11-28T10:05:00Z")
+    assert summary["nudged"] == 3  # the next run does the rest
+    assert [len(kinds(n, "nudged")) for n in range(1, 6)] == [1] * 5
+
+
+def test_silent_unless_verbose(chase):
+    ok("ticket open --type chase --title T")
+    ok("ticket open --type chase --title U")
+    quiet = ok("remind run", now="2026-11-28T10:00:00Z")
+    assert quiet.out == "" and quiet.err == ""
+    loud = ok("remind run -v", now="2026-11-28T12:00:00Z")
+    assert loud.out == ""
+    assert "#1: nudged → dan (not accepted by 2026-11-28T10:00:00Z)" in loud.err
+    assert "#1: escalated → lee" in loud.err
+    assert "nudged 2, escalated 2, closed 0, opened 0" in loud.err
+    assert ok("remind run -v", now="2026-11-28T12:00:00Z").err == \
+        "nudged 0, escalated 0, closed 0, opened 0\n"
+
+
+def test_dry_run_changes_nothing(chase):
+    ok("config set autoclose.waiting 1d")
+    ok("ticket open --type chase --title T")
+    ok("schedule add s --type task --title S --every daily")
+    events, outbox, tickets = (db_count(chase, t) for t in ("events", "outbox", "tickets"))
+    result = ok("remind run --dry-run", now="2026-11-29T10:00:00Z")
+    assert "#1: would have nudged → dan" in result.err
+    assert "would have nudged 1" in result.err
+    summary = remind("2026-11-29T10:00:00Z", "--dry-run")
+    assert summary["dry_run"] and summary["nudged"] == 1 and summary["opened"] == 1
+    assert (db_count(chase, "events"), db_count(chase, "outbox"),
+            db_count(chase, "tickets")) == (events, outbox, tickets)
+    assert ok("schedule list --json").json[0]["last_run_at"] is None
+    assert remind("2026-11-29T10:00:00Z")["nudged"] == 1  # the real run still does it
+
+
+def test_the_queue_nudges_the_dispatchers(chase):
+    ok("type add triage --name Triage --route manual --accept-within 1h --escalate-after 1")
+    ok("config set queue.dispatchers mgr")
+    ok("ticket open --type triage --title 'Anyone?'")
+    summary = remind("2026-11-28T10:00:00Z")
+    assert summary["nudged"] == 1 and summary["escalated"] == 0
+    assert [n["to"] for n in notices("nudged")] == [["mgr@example.com"]]
+
+
+def test_remind_run_needs_a_manager(chase):
+    result = run("remind run", as_user="dan")
+    assert result.code == 4 and "ticket.manage" in result.err
