@@ -12,7 +12,6 @@ desk's own `settings` table, so everyone who uses the desk shares them.
 
 import os
 import re
-from pathlib import Path
 
 from deskcli.errors import Invalid
 from deskcli.plain import Record
@@ -125,48 +124,52 @@ def check_value(setting: Setting, value: str) -> str:
 
 
 # --- files ------------------------------------------------------------------------------
+# Paths are plain strings here and in the store: pathlib (with the urllib.parse and
+# ipaddress it imports) was a tenth of the start-up of every command.
 
-def config_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "deskcli"
-
-
-def data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "deskcli"
+def config_dir() -> str:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "deskcli")
 
 
-def config_file() -> Path:
-    return config_dir() / "config.toml"
+def data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local",
+                                                           "share")
+    return os.path.join(base, "deskcli")
+
+
+def config_file() -> str:
+    return os.path.join(config_dir(), "config.toml")
 
 
 def read_personal() -> dict:
     """The personal config file as a dict ({} when there is none)."""
     path = config_file()
-    if not path.exists():
+    if not os.path.exists(path):
         return {}
     import tomllib
 
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             return tomllib.load(handle)
     except (tomllib.TOMLDecodeError, OSError) as exc:
         raise Invalid(f"cannot read {path}: {exc}", "fix or remove the file") from None
 
 
-def write_personal(data: dict) -> Path:
+def write_personal(data: dict) -> str:
     """Write the personal config file (flat keys plus a [desks] table)."""
     path = config_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     lines = [f"{key} = {_toml_str(value)}" for key, value in sorted(data.items())
              if not isinstance(value, dict)]
     desks = data.get("desks") or {}
     if desks:
         lines += ["", "[desks]"] + [f"{_toml_key(name)} = {_toml_str(desk_path)}"
                                     for name, desk_path in sorted(desks.items())]
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.replace(tmp, path)
     return path
 
 
@@ -181,36 +184,45 @@ def _toml_key(name: str) -> str:
 
 # --- resolution ---------------------------------------------------------------------------
 
-def resolve_db(db: str | None, desk: str | None) -> Path:
+def resolve_db(db: str | None, desk: str | None) -> str:
     """The desk file to use, by the documented precedence."""
     if db:
-        return Path(db).expanduser()
+        return os.path.expanduser(db)
     if desk:
         return desk_path(desk)
     env = os.environ.get("DESKCLI_DB")
     if env:
-        return Path(env).expanduser()
+        return os.path.expanduser(env)
     personal = read_personal()
     if personal.get("desk"):
         return desk_path(personal["desk"], personal)
-    return data_dir() / "desk.db"
+    return os.path.join(data_dir(), "desk.db")
 
 
-def desk_path(name: str, personal: dict | None = None) -> Path:
+def desk_path(name: str, personal: dict | None = None) -> str:
     """The file of a named desk: `[desks] NAME` in the personal file, else the data dir."""
     if not DESK_NAME.fullmatch(name):
         raise Invalid(f"{name!r} is not a desk name", "use letters, digits, '.', '_', '-'")
     desks = (read_personal() if personal is None else personal).get("desks") or {}
     if name in desks:
-        return Path(desks[name]).expanduser()
-    return data_dir() / f"{name}.db"
+        return os.path.expanduser(desks[name])
+    return os.path.join(data_dir(), f"{name}.db")
 
 
-def known_desks() -> dict[str, Path]:
+def desk_stem(path: str) -> str:
+    """A desk's short name from its file: /srv/desks/brand-a.db -> brand-a."""
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def known_desks() -> dict[str, str]:
     """Every desk named in the personal file or present in the data folder."""
-    found = {p.stem: p for p in sorted(data_dir().glob("*.db"))}
+    folder = data_dir()
+    found = {}
+    if os.path.isdir(folder):
+        found = {desk_stem(name): os.path.join(folder, name)
+                 for name in sorted(os.listdir(folder)) if name.endswith(".db")}
     for name, path in (read_personal().get("desks") or {}).items():
-        found[name] = Path(path).expanduser()
+        found[name] = os.path.expanduser(path)
     return found
 
 

@@ -57,7 +57,7 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
                           "visibility": visibility, "at": at,
                           "actor": _actor_name(db, actor_id),
                           "data": json.loads(data) if data else None},
-                "desk": {"name": desk.setting("desk.name") or db.path.stem},
+                "desk": {"name": desk.setting("desk.name") or db.stem},
             }
             nstore.insert(db, ticket_id=ticket_id, event_id=event_id, template=template,
                           locale=desk.setting("locale") or "en",
@@ -262,5 +262,5 @@ def enqueue_report(desk, *, to: list[str] | str, subject: str, text: str,
             recipients={"to": [{"name": a, "email": a, "login": None} for a in addresses],
                         "cc": []},
             context={"subject": subject, "text": text, "html": html,
-                     "desk": {"name": desk.setting("desk.name") or desk.store.path.stem}},
+                     "desk": {"name": desk.setting("desk.name") or desk.store.stem}},
             message_id=message_id(desk, None), at=clock.stamp())

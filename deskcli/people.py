@@ -1,6 +1,7 @@
 """Use cases for the desk itself and its people: init, settings, departments, users,
 roles, customers and access clients."""
 
+import os
 import re
 
 from deskcli import clock, config
@@ -56,7 +57,7 @@ def init_desk(path, *, admin: str, name: str | None, email: str | None,
             at = clock.stamp()
             ps.insert_user(store, login=admin, name=name or admin, email=email, dept_id=None,
                            manager_id=None, role="admin", at=at)
-            ps.set_setting(store, "desk.name", desk_name or path.stem)
+            ps.set_setting(store, "desk.name", desk_name or store.stem)
             for key, value in (("timezone", timezone), ("locale", locale)):
                 if value:
                     ps.set_setting(store, key, value)
@@ -69,7 +70,9 @@ def init_desk(path, *, admin: str, name: str | None, email: str | None,
             ps.set_meta(store, "desk_uid", secrets.token_hex(4))
     except BaseException:
         store.close()
-        path.unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(f"{store.path}{suffix}"):
+                os.unlink(f"{store.path}{suffix}")
         raise
     return Desk(store, admin, "--admin")
 

@@ -95,7 +95,7 @@ def read_text(message: str | None, body_file: str | None, *, what: str = "text",
 def desk_option_or_none():
     """The desk if one exists at the resolved path, else None (config commands)."""
     app = click.get_current_context().obj
-    if not app.db_path().exists():
+    if not os.path.exists(app.db_path()):
         return None
     return app.desk()
 

@@ -1,6 +1,6 @@
 """Commands about the desk itself: init, demo, whoami, version, config, db, completion."""
 
-from pathlib import Path
+import os
 
 import click
 
@@ -61,6 +61,8 @@ def demo(path, force):
       deskcli demo
       deskcli demo --path ./demo.db --force
     """
+    from pathlib import Path
+
     from deskcli.demo import build_demo
 
     if path is None:
@@ -109,7 +111,7 @@ def version(app, fmt, as_json):
     info = {"version": __version__, "schema_version_supported": len(MIGRATIONS),
             "desk": None, "schema_version": None}
     path = app.db_path()
-    if path.exists():
+    if os.path.exists(path):
         from deskcli.store import Store, migrations
 
         store = Store.open(path, migrate=False)  # also for a desk newer than this deskcli
@@ -228,6 +230,8 @@ def db_backup(desk, target):
     Example:
       deskcli db backup /backups/desk-$(date +%F).db
     """
+    from pathlib import Path
+
     from deskcli import maintenance
 
     click.echo(maintenance.backup(desk, Path(target)))

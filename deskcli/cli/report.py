@@ -123,16 +123,16 @@ def desk_specs(app, dbs, desks) -> list[tuple[str, Path]]:
     specs = [(Path(db).stem, Path(db).expanduser()) for db in dbs]
     for name in desks:
         if name == "all":
-            found = [(n, p) for n, p in known_desks().items() if p.exists()]
+            found = [(n, Path(p)) for n, p in known_desks().items() if Path(p).exists()]
             if not found:
                 raise Invalid("no desks are known for --desk all",
                               "name them with `deskcli config set desks.NAME PATH`, or keep "
                               "them as NAME.db in $XDG_DATA_HOME/deskcli")
             specs += found
         else:
-            specs.append((name, desk_path(name)))
+            specs.append((name, Path(desk_path(name))))
     if not specs:
-        path = app.db_path()
+        path = Path(app.db_path())
         specs.append((app.desk_option or path.stem, path))
     unique, labels, seen = [], set(), set()
     for label, path in specs:
@@ -195,7 +195,7 @@ def deliver(app, sources, result, addresses, enqueue, login, source) -> None:
 
     subject = f"{result.title} · {desks_text(result)} · {period_text(result)}"
     text, html = render(result, "md"), render(result, "html")
-    path = app.db_path()
+    path = Path(app.db_path())
     desk = Desk.open(path if path.exists() else sources[0].path, login, source)
     try:
         for address in addresses:

@@ -21,7 +21,6 @@ Store as their first argument.
 import os
 import sqlite3
 from contextlib import contextmanager
-from pathlib import Path
 
 from deskcli.errors import Busy, DeskError, NotFound
 
@@ -31,7 +30,7 @@ BUSY_TIMEOUT_MS = 5000
 class Store:
     """An open desk file."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+    def __init__(self, path: str, conn: sqlite3.Connection):
         self.path = path
         self.conn = conn
         self.in_transaction = False
@@ -39,21 +38,23 @@ class Store:
     # --- opening ----------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = False, migrate: bool = True) -> "Store":
+    def open(cls, path: str, *, create: bool = False, migrate: bool = True) -> "Store":
         """Open (or with `create`, create) the desk at `path` and bring its schema up to
         date. A missing desk raises NotFound saying how to create one."""
-        path = Path(path)
+        path = os.fspath(path)
         if create:
-            if path.exists() and path.stat().st_size > 0:
+            if os.path.exists(path) and os.path.getsize(path) > 0:
                 from deskcli.errors import Conflict
 
                 raise Conflict(f"a desk already exists at {path}",
                                "use it as it is, or choose another --db PATH")
-            path.parent.mkdir(parents=True, exist_ok=True)
+            folder = os.path.dirname(path)
+            if folder:
+                os.makedirs(folder, exist_ok=True)
             # created readable by its owner only; SQLite gives -wal and -shm the same mode
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            os.chmod(path, 0o600)  # an existing empty file keeps its mode otherwise
-        elif not path.exists():
+            os.chmod(path, 0o600)  # also when an empty file was already there
+        elif not os.path.exists(path):
             raise NotFound(f"no desk at {path}",
                            "create one with `deskcli init --admin LOGIN` (add --db PATH or "
                            "--desk NAME to put it elsewhere), or point --db/$DESKCLI_DB "
@@ -76,6 +77,11 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    @property
+    def stem(self) -> str:
+        """The desk file's name without .db (the desk's short name)."""
+        return os.path.splitext(os.path.basename(self.path))[0]
 
     # --- transactions -----------------------------------------------------------------
 
@@ -147,7 +153,7 @@ class Store:
         return None if row is None else row[0]
 
 
-def translate(exc: sqlite3.DatabaseError, path: Path) -> DeskError:
+def translate(exc: sqlite3.DatabaseError, path: str) -> DeskError:
     """SQLite errors a user can meet, as DeskErrors with a fix."""
     text = str(exc)
     if "locked" in text or "busy" in text:
