@@ -243,8 +243,10 @@ def accept(desk: Desk, ticket_id: int) -> Outcome:
             raise Conflict(f"#{a.id} was already accepted by {a.login(a.row['owner_id'])}",
                            "ask them to transfer it, or a dispatcher to reassign it")
         a.permit("accept")
+        # the accept clock stops here; reminders about the resolve clock start afresh
         a.changes.update(status=a.move("accept"), assignee_id=a.actor.id,
-                         owner_id=a.actor.id, handler_id=a.actor.id, accepted_at=a.at)
+                         owner_id=a.actor.id, handler_id=a.actor.id, accepted_at=a.at,
+                         nudges=0, escalations=0, last_nudged_at=None)
         a.event("accepted", frm=a.status, to=a.changes["status"])
         a.save(expect={"status": a.status, "owner_id": None},
                lost=f"#{a.id} was accepted by someone else a moment ago")
@@ -302,13 +304,20 @@ def note(desk: Desk, ticket_id: int, text: str) -> Outcome:
         return a.done()
 
 
-def reply(desk: Desk, ticket_id: int, text: str, wait: bool = False) -> Outcome:
+def reply(desk: Desk, ticket_id: int, text: str, wait: bool = False,
+          faq: str | None = None) -> Outcome:
     """A public reply to the customer (only the owner may); --wait sets `waiting` and
-    pauses the resolve clock."""
+    pauses the resolve clock. `faq` (a FAQ key) inserts that entry's answer and records
+    that it answered the ticket."""
     with desk.store.write():
         a = Act(desk, ticket_id)
         a.permit("reply")
         new = a.move("reply_wait" if wait else "reply")
+        cited = None
+        if faq is not None:
+            from deskcli.faq import cite
+
+            cited, text = cite(desk, faq, text)
         _require_text(text, "reply", ticket_id)
         if new == "waiting" and a.status != "waiting":
             a.changes["waiting_since"] = a.at
@@ -316,8 +325,13 @@ def reply(desk: Desk, ticket_id: int, text: str, wait: bool = False) -> Outcome:
             a.leave_waiting()
         a.changes["status"] = new
         a.event("reply", frm=a.status if new != a.status else None,
-                to=new if new != a.status else None, message=text, visibility="public")
+                to=new if new != a.status else None, message=text, visibility="public",
+                data={"faq": cited.key} if cited else None)
         a.save(expect={"status": a.status})
+        if cited:
+            from deskcli.faq import record_answer
+
+            record_answer(desk, cited.id, a.id, a.at)
         return a.done()
 
 

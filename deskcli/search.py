@@ -50,6 +50,11 @@ if TYPE_CHECKING:
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 """The ``tokenize`` option of every FTS5 table that stores :func:`index_text` output."""
 
+INDEX_VERSION = 1
+"""The version of :func:`index_text` (and normalize, stem). Bump it with any change to the
+tokens they produce: the store records the version each full-text table was built with
+and re-indexes a table whose version differs."""
+
 FAQ_COLUMNS = ("question", "keywords", "answer")
 """The FAQ FTS5 table's columns, in order (bm25 weights follow this order)."""
 
@@ -192,20 +197,26 @@ _STEM_KEEP = frozenset(
 
 
 class _Lazy:
-    """Regular expressions and tables, compiled on first use (import stays cheap)."""
+    """Regular expressions and tables, compiled on first use (import stays cheap).
+
+    The CJK character class appears in one expression only: compiling a class of 40,000
+    characters costs about 2.5 ms each time it is written (re builds a bitmap of it in
+    Python), and a command pays for it at start-up. So text is first split into CJK runs
+    and the rest, and the Latin expressions only ever see the rest."""
 
     def __init__(self) -> None:
         import re
 
-        cjk = _CJK
-        # A CJK run, or a Latin "unit": letters/digits joined by . - or ' (3.2.1, wi-fi,
-        # don't), which is queried as one phrase.
-        self.unit = re.compile(rf"([{cjk}]+)|([^\W_{cjk}]+(?:['’.\-][^\W_{cjk}]+)*)")
-        self.piece = re.compile(rf"[^\W\d_{cjk}]+|\d+")
-        self.t2s = str.maketrans(_TRAD, _SIMP)
-        keep = sorted(_ZH_KEEP.split(), key=len, reverse=True)
-        stop = sorted(_ZH_STOP.split(), key=len, reverse=True)
-        self.zh = re.compile(f"({'|'.join(keep)})|(?:{'|'.join(stop)})")
+        # CJK runs (re.split keeps them at the odd positions)
+        self.cjk_run = re.compile(f"([{_CJK}]+)")
+        # A Latin "unit" (in text without CJK): letters/digits joined by . - or ' (3.2.1,
+        # wi-fi, don't), which is queried as one phrase.
+        self.latin = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
+        self.piece = re.compile(r"[^\W\d_]+|\d+")
+        # Chinese words to keep and stop words, by length, longest first (a set lookup
+        # per length and position: cheaper to build than an alternation of 160 words)
+        self.zh_keep = _by_length(_ZH_KEEP)
+        self.zh_stop = _by_length(_ZH_STOP)
         self.domain = frozenset(_DOMAIN_WORDS.split())
         self.synonyms: dict[str, list[str]] = {}
         for group in (*_ZH_SYNONYMS, *_EN_SYNONYMS):
@@ -216,8 +227,26 @@ class _Lazy:
             (w for g in _ZH_SYNONYMS for w in g.split() if len(w) > 1), key=len, reverse=True
         )
 
+    def units(self, text: str) -> list[tuple[str, str]]:
+        """(CJK run, "") or ("", Latin unit) for each unit of ``text``, in order."""
+        out: list[tuple[str, str]] = []
+        for i, part in enumerate(self.cjk_run.split(text)):
+            if i % 2:
+                out.append((part, ""))
+            elif part:
+                out.extend(("", unit) for unit in self.latin.findall(part))
+        return out
+
+
+def _by_length(words: str) -> list[tuple[int, frozenset[str]]]:
+    sizes: dict[int, set[str]] = {}
+    for word in words.split():
+        sizes.setdefault(len(word), set()).add(word)
+    return [(size, frozenset(sizes[size])) for size in sorted(sizes, reverse=True)]
+
 
 _lazy: _Lazy | None = None
+_t2s: dict | None = None
 
 
 def _L() -> _Lazy:
@@ -244,7 +273,10 @@ def normalize(text: str | None) -> str:
         return text.lower()
     import unicodedata
 
-    return unicodedata.normalize("NFKC", text).translate(_L().t2s).lower()
+    global _t2s
+    if _t2s is None:  # apart from _L(): `faq suggest` needs only this
+        _t2s = str.maketrans(_TRAD, _SIMP)
+    return unicodedata.normalize("NFKC", text).translate(_t2s).lower()
 
 
 _stems: dict[str, str] = {}
@@ -311,7 +343,7 @@ def index_text(text: str | None) -> str:
     if not text:
         return ""
     out: list[str] = []
-    for cjk, latin in _L().unit.findall(normalize(text)):
+    for cjk, latin in _L().units(normalize(text)):
         if cjk:
             out.extend(_bigrams(cjk))
             out.append(cjk[-1])
@@ -347,7 +379,7 @@ def filter_query(text: str | None) -> str | None:
     which on a large table is slow (about 20 ms on 100,000 entries for a common one).
     """
     parts: list[str] = []
-    for cjk, latin in _L().unit.findall(normalize(text)):
+    for cjk, latin in _L().units(normalize(text)):
         tokens = [] if cjk else _latin_tokens(latin)
         part = _cjk_phrase(cjk) if cjk else _quote(tokens) if tokens else None
         if part and part not in parts:
@@ -356,26 +388,61 @@ def filter_query(text: str | None) -> str | None:
 
 
 def _zh_pieces(run: str) -> list[str]:
-    """Split a CJK run at stop words: 学员登录不了怎么办 → [学员登录]."""
-    return _L().zh.sub(lambda m: m.group(1) or " ", run).split()
+    """Split a CJK run at stop words: 学员登录不了怎么办 → [学员登录].
+
+    From left to right, the longest word to keep (在线, 有效 ...) or else the longest stop
+    word that starts at each position is taken; a stop word becomes a cut."""
+    lazy = _L()
+    out: list[str] = []
+    i, end = 0, len(run)
+    while i < end:
+        for size, words in lazy.zh_keep:
+            if run[i : i + size] in words:
+                out.append(run[i : i + size])
+                i += size
+                break
+        else:
+            for size, words in lazy.zh_stop:
+                if run[i : i + size] in words:
+                    out.append(" ")
+                    i += size
+                    break
+            else:
+                out.append(run[i])
+                i += 1
+    return "".join(out).split()
 
 
 _Terms = tuple[list[tuple[str, list[str]]], list[str], list[str]]
 
 
+_recent_terms: dict[str | None, _Terms] = {}
+"""_query_terms of the last few queries: one search asks for them once for the ranking
+and again for each snippet it shows."""
+
+
 def _query_terms(text: str | None) -> _Terms:
     """The useful terms of a query: ([(surface, tokens)], leftover single CJK characters,
-    the CJK runs as typed).
+    the CJK runs as typed). Callers must not change the lists (they are shared).
 
     A surface is a CJK piece (its tokens are its bigrams) or a Latin unit (its tokens are
     stems). Stop words are dropped; if nothing at all is left they are used after all, so
     a query made only of stop words still finds something.
     """
+    known = _recent_terms.get(text)
+    if known is None:
+        if len(_recent_terms) >= 8:
+            _recent_terms.clear()
+        known = _recent_terms[text] = _split_query(text)
+    return known
+
+
+def _split_query(text: str | None) -> _Terms:
     found: list[tuple[str, list[str]]] = []
     singles: list[str] = []
     stopped: list[tuple[str, list[str]]] = []
     runs: list[str] = []
-    for cjk, latin in _L().unit.findall(normalize(text)):
+    for cjk, latin in _L().units(normalize(text)):
         if cjk:
             runs.append(cjk)
             pieces = _zh_pieces(cjk)
@@ -473,7 +540,7 @@ def rank_terms(text: str | None, chars: bool = False) -> list[str]:
 
 
 def _is_cjk(word: str) -> bool:
-    return bool(_L().unit.fullmatch(word).group(1))
+    return bool(_L().cjk_run.fullmatch(word))
 
 
 def rank_query(text: str | None, skip: Collection[str] = (), chars: bool = False) -> str | None:
@@ -547,7 +614,7 @@ def terms(text: str | None) -> list[str]:
     """
     found: dict[str, None] = {}
     lazy = _L()
-    for cjk, latin in lazy.unit.findall(normalize(text)):
+    for cjk, latin in lazy.units(normalize(text)):
         for word in _latin_words(latin) if latin else ():
             if len(word) > 1 and word.isalpha() and word not in _EN_STOP:
                 found[word] = None
@@ -557,6 +624,18 @@ def terms(text: str | None) -> list[str]:
                 found[piece] = None
             else:
                 found.update(dict.fromkeys(words))
+    return list(found)
+
+
+def topics(text: str | None) -> list[str]:
+    """What a ticket title is about, for the FAQ gaps report: :func:`terms`, and the
+    domain words inside its longer Chinese terms (发票开错了 → 发票开错, 发票), so that
+    tickets phrased differently still count toward the same topic."""
+    found = dict.fromkeys(terms(text))
+    domain = _L().domain
+    for term in list(found):
+        if len(term) > 2 and _is_cjk(term):
+            found.update(dict.fromkeys(w for w in _domain_words(term, domain) if w != term))
     return list(found)
 
 
@@ -579,6 +658,11 @@ def _fold_same_length(text: str) -> str:
     """normalize() character by character, keeping positions (for snippets)."""
     if text.isascii():
         return text.lower()
+    whole = normalize(text)
+    if len(whole) == len(text):
+        # The usual case (NFKC, the Chinese table and lower() all kept one character for
+        # one): folding the whole text at once is about 20 times faster.
+        return whole
     out = []
     for ch in text:
         folded = normalize(ch)
@@ -594,7 +678,7 @@ def _match_spans(folded: str, query: str | None) -> list[tuple[int, int, int]]:
     latin: dict[str, int] = {}
     needles: list[str] = [] if found else list(singles)
     for surface, tokens in found:
-        if lazy.unit.fullmatch(surface).group(1):  # a CJK piece
+        if _is_cjk(surface):  # a CJK piece
             # The piece where it occurs verbatim, else its bigrams.
             needles.extend([surface] if surface in folded else tokens)
         else:
@@ -606,13 +690,23 @@ def _match_spans(folded: str, query: str | None) -> list[tuple[int, int, int]]:
             spans.append((at, at + len(needle), number))
             at = folded.find(needle, at + len(needle))
     if latin:
-        for m in lazy.piece.finditer(folded):
-            word = m.group()
+        for start, word in _latin_pieces(lazy, folded):
             number = latin.get(stem(word) if word.isalpha() else word)
             if number is not None:
-                spans.append((m.start(), m.end(), number))
+                spans.append((start, start + len(word), number))
     spans.sort()
     return spans
+
+
+def _latin_pieces(lazy: _Lazy, text: str) -> list[tuple[int, str]]:
+    """(offset, word) of the Latin words and numbers of ``text``, outside CJK runs."""
+    found: list[tuple[int, str]] = []
+    pos = 0
+    for i, part in enumerate(lazy.cjk_run.split(text)):
+        if not i % 2:
+            found.extend((pos + m.start(), m.group()) for m in lazy.piece.finditer(part))
+        pos += len(part)
+    return found
 
 
 def snippet(

@@ -36,7 +36,10 @@ COMMANDS = {
     "cc": ("deskcli.cli.views", "cc_group", "Tickets CC'd to you (抄送我的)."),
     "dashboard": ("deskcli.cli.views", "dashboard", "Your dashboard (我的Dashboard)."),
     "view": ("deskcli.cli.views", "view", "Saved ticket list filters."),
+    "faq": ("deskcli.cli.faq", "faq", "The FAQ: search, keyword completion, recommendations."),
+    "report": ("deskcli.cli.report", "report", "Reports: summary, sla, agents, fields, trend."),
     "outbox": ("deskcli.cli.outbox", "outbox", "Notices waiting for delivery; send them."),
+    "mail": ("deskcli.cli.mail", "mail", "E-mail in: mail ingest (from an MTA pipe)."),
     "remind": ("deskcli.cli.remind", "remind", "Reminders (催单) for cron: remind run."),
     "schedule": ("deskcli.cli.remind", "schedule", "Tickets opened on a schedule."),
     "holiday": ("deskcli.cli.remind", "holiday", "Holidays for business-hours SLAs."),
@@ -86,7 +89,7 @@ class RootGroup(LazyGroup):
         except DeskError as exc:
             fail(exc)
         except KeyboardInterrupt:
-            click.echo("Interrupted; nothing was changed.", err=True)
+            click.echo("Interrupted: the change in progress was rolled back.", err=True)
             ctx.exit(130)
         except OSError as exc:
             if os.environ.get("DESKCLI_DEBUG"):

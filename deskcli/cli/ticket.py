@@ -32,6 +32,8 @@ VERBS = {
     "tag": ("deskcli.cli.ticket_more", "tag_cmd", "Add and remove tags."),
     "log": ("deskcli.cli.ticket_more", "log_cmd", "Log time worked."),
     "rate": ("deskcli.cli.ticket_more", "rate_cmd", "Record the customer's rating (1-5)."),
+    "related": ("deskcli.cli.ticket_related", "related_cmd",
+                "FAQ entries and similar solved tickets."),
 }
 
 

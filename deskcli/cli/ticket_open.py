@@ -23,13 +23,18 @@ from deskcli.models import PRIORITIES
 @click.option("--source", metavar="WORD",
               help="How the request came in: phone, email, web, walk-in, chat ...")
 @click.option("--external-id", metavar="ID", help="Another system's id (must be unique).")
+@click.option("--suggest/--no-suggest", default=None,
+              help="Suggest FAQ entries and similar solved tickets (default: with --json, "
+                   "and on a terminal).")
 @json_option
 @pass_desk
 def open_cmd(desk, type_key, title, body, body_file, customer, fields, priority, cc, source,
-             external_id, as_json):
+             external_id, suggest, as_json):
     """Open a ticket (发起). Fields are validated (every problem is named, nothing is
     written), the type's routing rule picks the assignee, the CC list is copied and SLA
-    due times are set. Prints the new ticket's id.
+    due times are set. Prints the new ticket's id. Up to three FAQ entries and similar
+    solved tickets are suggested, so the opener may solve it alone: on stderr on a
+    terminal, and as `suggestions` in --json.
 
     \b
     Examples:
@@ -51,7 +56,33 @@ def open_cmd(desk, type_key, title, body, body_file, customer, fields, priority,
     where = (f"assigned to {ticket.assignee}" if ticket.assignee else
              "waiting for approval" if ticket.status == "awaiting_approval" else
              "in the assignment queue")
-    emit_written(ticket.to_dict(), as_json, message=f"Opened #{ticket.id} ({where}).")
+    data = ticket.to_dict()
+    if suggest or (suggest is None and (as_json or sys.stderr.isatty())):
+        data["suggestions"] = _suggestions(desk, ticket)
+    emit_written(data, as_json, message=f"Opened #{ticket.id} ({where}).")
+    if data.get("suggestions") and not as_json:
+        from deskcli.cli.faq_advice import human_suggestions
+        from deskcli.output import say
+
+        lines = human_suggestions(data["suggestions"], indent="  ")
+        if lines:
+            say("Maybe already answered:\n" + lines)
+
+
+def _suggestions(desk, ticket) -> dict:
+    """FAQ entries and similar solved tickets; the ticket is open whatever happens here."""
+    import sqlite3
+
+    from deskcli.errors import DeskError
+    from deskcli.faq_search import for_ticket
+
+    try:
+        return for_ticket(desk, ticket)
+    except (DeskError, sqlite3.Error) as exc:
+        from deskcli.output import say
+
+        say(f"(no suggestions: {getattr(exc, 'message', exc)})")
+        return {"faq": [], "tickets": []}
 
 
 @click.command("import")

@@ -180,7 +180,8 @@ def human(desk, t: dict) -> str:
             if e["from"] or e["to"]:
                 change = f" {e['from'] or ''} → {e['to'] or ''}".replace("  ", " ")
             flag = "" if e["visibility"] == "public" else " [internal]"
-            lines.append(f"  {local(desk, e['at'])}  {e['actor'] or 'desk'}  "
+            who = e["actor"] or (e["data"] or {}).get("from") or "desk"
+            lines.append(f"  {local(desk, e['at'])}  {who}  "
                          f"{e['kind']}{change}{flag}")
             if e["message"]:
                 lines += [f"      {line}" for line in e["message"].rstrip().splitlines()]

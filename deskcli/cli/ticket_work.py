@@ -117,22 +117,27 @@ def note_cmd(desk, ids, message, body_file, as_json, yes):
 @text_options
 @click.option("--wait", is_flag=True,
               help="Now waiting on the customer (pauses the resolve clock).")
+@click.option("--faq", metavar="KEY",
+              help="Insert this FAQ entry's answer (after -m's text, if any) and record "
+                   "that it answered the ticket.")
 @click.option("--json", "as_json", is_flag=True, help="Print the ticket as JSON.")
 @pass_desk
-def reply_cmd(desk, ticket_id, message, body_file, wait, as_json):
+def reply_cmd(desk, ticket_id, message, body_file, wait, faq, as_json):
     """Reply to the customer (回复用户). Only the ticket's owner may; others add a note
-    or ask the owner for a transfer.
+    or ask the owner for a transfer. With --faq, the entry's answer is the reply (or
+    follows your text) and recommendations learn that it solved this kind of ticket.
 
     \b
     Examples:
       deskcli ticket reply 42 -m "Please update the app to 3.2 and try again." --wait
       deskcli ticket reply 42 --body-file answer.md
+      deskcli ticket reply 42 --faq faq-002 -m "您好，请按以下步骤操作：" --wait
     """
     from deskcli.lifecycle import reply
 
-    text = long_text(message, body_file, what="reply")
-    for_each([ticket_id], lambda i: reply(desk, i, text.value, wait), verb="reply", yes=True,
-             as_json=as_json, text=text)
+    text = long_text(message, body_file, what="reply", required=faq is None)
+    for_each([ticket_id], lambda i: reply(desk, i, text.value, wait, faq=faq), verb="reply",
+             yes=True, as_json=as_json, text=text)
 
 
 @click.command("resolve")
