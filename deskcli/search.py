@@ -41,7 +41,6 @@ command that may search imports it, and that takes about a millisecond from comp
 bytecode.
 """
 
-from __future__ import annotations
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs several ms
 if TYPE_CHECKING:
@@ -543,7 +542,7 @@ def _is_cjk(word: str) -> bool:
     return bool(_L().cjk_run.fullmatch(word))
 
 
-def rank_query(text: str | None, skip: Collection[str] = (), chars: bool = False) -> str | None:
+def rank_query(text: str | None, skip: "Collection[str]" = (), chars: bool = False) -> str | None:
     """Return an FTS5 MATCH expression for ranked retrieval (ORDER BY bm25), or None.
 
     An OR of the useful terms of ``text`` (see :func:`rank_terms`), so that documents
@@ -555,7 +554,7 @@ def rank_query(text: str | None, skip: Collection[str] = (), chars: bool = False
     return " OR ".join(t for t in rank_terms(text, chars) if t not in skip) or None
 
 
-def common_terms(counts: Mapping[str, int], budget: int = RANK_BUDGET) -> set[str]:
+def common_terms(counts: "Mapping[str, int]", budget: int = RANK_BUDGET) -> set[str]:
     """The phrases to leave out of a ranked search so that it reads about ``budget`` rows.
 
     ``counts`` maps each phrase of :func:`rank_terms` to the number of rows it matches,
