@@ -365,3 +365,40 @@ def m007_lookups(conn):
     one ticket scanned every ticket of the desk."""
     conn.execute("CREATE INDEX tickets_merged_into ON tickets(merged_into) "
                  "WHERE merged_into IS NOT NULL")
+
+
+@migration
+def m008_assignee_load(conn):
+    """Open tickets per assignee, kept by triggers, so least-loaded routing reads one row
+    per department member instead of counting their tickets (46,000 index entries for a
+    busy department of a million-ticket desk: ~10 ms on every `ticket open`)."""
+    execute_script(conn, """
+CREATE TABLE assignee_load (
+    user_id INTEGER PRIMARY KEY REFERENCES users(id),
+    open    INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO assignee_load (user_id, open)
+    SELECT assignee_id, count(*) FROM tickets
+    WHERE assignee_id IS NOT NULL AND status IN ('assigned', 'in_progress', 'waiting')
+    GROUP BY assignee_id;
+
+CREATE TRIGGER assignee_load_insert AFTER INSERT ON tickets
+WHEN NEW.assignee_id IS NOT NULL AND NEW.status IN ('assigned', 'in_progress', 'waiting')
+BEGIN
+    INSERT INTO assignee_load (user_id, open) VALUES (NEW.assignee_id, 1)
+    ON CONFLICT (user_id) DO UPDATE SET open = open + 1;
+END;
+
+CREATE TRIGGER assignee_load_update AFTER UPDATE OF assignee_id, status ON tickets
+WHEN (OLD.assignee_id IS NOT NEW.assignee_id) OR
+     ((OLD.status IN ('assigned', 'in_progress', 'waiting')) <>
+      (NEW.status IN ('assigned', 'in_progress', 'waiting')))
+BEGIN
+    UPDATE assignee_load SET open = open - 1
+    WHERE user_id = OLD.assignee_id AND OLD.status IN ('assigned', 'in_progress', 'waiting');
+    INSERT INTO assignee_load (user_id, open)
+    SELECT NEW.assignee_id, 1
+    WHERE NEW.assignee_id IS NOT NULL AND NEW.status IN ('assigned', 'in_progress', 'waiting')
+    ON CONFLICT (user_id) DO UPDATE SET open = open + 1;
+END;
+""")

@@ -96,13 +96,14 @@ def active_members(db: Store, dept_id: int) -> list[tuple[int, str]]:
 
 
 def open_load(db: Store, user_ids: list[int]) -> dict[int, int]:
-    """Open tickets (assigned, in progress, waiting) per assignee, read from the
-    (assignee_id, status) index."""
-    load = {}
-    for user_id in user_ids:
-        load[user_id] = db.scalar(
-            "SELECT count(*) FROM tickets WHERE assignee_id = ? "
-            "AND status IN ('assigned', 'in_progress', 'waiting')", (user_id,))
+    """Open tickets (assigned, in progress, waiting) per assignee, from the counters the
+    assignee_load triggers keep (migration m008)."""
+    if not user_ids:
+        return {}
+    load = dict.fromkeys(user_ids, 0)
+    marks = ",".join("?" * len(user_ids))
+    load.update((r[0], r[1]) for r in db.all(
+        f"SELECT user_id, open FROM assignee_load WHERE user_id IN ({marks})", user_ids))
     return load
 
 
