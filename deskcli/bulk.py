@@ -70,13 +70,14 @@ def import_tickets(desk: Desk, lines: Iterable[str],
             if progress:
                 progress(number)
 
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            pending.append((number, _parse_line(line, number)))
-            if len(pending) >= BATCH:
-                flush()
-        flush()
+        with tstore.load_counting_paused(db):
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                pending.append((number, _parse_line(line, number)))
+                if len(pending) >= BATCH:
+                    flush()
+            flush()
         lookup.save_round_robin()
     return {"imported": imported, "skipped": skipped, "lines": number}
 

@@ -48,3 +48,28 @@ def test_least_loaded_routing_uses_them(desk):
                  for i in range(6)]
     # support has mgr, bob and carol: six tickets spread two each
     assert sorted(assignees) == ["bob", "bob", "carol", "carol", "mgr", "mgr"]
+
+
+def test_a_bulk_import_counts_once_and_keeps_counting_after(desk, tmp_path):
+    import json
+
+    lines = [json.dumps({"type": "crash", "title": f"T{i}",
+                         "fields": {"phone_model": "X", "os": "iOS"}}) for i in range(30)]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
+    ok(f"ticket import {tmp_path / 'in.jsonl'}")
+    kept, real = counters(desk)
+    assert kept == real and sum(real.values()) == 30
+    ok("ticket open --type crash --title after --field phone_model=X --field os=iOS")
+    kept, real = counters(desk)
+    assert kept == real and sum(real.values()) == 31  # the trigger is back
+
+
+def test_a_failed_import_leaves_the_counting_trigger_in_place(desk, tmp_path):
+    (tmp_path / "bad.jsonl").write_text('{"type": "crash", "title": "ok", "fields": '
+                                        '{"phone_model": "X", "os": "iOS"}}\n{"type": "nope"}\n')
+    from conftest import run
+
+    assert run(f"ticket import {tmp_path / 'bad.jsonl'}").code != 0
+    ok("ticket open --type crash --title after --field phone_model=X --field os=iOS")
+    kept, real = counters(desk)
+    assert kept == real and sum(real.values()) == 1

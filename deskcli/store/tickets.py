@@ -1,6 +1,7 @@
 """Tickets, their CC lists, checklists, events and full-text index."""
 
 import json
+from contextlib import contextmanager
 
 from deskcli.models import Ticket
 from deskcli.plain import Record, new
@@ -105,6 +106,28 @@ def open_load(db: Store, user_ids: list[int]) -> dict[int, int]:
     load.update((r[0], r[1]) for r in db.all(
         f"SELECT user_id, open FROM assignee_load WHERE user_id IN ({marks})", user_ids))
     return load
+
+
+OPEN_LOAD_SQL = ("INSERT INTO assignee_load (user_id, open) SELECT assignee_id, count(*) "
+                 "FROM tickets WHERE assignee_id IS NOT NULL "
+                 "AND status IN ('assigned', 'in_progress', 'waiting') GROUP BY assignee_id")
+
+
+@contextmanager
+def load_counting_paused(db: Store):
+    """For a bulk import, inside its transaction: drop the trigger that counts each new
+    ticket (it cost more than the ticket's own insert), then count everything once. On an
+    error the transaction's rollback brings the trigger back."""
+    sql = db.scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                    "AND name = 'assignee_load_insert'")
+    if sql is None:
+        yield
+        return
+    db.run("DROP TRIGGER assignee_load_insert")
+    yield
+    db.run("DELETE FROM assignee_load")
+    db.run(OPEN_LOAD_SQL)
+    db.run(sql)
 
 
 def round_robin_last(db: Store, type_id: int) -> int | None:
