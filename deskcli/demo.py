@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from deskcli import people, tickets, tickettypes
+from deskcli import customers, people, tickets, tickettypes
 from deskcli.desk import Desk
 from deskcli.tickettypes import TypeChanges
 
@@ -37,7 +37,7 @@ def build_demo(path: Path) -> str:
         for key, _name, head in DEPTS:
             people.dept_update(desk, key, name=None, head=head)
         for key, name, email, phone, consultant in CUSTOMERS:
-            people.customer_add(desk, key, name=name, email=email, phone=phone,
+            customers.customer_add(desk, key, name=name, email=email, phone=phone,
                                 consultant=consultant)
         tickettypes.type_add(desk, "app-crash", TypeChanges(
             name="App crash (闪退)", priority="high",
@@ -51,7 +51,7 @@ def build_demo(path: Path) -> str:
             fields=["package:choice!=12 lessons|24 lessons|48 lessons", "due_date:date"],
             accept_within="1d", resolve_within="1w",
             steps=["Call the parent", "Send the contract", "Confirm the payment"]))
-        people.access_add(desk, "sales-system", name="Sales system", types=["renewal"])
+        customers.access_add(desk, "sales-system", name="Sales system", types=["renewal"])
         opened = [
             tickets.OpenRequest(type="app-crash", title="App closes at login (登录闪退)",
                                 body="The parent says the app closes right after login.",

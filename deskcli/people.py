@@ -10,7 +10,6 @@ from deskcli.errors import Conflict, Invalid, NotFound
 from deskcli.policy import BUILTIN_ROLES, PERMISSIONS, require
 from deskcli.store import Store
 from deskcli.store import people as ps
-from deskcli.store import types as ts
 
 LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -169,7 +168,7 @@ def dept_add(desk: Desk, key: str, name: str, head: str | None) -> dict:
         if ps.dept_by_key(desk.store, key):
             raise Conflict(f"department {key!r} already exists",
                            f"change it with `deskcli dept update {key} ...`")
-        head_id = _user_id(desk.store, head) if head else None
+        head_id = staff_id(desk.store, head) if head else None
         ps.insert_dept(desk.store, key, name, head_id, clock.stamp())
         return _dept_dict(ps.dept_by_key(desk.store, key))
 
@@ -182,14 +181,14 @@ def dept_update(desk: Desk, key: str, *, name: str | None, head: str | None) -> 
         if name:
             changes["name"] = name
         if head is not None:
-            changes["head_id"] = None if head in ("", "none") else _user_id(desk.store, head)
+            changes["head_id"] = None if head in ("", "none") else staff_id(desk.store, head)
         ps.update_dept(desk.store, row["id"], changes)
         return _dept_dict(ps.dept_by_key(desk.store, key))
 
 
 def dept_list(desk: Desk) -> list[dict]:
     require(desk.actor, "ticket.view", "list departments")
-    _staff_only(desk, "list departments")
+    staff_only(desk, "list departments")
     with desk.store.read():
         return [_dept_dict(r) for r in ps.depts(desk.store)]
 
@@ -207,7 +206,7 @@ def _dept(db: Store, key: str):
     return row
 
 
-def _user_id(db: Store, login: str, *, staff: bool = True) -> int:
+def staff_id(db: Store, login: str, *, staff: bool = True) -> int:
     row = ps.user_by_login(db, login)
     if row is None or (staff and row["kind"] != "staff"):
         raise NotFound(f"no user {login!r}", "see `deskcli user list`, or add them with "
@@ -215,10 +214,10 @@ def _user_id(db: Store, login: str, *, staff: bool = True) -> int:
     return row["id"]
 
 
-def _consultant_id(db: Store, login: str) -> int:
+def consultant_id_of(db: Store, login: str) -> int:
     """A consultant must be active: a departed one would leave the customer's tickets
     routing to their manager (issue 3, departure)."""
-    user_id = _user_id(db, login)
+    user_id = staff_id(db, login)
     if not ps.user_by_id(db, user_id)["active"]:
         raise Conflict(f"{login} is deactivated and cannot follow customers",
                        "choose an active colleague as the consultant")
@@ -239,7 +238,7 @@ def user_add(desk: Desk, login: str, *, name: str, email: str | None, dept: str 
         _check_role(desk.store, role)
         _may_grant(desk, role)
         dept_id = _dept(desk.store, dept)["id"] if dept else None
-        manager_id = _user_id(desk.store, manager) if manager else None
+        manager_id = staff_id(desk.store, manager) if manager else None
         ps.insert_user(desk.store, login=login, name=name, email=email, dept_id=dept_id,
                        manager_id=manager_id, role=role, at=clock.stamp())
         return user_dict(desk.store, ps.user_by_login(desk.store, login))
@@ -252,7 +251,7 @@ def user_update(desk: Desk, login: str, *, name=None, email=None, dept=None, man
     with desk.store.write():
         row = ps.user_by_login(desk.store, login)
         if row is None or row["kind"] != "staff":
-            _user_id(desk.store, login)
+            staff_id(desk.store, login)
         changes = {}
         if name:
             changes["name"] = name
@@ -264,7 +263,7 @@ def user_update(desk: Desk, login: str, *, name=None, email=None, dept=None, man
             if manager in ("", "none"):
                 changes["manager_id"] = None
             else:
-                manager_id = _user_id(desk.store, manager)
+                manager_id = staff_id(desk.store, manager)
                 if manager_id == row["id"] or row["id"] in [
                         m["id"] for m in ps.manager_chain(desk.store, manager_id)]:
                     raise Invalid(f"{manager} cannot be the manager of {login}: "
@@ -295,11 +294,11 @@ def _keep_an_admin(db: Store, user_id: int) -> None:
 
 def user_show(desk: Desk, login: str) -> dict:
     require(desk.actor, "ticket.view", "look up users")
-    _staff_only(desk, "look up users")
+    staff_only(desk, "look up users")
     with desk.store.read():
         row = ps.user_by_login(desk.store, login)
         if row is None or row["kind"] != "staff":
-            _user_id(desk.store, login)
+            staff_id(desk.store, login)
         data = user_dict(desk.store, row)
         data["reports"] = [r["login"] for r in ps.users(desk.store, manager_id=row["id"])]
         data["customers"] = [r["key"] for r in ps.customers(desk.store, consultant_id=row["id"])]
@@ -309,7 +308,7 @@ def user_show(desk: Desk, login: str) -> dict:
 def user_list(desk: Desk, *, dept: str | None = None, role: str | None = None,
               include_inactive: bool = False) -> list[dict]:
     require(desk.actor, "ticket.view", "list users")
-    _staff_only(desk, "list users")
+    staff_only(desk, "list users")
     with desk.store.read():
         dept_id = _dept(desk.store, dept)["id"] if dept else None
         rows = ps.users(desk.store, dept_id=dept_id, role=role,
@@ -346,7 +345,7 @@ def _may_grant(desk: Desk, role: str) -> None:
                            "ask an admin to grant it")
 
 
-def _staff_only(desk: Desk, doing: str) -> None:
+def staff_only(desk: Desk, doing: str) -> None:
     """Access clients see only their own tickets, never the desk's people."""
     if desk.actor.is_client:
         from deskcli.errors import NotPermitted
@@ -389,7 +388,7 @@ def _check_permissions(permissions: list[str]) -> list[str]:
 
 def role_list(desk: Desk) -> list[dict]:
     require(desk.actor, "ticket.view", "list roles")
-    _staff_only(desk, "list roles")
+    staff_only(desk, "list roles")
     rows = [{"name": name, "description": desc, "builtin": True,
              "permissions": sorted(perms)} for name, (desc, perms) in BUILTIN_ROLES.items()]
     with desk.store.read():
@@ -409,199 +408,3 @@ def role_show(desk: Desk, name: str) -> dict:
 
 def permission_list() -> list[dict]:
     return [{"permission": name, "allows": text} for name, text in PERMISSIONS.items()]
-
-
-# --- customers ----------------------------------------------------------------------------
-
-CUSTOMER_FIELDS = ("key", "name", "email", "phone", "consultant", "note")
-
-
-def customer_add(desk: Desk, key: str, *, name: str, email=None, phone=None,
-                 consultant=None, note=None) -> dict:
-    require(desk.actor, "customer.manage", "add customers")
-    with desk.store.write():
-        row = _clean_customer(desk.store, {"key": key, "name": name, "email": email,
-                                           "phone": phone, "consultant": consultant,
-                                           "note": note})
-        if ps.customer_by_key(desk.store, key):
-            raise Conflict(f"customer {key!r} already exists",
-                           f"change it with `deskcli customer update {key} ...`")
-        ps.insert_customer(desk.store, row, clock.stamp())
-        return customer_dict(ps.customer_by_key(desk.store, key))
-
-
-def customer_update(desk: Desk, key: str, **changes) -> dict:
-    require(desk.actor, "customer.manage", "change customers")
-    with desk.store.write():
-        row = _customer(desk.store, key)
-        given = {k: v for k, v in changes.items() if v is not None}
-        clean = _clean_customer(desk.store, {**dict(row), **given, "key": key},
-                                only=set(given))
-        ps.update_customer(desk.store, row["id"], clean, clock.stamp())
-        return customer_dict(ps.customer_by_key(desk.store, key))
-
-
-def customer_reassign(desk: Desk, from_login: str, to_login: str) -> list[str]:
-    """Give every customer a consultant followed to another (e.g. after a departure)."""
-    require(desk.actor, "customer.manage", "change customers")
-    with desk.store.write():
-        old_id = _user_id(desk.store, from_login)
-        new_id = _consultant_id(desk.store, to_login)
-        rows = ps.customers(desk.store, consultant_id=old_id)
-        at = clock.stamp()
-        for row in rows:
-            ps.update_customer(desk.store, row["id"], {"consultant_id": new_id}, at)
-        return [row["key"] for row in rows]
-
-
-def customer_show(desk: Desk, key: str) -> dict:
-    require(desk.actor, "ticket.view", "look up customers")
-    _staff_only(desk, "look up customers")
-    with desk.store.read():
-        return customer_dict(_customer(desk.store, key))
-
-
-def customer_list(desk: Desk, *, consultant: str | None = None, text: str | None = None,
-                  limit: int | None = None) -> list[dict]:
-    require(desk.actor, "ticket.view", "list customers")
-    _staff_only(desk, "list customers")
-    with desk.store.read():
-        consultant_id = _user_id(desk.store, consultant) if consultant else None
-        return [customer_dict(r) for r in ps.customers(desk.store, consultant_id=consultant_id,
-                                                       text=text, limit=limit)]
-
-
-def customer_import(desk: Desk, records, *, update: bool = False) -> dict:
-    """Add customers from dict records (CSV or JSON rows); all or nothing. Existing keys
-    are skipped, or changed with update=True."""
-    require(desk.actor, "customer.manage", "import customers")
-    added = updated = skipped = 0
-    with desk.store.write():
-        at = clock.stamp()
-        seen = set()
-        for number, record in records:
-            if not isinstance(record, dict):
-                raise Invalid(f"record {number}: expected an object with key and name")
-            unknown = set(record) - set(CUSTOMER_FIELDS)
-            if unknown:
-                raise Invalid(f"record {number}: unknown column {', '.join(sorted(unknown))}",
-                              f"columns: {', '.join(CUSTOMER_FIELDS)}")
-            record = {k: (v if v not in ("",) else None) for k, v in record.items()}
-            try:
-                if not record.get("key") or not record.get("name"):
-                    raise Invalid("key and name are required")
-                key = str(record["key"])
-                if key in seen:
-                    raise Invalid(f"customer {key!r} appears twice in the file")
-                seen.add(key)
-                existing = ps.customer_by_key(desk.store, key)
-                if existing is None:
-                    ps.insert_customer(desk.store, _clean_customer(desk.store, record), at)
-                    added += 1
-                elif update:
-                    only = {k for k in record if k != "key"}
-                    clean = _clean_customer(desk.store, {**dict(existing), **record}, only=only)
-                    ps.update_customer(desk.store, existing["id"], clean, at)
-                    updated += 1
-                else:
-                    skipped += 1
-            except (Invalid, NotFound) as exc:
-                raise type(exc)(f"record {number}: {exc.message}", exc.hint) from None
-    return {"added": added, "updated": updated, "skipped": skipped}
-
-
-def _clean_customer(db: Store, record: dict, only: set | None = None) -> dict:
-    check_key(str(record["key"]), "customer key")
-    clean = {"key": str(record["key"]), "name": str(record["name"] or "").strip(),
-             "email": check_email(record.get("email")),
-             "phone": (str(record["phone"]).strip() or None) if record.get("phone") else None,
-             "note": record.get("note")}
-    if not clean["name"]:
-        raise Invalid("a customer needs a name", "add --name NAME")
-    consultant = record.get("consultant")
-    if isinstance(consultant, str) and consultant not in ("", "none"):
-        clean["consultant_id"] = _consultant_id(db, consultant)
-    elif consultant in ("", "none"):
-        clean["consultant_id"] = None
-    else:
-        clean["consultant_id"] = record.get("consultant_id")
-    if only is not None:
-        names = {("consultant_id" if k == "consultant" else k) for k in only}
-        clean = {k: v for k, v in clean.items() if k in names and k != "key"}
-    return clean
-
-
-def _customer(db: Store, key: str):
-    row = ps.customer_by_key(db, key)
-    if row is None:
-        raise NotFound(f"no customer {key!r}", "see `deskcli customer list`, or add it with "
-                                               f"`deskcli customer add {key} --name NAME`")
-    return row
-
-
-def customer_dict(row) -> dict:
-    return {"key": row["key"], "name": row["name"], "email": row["email"],
-            "phone": row["phone"], "consultant": row["consultant"], "note": row["note"],
-            "created_at": row["created_at"], "updated_at": row["updated_at"]}
-
-
-# --- access clients -----------------------------------------------------------------------
-
-def access_add(desk: Desk, key: str, *, name: str, types: list[str]) -> dict:
-    """Create an access client (or, if it exists, replace its granted types)."""
-    require(desk.actor, "access.manage", "manage access clients")
-    check_login(key, "access client key")
-    with desk.store.write():
-        type_ids = _type_ids(desk.store, types)
-        row = ps.user_by_login(desk.store, key)
-        if row is not None and row["kind"] != "client":
-            raise Conflict(f"{key!r} is already a staff user's login",
-                           "choose another key for the access client")
-        if row is None:
-            user_id = ps.insert_user(desk.store, login=key, name=name, email=None,
-                                     dept_id=None, manager_id=None, role="integration",
-                                     at=clock.stamp(), kind="client")
-        else:
-            user_id = row["id"]
-            ps.update_user(desk.store, user_id, {"name": name or row["name"], "active": 1,
-                                                 "deactivated_at": None})
-        ps.set_access_types(desk.store, user_id, type_ids)
-        return _access_dict(desk.store, ps.user_by_login(desk.store, key))
-
-
-def access_revoke(desk: Desk, key: str) -> dict:
-    require(desk.actor, "access.manage", "manage access clients")
-    with desk.store.write():
-        row = ps.user_by_login(desk.store, key)
-        if row is None or row["kind"] != "client":
-            raise NotFound(f"no access client {key!r}", "see `deskcli access list`")
-        ps.update_user(desk.store, row["id"], {"active": 0, "deactivated_at": clock.stamp()})
-        return _access_dict(desk.store, ps.user_by_login(desk.store, key))
-
-
-def access_list(desk: Desk, include_revoked: bool = False) -> list[dict]:
-    require(desk.actor, "access.manage", "list access clients")
-    with desk.store.read():
-        rows = ps.users(desk.store, kind="client", active=None if include_revoked else True)
-        return [_access_dict(desk.store, r) for r in rows]
-
-
-def _access_dict(db: Store, row) -> dict:
-    return {"key": row["login"], "name": row["name"],
-            "types": ps.access_type_keys(db, row["id"]), "active": bool(row["active"]),
-            "created_at": row["created_at"], "revoked_at": row["deactivated_at"]}
-
-
-def _type_ids(db: Store, keys: list[str]) -> list[int]:
-    ids = []
-    for item in keys:
-        for key in (k.strip() for k in item.split(",")):
-            if not key:
-                continue
-            ttype = ts.type_by_key(db, key)
-            if ttype is None:
-                raise NotFound(f"no ticket type {key!r}", "see `deskcli type list`")
-            ids.append(ttype.id)
-    if not ids:
-        raise Invalid("name at least one ticket type", "e.g. --types renewal,refund")
-    return ids

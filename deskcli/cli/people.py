@@ -323,7 +323,7 @@ def customer_add(desk, key, name, email, phone, consultant, note, as_json):
     Example:
       deskcli customer add C1001 --name "Zhang Wei" --email zw@example.com --consultant bob
     """
-    from deskcli.people import customer_add as add
+    from deskcli.customers import customer_add as add
 
     emit_written(add(desk, key, name=name, email=email, phone=phone, consultant=consultant,
                      note=note), as_json, key="key")
@@ -343,7 +343,7 @@ def customer_update(desk, keys, name, email, phone, consultant, note, as_json):
       deskcli customer update C1001 --phone 13900000000
       deskcli customer update C1001 C1002 C1003 --consultant carol
     """
-    from deskcli.people import customer_update as update
+    from deskcli.customers import customer_update as update
 
     results = [update(desk, key, name=name, email=email, phone=phone, consultant=consultant,
                       note=note) for key in keys]
@@ -367,7 +367,7 @@ def customer_reassign(desk, from_login, to_login):
     Example:
       deskcli customer reassign --from sun --to zhou
     """
-    from deskcli.people import customer_reassign as reassign
+    from deskcli.customers import customer_reassign as reassign
 
     for key in reassign(desk, from_login, to_login):
         click.echo(key)
@@ -384,7 +384,7 @@ def customer_show(desk, key, fmt, as_json):
     Example:
       deskcli customer show C1001 --json
     """
-    from deskcli.people import customer_show as show
+    from deskcli.customers import customer_show as show
 
     emit_object(show(desk, key), fmt, as_json)
 
@@ -403,7 +403,7 @@ def customer_list(desk, consultant, text, limit, fmt, as_json):
       deskcli customer list --consultant bob
       deskcli customer list --search 138 --format csv
     """
-    from deskcli.people import customer_list as listing
+    from deskcli.customers import customer_list as listing
 
     rows = listing(desk, consultant=consultant, text=text, limit=limit)
     emit_rows(rows, ["key", "name", "email", "phone", "consultant"], fmt, as_json)
@@ -426,7 +426,7 @@ def customer_import(desk, source, fmt, update, as_json):
       deskcli customer import customers.csv
       crm-export | deskcli customer import - --format jsonl --update
     """
-    from deskcli.people import customer_import as importer
+    from deskcli.customers import customer_import as importer
     from deskcli.records import read_records
 
     counts = importer(desk, read_records(source, fmt), update=update)
@@ -467,7 +467,7 @@ def access_add(desk, key, name, types, as_json):
     Example:
       deskcli access add sales --name "Sales system" --types renewal,refund
     """
-    from deskcli.people import access_add as add
+    from deskcli.customers import access_add as add
 
     emit_written(add(desk, key, name=name, types=list(types)), as_json, key="key")
 
@@ -483,7 +483,7 @@ def access_list(desk, include_revoked, fmt, as_json):
     Example:
       deskcli access list --json
     """
-    from deskcli.people import access_list as listing
+    from deskcli.customers import access_list as listing
 
     emit_rows(listing(desk, include_revoked), ["key", "name", "types", "active"], fmt, as_json)
 
@@ -499,6 +499,6 @@ def access_revoke(desk, key, as_json):
     Example:
       deskcli access revoke sales
     """
-    from deskcli.people import access_revoke as revoke
+    from deskcli.customers import access_revoke as revoke
 
     emit_written(revoke(desk, key), as_json, key="key")
