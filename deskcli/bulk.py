@@ -70,7 +70,7 @@ def import_tickets(desk: Desk, lines: Iterable[str],
             if progress:
                 progress(number)
 
-        with tstore.load_counting_paused(db):
+        with tstore.triggers_paused(db, first_id):
             for number, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue

@@ -2,10 +2,8 @@
 time worked and the customer's rating. Same order as lifecycle: load -> policy -> no-op ->
 workflow -> writes and events, in one transaction."""
 
-import hashlib
 import json
 import re
-from pathlib import Path
 
 from deskcli import clock
 from deskcli.desk import Desk
@@ -63,8 +61,6 @@ def _cc_ref(db, entry: str) -> tuple[int | None, int | None]:
 def set_values(desk: Desk, ticket_id: int, *, fields: dict, priority: str | None,
                title: str | None) -> Outcome:
     """Change custom fields, priority or title; validated like at open."""
-    from deskcli import search
-
     with desk.store.write():
         a = Act(desk, ticket_id)
         a.permit("set")
@@ -98,6 +94,8 @@ def set_values(desk: Desk, ticket_id: int, *, fields: dict, priority: str | None
                 raise Invalid("the title cannot be empty")
             a.changes["title"] = title.strip()
             a.event("title_changed", frm=a.row["title"], to=title.strip())
+            from deskcli import search  # only a new title needs the tokenizer
+
             tstore.reindex_text(a.db, a.id, search.index_text(title.strip()),
                                 search.index_text(a.row["body"]))
         if not a.changes:
@@ -143,7 +141,28 @@ def check(desk: Desk, ticket_id: int, step: str, undo: bool = False) -> Outcome:
 
 # --- attachments --------------------------------------------------------------------------
 
-def attach(desk: Desk, ticket_id: int, files: list[Path]) -> Outcome:
+# the usual attachments, so a command need not load the system's MIME table
+CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+                 "gif": "image/gif", "webp": "image/webp", "pdf": "application/pdf",
+                 "txt": "text/plain", "log": "text/plain", "csv": "text/csv",
+                 "json": "application/json", "zip": "application/zip",
+                 "mp4": "video/mp4", "mov": "video/quicktime", "heic": "image/heic",
+                 "doc": "application/msword", "xls": "application/vnd.ms-excel",
+                 "docx": "application/vnd.openxmlformats-officedocument."
+                         "wordprocessingml.document",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _content_type(name: str) -> str | None:
+    suffix = name.rpartition(".")[2].lower() if "." in name else ""
+    if suffix in CONTENT_TYPES:
+        return CONTENT_TYPES[suffix]
+    import mimetypes
+
+    return mimetypes.guess_type(name)[0]
+
+
+def attach(desk: Desk, ticket_id: int, files: list) -> Outcome:
     """Store files with the ticket, inside the desk (one file is the whole desk)."""
     limit = _size_limit(desk.setting("attachments.max-size") or "10M")
     with desk.store.write():
@@ -159,9 +178,9 @@ def attach(desk: Desk, ticket_id: int, files: list[Path]) -> Outcome:
                 raise Invalid(f"{path.name} is {len(data):,} bytes; the desk accepts at most "
                               f"{limit:,}", "an admin can raise it: deskcli config set "
                                             "attachments.max-size 25M")
-            import mimetypes
+            import hashlib  # here: only attach needs it (it costs a few ms to import)
 
-            content_type = mimetypes.guess_type(path.name)[0]
+            content_type = _content_type(path.name)
             digest = hashlib.sha256(data).hexdigest()
             life.add_attachment(a.db, a.id, path.name, data, content_type, digest, a.actor.id,
                                 a.at)

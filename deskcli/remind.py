@@ -104,18 +104,21 @@ def _chase(desk: Desk, ticket_id: int, now, summary: dict) -> None:
                                    "reason": reason})
     level = reminders.escalation_level(nudges, row["escalations"], policy["escalate_after"])
     person = _person_id(db, row, target)
-    if level is not None and person is not None:
-        chain = ps.manager_chain(db, person)
+    if level is not None:
+        chain = ps.manager_chain(db, person) if person is not None else []
         active = [m for m in chain if m["active"]]
-        if len(active) >= level:
-            manager = active[level - 1]["login"]
-            changes["escalations"] = level
+        reached = min(level, len(active))
+        if reached > row["escalations"]:
+            manager = active[reached - 1]["login"]
             message = f"{nudges} reminders without action: escalated to {manager}"
             events.append((ticket_id, at, None, "escalated", target, manager, message,
-                           "internal", json.dumps({"level": level, "nudges": nudges})))
+                           "internal", json.dumps({"level": reached, "nudges": nudges})))
             summary["escalated"] += 1
             summary["actions"].append({"ticket": ticket_id, "action": "escalated",
                                        "to": manager, "reason": message})
+        # the top of the chain (or nobody to escalate for): remember the level, so the
+        # ticket is not looked at again until its next nudge is due
+        changes["escalations"] = level
     if not changes:
         return
     changes["updated_at"] = at

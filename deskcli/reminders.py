@@ -33,12 +33,14 @@ def should_nudge(due: datetime, last_nudged: datetime | None, nudge_every: int |
 
 
 def escalation_level(nudges: int, escalations: int, escalate_after: int | None) -> int | None:
-    """The next escalation level (1 = the manager, 2 = their manager, ...) once the nudges
-    reach escalate_after × level; None when no escalation is due."""
+    """The escalation level the nudges call for (1 = the manager, 2 = their manager, ...:
+    one level per `escalate_after` nudges), when it is above the level already reached;
+    None when no escalation is due. Several levels may be due at once (nudges counted
+    while nobody ran reminders): the ticket goes straight to the highest."""
     if not escalate_after:
         return None
-    level = escalations + 1
-    return level if nudges >= escalate_after * level else None
+    level = nudges // escalate_after
+    return level if level > escalations else None
 
 
 def autoclose_due(since: datetime | None, after: int | None, now: datetime) -> bool:

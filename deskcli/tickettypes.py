@@ -134,6 +134,10 @@ def _apply(db: Store, ttype: TicketType, c: TypeChanges) -> TicketType:
             cc.append(entry)
     ttype.cc = cc
     ts.save_type(db, ttype, [_cc_ref(db, entry) for entry in cc], clock.stamp())
+    if c.nudge_every is not None or c.escalate_after is not None:
+        from deskcli.store.remind import refresh_remind_at
+
+        refresh_remind_at(db, type_id=ttype.id)  # open tickets follow the new policy
     return ts.type_by_key(db, ttype.key)
 
 

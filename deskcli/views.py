@@ -42,6 +42,7 @@ def cc_list(desk: Desk, include_closed: bool = False, limit: int | None = 50):
     return list_tickets(desk, filters)
 
 
+COUNT_CAP = 1000  # a dashboard says "1000+" rather than count a head's every CC
 SECTIONS = ("to_approve", "to_accept", "in_progress", "handling", "cc", "overdue", "nudged")
 
 
@@ -72,7 +73,7 @@ def dashboard(desk: Desk, limit: int = 10) -> dict:
         for people in parts:
             part = tstore.TicketQuery(statuses=["awaiting_approval"], people=people,
                                       visible_to=visibility, limit=limit)
-            total += tstore.count(desk.store, part)
+            total += tstore.count(desk.store, part, cap=COUNT_CAP)
             found += tstore.query(desk.store, part)
         found = sorted(found, key=lambda t: t.id, reverse=True)[:limit]
         result["counts"]["to_approve"] = total
@@ -80,11 +81,12 @@ def dashboard(desk: Desk, limit: int = 10) -> dict:
         for name, q in queries.items():
             q.visible_to = visibility
             q.limit = limit
-            result["counts"][name] = tstore.count(desk.store, q)
+            result["counts"][name] = tstore.count(desk.store, q, cap=COUNT_CAP)
             result[name] = [t.to_dict() for t in with_tags(desk.store,
                                                              tstore.query(desk.store, q))]
+        result["capped"] = [name for name, n in result["counts"].items() if n >= COUNT_CAP]
         if actor.can("ticket.assign"):
-            result["counts"]["queue"] = life.queue_count(desk.store)
+            result["counts"]["queue"] = life.queue_count(desk.store)  # exact, from indexes
     return result
 
 

@@ -318,3 +318,50 @@ def test_the_queue_nudges_the_dispatchers(chase):
 def test_remind_run_needs_a_manager(chase):
     result = run("remind run", as_user="dan")
     assert result.code == 4 and "ticket.manage" in result.err
+
+
+# --- remind_at: what a run looks at -------------------------------------------------------
+
+def remind_at(path, ticket_id: int):
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    value = conn.execute("SELECT remind_at FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+    conn.close()
+    return value[0]
+
+
+def test_nudges_piled_up_between_runs_escalate_once_to_the_level_they_call_for(chase):
+    ok("ticket open --type chase --title 'Piled up'")
+    for _ in range(4):  # four manual nudges before any run: two escalation levels due
+        ok("ticket nudge 1", as_user="mgr")
+    first = remind("2026-11-28T10:00:00Z")
+    assert [(a["action"], a["to"]) for a in first["actions"]] == [("nudged", "dan"),
+                                                                   ("escalated", "tina")]
+    assert remind("2026-11-28T10:00:00Z")["actions"] == []  # and not again
+    assert len(kinds(1, "escalated")) == 1
+
+
+def test_remind_at_follows_the_ticket(chase):
+    path = chase
+    ok("ticket open --type chase --title 'Follow me'")
+    assert remind_at(path, 1) == "2026-11-28T10:00:00Z"  # the accept due time
+    remind("2026-11-28T10:00:00Z")
+    assert remind_at(path, 1) == "2026-11-28T12:00:00Z"  # the next nudge
+    ok("ticket accept 1", as_user="dan", now="2026-11-28T10:30:00Z")
+    assert remind_at(path, 1) == ticket(1)["resolve_due_at"]
+    ok("ticket reply 1 -m wait --wait", as_user="dan", now="2026-11-28T10:40:00Z")
+    assert remind_at(path, 1) is None  # waiting on the customer: nothing to chase
+    ok("ticket close 1", as_user="dan", now="2026-11-28T10:50:00Z")
+    assert remind_at(path, 1) is None
+
+
+def test_changing_a_types_nudge_policy_reschedules_its_open_tickets(chase):
+    path = chase
+    ok("ticket open --type chase --title 'Policy'")
+    remind("2026-11-28T10:00:00Z")
+    assert remind_at(path, 1) == "2026-11-28T12:00:00Z"
+    ok("type update chase --nudge-every 30m")
+    assert remind_at(path, 1) == "2026-11-28T10:30:00Z"
+    ok("type update chase --nudge-every none")
+    assert remind_at(path, 1) is None

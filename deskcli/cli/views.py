@@ -104,14 +104,15 @@ def dashboard(desk, limit, fmt, as_json):
               "in_progress": "In progress (我的)", "handling": "Handling for others",
               "cc": "CC'd to me (抄送我的)", "overdue": "Overdue", "nudged": "Nudged (催单)"}
     counts = data["counts"]
-    summary = "  ".join(f"{name}: {counts[name]}" for name in (*SECTIONS, "queue")
+    shown = {name: f"{n}+" if name in data["capped"] else str(n) for name, n in counts.items()}
+    summary = "  ".join(f"{name}: {shown[name]}" for name in (*SECTIONS, "queue")
                         if name in counts)
     click.echo(f"{data['user']} — {summary}")
     for name in SECTIONS:
         if not data[name]:
             continue
         more = counts[name] - len(data[name])
-        click.echo(f"\n{titles[name]} ({counts[name]})")
+        click.echo(f"\n{titles[name]} ({shown[name]})")
         for t in data[name]:
             who = t["owner"] or t["assignee"] or "-"
             due = t["accept_due_at"] if t["status"] in ("new", "assigned") else \

@@ -224,22 +224,26 @@ def queue_count(db: Store) -> int:
     return db.scalar(f"SELECT count(*) FROM ({_QUEUE_IDS})")
 
 
-def queue(db: Store, limit: int | None, visible_clause: tuple[str, list] | None = None):
+def queue(db: Store, limit: int | None):
     """The assignment queue: tickets nobody is expected to accept (status new), and open
-    tickets whose assignee or owner is no longer active, oldest first, with the reason."""
-    reason = ("(SELECT e.message FROM events e WHERE e.ticket_id = t.id AND e.kind IN "
-              "('queued', 'declined', 'departed', 'reopened') ORDER BY e.id DESC LIMIT 1)")
-    sql = f"SELECT t.id, {reason} AS reason FROM tickets t WHERE t.id IN ({_QUEUE_IDS})"
-    params: list = []
-    if visible_clause:
-        sql += " AND " + visible_clause[0]
-        params += visible_clause[1]
-    sql += " ORDER BY t.id" + (f" LIMIT {int(limit)}" if limit else "")
-    rows = db.all(sql, params)
-    reasons = {r[0]: r[1] for r in rows}
-    tickets = _hydrate(db, db.all(TICKET_SELECT + f" WHERE t.id IN ({','.join('?' * len(rows))})"
-                                  " ORDER BY t.id", list(reasons))) if rows else []
-    return tickets, reasons
+    tickets whose assignee or owner is no longer active, oldest first, with the reason.
+    Each source gives its first page from its own index; only the merged page is loaded."""
+    page = f" ORDER BY id LIMIT {int(limit)}" if limit else ""
+    ids = {r[0] for r in db.all("SELECT id FROM tickets WHERE status = 'new'" + page)}
+    for column in ("assignee_id", "owner_id"):
+        ids |= {r[0] for r in db.all(
+            f"SELECT id FROM tickets WHERE {column} IN (SELECT id FROM users WHERE NOT active) "
+            f"AND status IN {_OPEN_SQL}" + page)}
+    ordered = sorted(ids)[:limit] if limit else sorted(ids)
+    if not ordered:
+        return [], {}
+    marks = ",".join("?" * len(ordered))
+    reasons = {r[0]: r[1] for r in db.all(
+        "SELECT t.id, (SELECT e.message FROM events e WHERE e.ticket_id = t.id AND e.kind IN "
+        "('queued', 'declined', 'departed', 'reopened') ORDER BY e.id DESC LIMIT 1) "
+        f"FROM tickets t WHERE t.id IN ({marks})", ordered)}
+    rows = {r["id"]: r for r in db.all(TICKET_SELECT + f" WHERE t.id IN ({marks})", ordered)}
+    return _hydrate(db, [rows[i] for i in ordered]), reasons
 
 
 def inactive_people(db: Store, ids) -> dict[int, str]:

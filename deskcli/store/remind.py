@@ -3,28 +3,28 @@ with nothing due answers in a few milliseconds whatever its size."""
 
 from deskcli.store import Store
 
-_NUDGE_DUE = """
-    (t.last_nudged_at IS NULL OR t.last_nudged_at < t.{due}
-     OR (ty.nudge_every IS NOT NULL
-         AND strftime('%Y-%m-%dT%H:%M:%SZ', t.last_nudged_at,
-                      '+' || ty.nudge_every || ' seconds') <= :now)
-     OR (ty.escalate_after IS NOT NULL AND t.nudges >= ty.escalate_after * (t.escalations + 1)))
-"""
-
 
 def overdue_candidates(db: Store, now: str) -> list[int]:
-    """Ids of overdue tickets that may need a nudge or an escalation now."""
-    accept = db.all(
-        "SELECT t.id FROM tickets t JOIN ticket_types ty ON ty.id = t.type_id "
-        "WHERE t.status IN ('new', 'assigned') AND t.accept_due_at IS NOT NULL "
-        "AND t.accept_due_at <= :now AND " + _NUDGE_DUE.format(due="accept_due_at"),
-        {"now": now})
-    resolve = db.all(
-        "SELECT t.id FROM tickets t JOIN ticket_types ty ON ty.id = t.type_id "
-        "WHERE t.status = 'in_progress' AND t.resolve_due_at IS NOT NULL "
-        "AND t.resolve_due_at <= :now AND " + _NUDGE_DUE.format(due="resolve_due_at"),
-        {"now": now})
-    return sorted({r[0] for r in accept} | {r[0] for r in resolve})
+    """Ids of tickets whose remind_at has come (migration m009 keeps it by triggers)."""
+    return [r[0] for r in db.all("SELECT id FROM tickets WHERE remind_at IS NOT NULL "
+                                 "AND remind_at <= ? ORDER BY id", (now,))]
+
+
+def refresh_remind_at(db: Store, type_id: int | None = None,
+                      since_id: int | None = None) -> None:
+    """Recompute remind_at where the triggers could not: after a type's nudge policy
+    changed, or after a bulk import that paused them."""
+    from deskcli.store.migrations import remind_at_sql
+
+    where, params = ["status IN ('new', 'assigned', 'in_progress')"], []
+    if type_id is not None:
+        where.append("type_id = ?")
+        params.append(type_id)
+    if since_id is not None:
+        where.append("id >= ?")
+        params.append(since_id)
+    db.run(f"UPDATE tickets SET remind_at = {remind_at_sql('tickets')} "
+           f"WHERE {' AND '.join(where)}", params)
 
 
 def autoclose_candidates(db: Store, waiting_before: str | None,

@@ -31,6 +31,7 @@ _INSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * len(TICKET_COLUMNS))})")
 _INSERT_EVENT = ("INSERT INTO events (ticket_id, at, actor_id, kind, from_value, to_value, "
                  "message, visibility, data) VALUES (?,?,?,?,?,?,?,?,?)")
+_OPEN = "('awaiting_approval', 'new', 'assigned', 'in_progress', 'waiting')"
 PRIORITY_RANK = "CASE t.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 " \
                 "WHEN 'normal' THEN 1 ELSE 0 END"
 
@@ -113,21 +114,29 @@ OPEN_LOAD_SQL = ("INSERT INTO assignee_load (user_id, open) SELECT assignee_id, 
                  "AND status IN ('assigned', 'in_progress', 'waiting') GROUP BY assignee_id")
 
 
+PAUSED_TRIGGERS = ("assignee_load_insert", "tickets_remind_insert")
+
+
 @contextmanager
-def load_counting_paused(db: Store):
-    """For a bulk import, inside its transaction: drop the trigger that counts each new
-    ticket (it cost more than the ticket's own insert), then count everything once. On an
-    error the transaction's rollback brings the trigger back."""
-    sql = db.scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
-                    "AND name = 'assignee_load_insert'")
-    if sql is None:
-        yield
-        return
-    db.run("DROP TRIGGER assignee_load_insert")
+def triggers_paused(db: Store, first_id: int):
+    """For a bulk import, inside its transaction: drop the per-row triggers that count
+    each new ticket's assignee and compute its remind_at (together they cost more than
+    the ticket's own insert), then do both once for all the new tickets. On an error the
+    transaction's rollback brings the triggers back."""
+    from deskcli.store.remind import refresh_remind_at
+
+    saved = [(name, db.scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                              "AND name = ?", (name,))) for name in PAUSED_TRIGGERS]
+    for name, sql in saved:
+        if sql:
+            db.run(f"DROP TRIGGER {name}")
     yield
     db.run("DELETE FROM assignee_load")
     db.run(OPEN_LOAD_SQL)
-    db.run(sql)
+    refresh_remind_at(db, since_id=first_id)
+    for _, sql in saved:
+        if sql:
+            db.run(sql)
 
 
 def round_robin_last(db: Store, type_id: int) -> int | None:
@@ -251,6 +260,14 @@ def cc_clause(user_param: str = "?") -> str:
 
 def query(db: Store, q: TicketQuery) -> list[Ticket]:
     """Tickets matching the query, sorted, keyset-paged, at most q.limit."""
+    if q.limit and q.sort == "id" and q.cc_user_id is not None and not q.match:
+        ids = _ids_by_cc(db, q)
+        if not ids:
+            return []
+        direction = "DESC" if q.descending else "ASC"
+        return _hydrate(db, db.all(
+            TICKET_SELECT + f" WHERE t.id IN ({','.join('?' * len(ids))}) "
+            f"ORDER BY t.id {direction}", ids))
     if q.limit and q.sort == "id" and (q.match or len(q.statuses) > 1):
         # Newest-first pages of a text search or of several statuses: SQLite would
         # gather every match and sort it (hundreds of ms on a big desk); reading the
@@ -311,6 +328,28 @@ def _ids_by_status(db: Store, q: TicketQuery) -> list[int]:
     return sorted(ids, reverse=q.descending)[:q.limit]
 
 
+def _ids_by_cc(db: Store, q: TicketQuery) -> list[int]:
+    """Tickets CC'd to a user, directly or as the head of a CC'd department: one page per
+    source, each read from a (source, ticket) index in id order, then merged. (A head of
+    a department on every ticket of a type can be CC'd on hundreds of thousands.)"""
+    rest = _variant(q, cc_user_id=None)
+    where, params = _where(rest)
+    if q.after is not None:
+        where.append("t.id < ?" if q.descending else "t.id > ?")
+        params.append(q.after[1])
+    direction = "DESC" if q.descending else "ASC"
+    sources = [("user_id", q.cc_user_id)] + [
+        ("dept_id", r[0]) for r in db.all("SELECT id FROM departments WHERE head_id = ?",
+                                          (q.cc_user_id,))]
+    ids: set[int] = set()
+    for column, value in sources:
+        sql = (f"SELECT c.ticket_id FROM ticket_cc c JOIN tickets t ON t.id = c.ticket_id "
+               f"WHERE c.{column} = ?" + "".join(f" AND {w}" for w in where) +
+               f" ORDER BY c.ticket_id {direction} LIMIT {int(q.limit)}")
+        ids.update(r[0] for r in db.all(sql, [value, *params]))
+    return sorted(ids, reverse=q.descending)[:q.limit]
+
+
 def _ids_by_text(db: Store, q: TicketQuery, chunk: int = 500) -> list[int]:
     """Walk the full-text matches in id order, a chunk at a time, keeping those that
     pass the other filters, until the page is full."""
@@ -343,10 +382,15 @@ def sort_value(db: Store, q: TicketQuery, ticket_id: int):
     return db.scalar(f"SELECT {SORTS[q.sort]} FROM tickets t WHERE t.id = ?", (ticket_id,))
 
 
-def count(db: Store, q: TicketQuery) -> int:
+def count(db: Store, q: TicketQuery, cap: int | None = None) -> int:
+    """How many tickets match; with `cap`, counting stops there (dashboards show 1000+)."""
+    if cap and q.cc_user_id is not None and not q.match:
+        return len(_ids_by_cc(db, _variant(q, limit=cap, after=None, sort="id")))
     where, params = _where(q)
-    return db.scalar("SELECT count(*) FROM tickets t" +
-                     (" WHERE " + " AND ".join(where) if where else ""), params)
+    sql = "SELECT 1 FROM tickets t" + (" WHERE " + " AND ".join(where) if where else "")
+    if cap:
+        sql += f" LIMIT {int(cap)}"
+    return db.scalar(f"SELECT count(*) FROM ({sql})", params)
 
 
 def _where(q: TicketQuery) -> tuple[list[str], list]:
@@ -372,10 +416,11 @@ def _where(q: TicketQuery) -> tuple[list[str], list]:
     if q.cc_user_id is not None:
         where.append(cc_clause())
         params += [q.cc_user_id, q.cc_user_id]
-    if q.involving is not None:
-        where.append("(t.id IN (SELECT id FROM tickets WHERE assignee_id = ?) OR t.id IN "
-                     "(SELECT id FROM tickets WHERE owner_id = ?) OR t.id IN "
-                     "(SELECT id FROM tickets WHERE handler_id = ?))")
+    if q.involving is not None:  # open tickets only: a person's history can be long
+        where.append("t.id IN (SELECT id FROM tickets WHERE assignee_id = ? AND status IN "
+                     f"{_OPEN} UNION SELECT id FROM tickets WHERE owner_id = ? AND status IN "
+                     f"{_OPEN} UNION SELECT id FROM tickets WHERE handler_id = ? AND status "
+                     f"IN {_OPEN})")
         params += [q.involving] * 3
     if q.not_owner_id is not None:
         where.append("t.owner_id IS NOT ?")
