@@ -259,7 +259,7 @@ def enqueue_report(desk, *, to: list[str] | str, subject: str, text: str,
         return nstore.insert(
             desk.store, ticket_id=None, event_id=None, template="report",
             locale=desk.setting("locale") or "en",
-            recipients={"to": [{"name": a, "email": a, "login": None} for a in addresses],
+            recipients={"to": [{"name": "", "email": a, "login": None} for a in addresses],
                         "cc": []},
             context={"subject": subject, "text": text, "html": html,
                      "desk": {"name": desk.setting("desk.name") or desk.store.stem}},

@@ -479,20 +479,26 @@ def test_jinja_is_imported_only_for_templates(a):
         assert done.returncode == 0 and f"JINJA={loaded}" in done.stderr, (fmt, done.stderr)
 
 
-def test_mail_to(a, monkeypatch):
-    import deskcli.notices
+def test_mail_to_goes_through_the_outbox(a, tmp_path):
+    """--mail-to queues the report; `outbox send` delivers it as a real message with the
+    Markdown as text and the HTML (with its charts) as the alternative."""
+    import email
+    import email.policy
 
-    monkeypatch.delattr(deskcli.notices, "enqueue_report", raising=False)
-    missing = run(f"report summary {PERIOD} --mail-to boss@example.com")
-    assert missing.code == 1 and "not available yet" in missing.err
-    sent = []
-    monkeypatch.setattr(deskcli.notices, "enqueue_report",
-                        lambda desk, **kw: sent.append(kw), raising=False)
+    ok("config set mail.from 'Reports <desk@school.example>'")
     result = report(f"summary {PERIOD} --mail-to boss@example.com --mail-to ops@example.com")
-    assert result.out == "" and [m["to"] for m in sent] == ["boss@example.com",
-                                                              "ops@example.com"]
-    assert sent[0]["subject"].startswith("Summary")
-    assert "| bug | 4 |" in sent[0]["text"] and "<svg" in sent[0]["html"]
+    assert result.out == ""
+    queued = [n for n in ok("outbox list --json").json if n["template"] == "report"]
+    assert sorted(n["to"][0] for n in queued) == ["boss@example.com", "ops@example.com"]
+    ok(f"outbox send --via maildir:{tmp_path / 'mail'}")
+    messages = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+                for f in sorted((tmp_path / "mail" / "new").iterdir())]
+    reports = [m for m in messages if m["Subject"].startswith("Summary")]
+    assert sorted(str(m["To"]) for m in reports) == ["boss@example.com", "ops@example.com"]
+    message = reports[0]
+    assert message["X-Deskcli-Ticket"] is None  # about no ticket
+    assert "| bug | 4 |" in message.get_body(("plain",)).get_content()
+    assert "<svg" in message.get_body(("html",)).get_content()
 
 
 # --- the group view -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from deskcli.errors import DeskError, Invalid
+from deskcli.errors import Invalid
 from deskcli.output import say, write
 
 FORMATS = ("table", "md", "html", "csv", "json")
@@ -174,17 +174,10 @@ def emit(text: str, output_file: str | None) -> None:
 
 
 def mail_function():
-    """deskcli.notices.enqueue_report, or a clean error while the outbox lacks it."""
-    try:
-        from deskcli import notices
-    except ImportError:
-        notices = None
-    enqueue = getattr(notices, "enqueue_report", None)
-    if enqueue is None:
-        raise DeskError("--mail-to is not available yet: this deskcli cannot put reports in "
-                        "the outbox", "write the report to a file with --output FILE and "
-                        "send it yourself")
-    return enqueue
+    """Put reports in the desk's outbox (deskcli.notices)."""
+    from deskcli.notices import enqueue_report
+
+    return enqueue_report
 
 
 def deliver(app, sources, result, addresses, enqueue, login, source) -> None:
