@@ -375,6 +375,18 @@ def _ids_by_text(db: Store, q: TicketQuery, chunk: int = 500) -> list[int]:
     return found[:q.limit]
 
 
+def open_involving(db: Store, user_id: int) -> list:
+    """A person's open tickets (as assignee, owner or handler), newest first, with what a
+    dashboard sorts them by; read from the per-person indexes."""
+    return db.all(
+        "SELECT id, status, assignee_id, owner_id, handler_id, accept_due_at, resolve_due_at, "
+        "nudges FROM tickets WHERE id IN ("
+        f"SELECT id FROM tickets WHERE assignee_id = ? AND status IN {_OPEN} UNION "
+        f"SELECT id FROM tickets WHERE owner_id = ? AND status IN {_OPEN} UNION "
+        f"SELECT id FROM tickets WHERE handler_id = ? AND status IN {_OPEN}) ORDER BY id DESC",
+        (user_id, user_id, user_id))
+
+
 def sort_value(db: Store, q: TicketQuery, ticket_id: int):
     """The sort key of a ticket, for building the next page's cursor."""
     if q.sort == "id":
@@ -399,7 +411,10 @@ def _where(q: TicketQuery) -> tuple[list[str], list]:
         where.append(f"t.id IN ({','.join('?' * len(q.ids))})")
         params += q.ids
     if q.statuses:
-        where.append(f"t.status IN ({','.join('?' * len(q.statuses))})")
+        # with 'involving me' the person indexes pick the few rows; the unary + keeps
+        # SQLite from walking the status index instead
+        status = "+t.status" if q.involving is not None else "t.status"
+        where.append(f"{status} IN ({','.join('?' * len(q.statuses))})")
         params += q.statuses
     if q.type_ids:
         where.append(f"t.type_id IN ({','.join('?' * len(q.type_ids))})")
@@ -438,7 +453,14 @@ def _where(q: TicketQuery) -> tuple[list[str], list]:
         if bound:
             where.append(f"t.{column} {op} ?")
             params.append(bound)
-    if q.overdue_at:
+    if q.overdue_at and (q.people or q.involving is not None or q.customer_id is not None
+                         or q.ids or q.cc_user_id is not None):
+        # another filter picks few tickets: check their due times row by row (the unary
+        # + keeps SQLite from walking the status index for the OR instead)
+        where.append("((+t.status IN ('new', 'assigned') AND t.accept_due_at < ?) OR "
+                     "(+t.status = 'in_progress' AND t.resolve_due_at < ?))")
+        params += [q.overdue_at, q.overdue_at]
+    elif q.overdue_at:
         # named partial indexes: without statistics SQLite prefers the status index and
         # reads every open ticket
         where.append("t.id IN (SELECT id FROM tickets INDEXED BY tickets_accept_due "
