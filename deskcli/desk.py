@@ -63,6 +63,17 @@ class Desk:
                      dept_id=row["dept_id"], manager_id=row["manager_id"],
                      active=bool(row["active"]), type_ids=type_ids)
 
+    def visibility(self):
+        """Which tickets the actor may see, as a store filter: None (all), ('client', id):
+        those it opened, or ('dept', id, dept_id) with the desk setting
+        visibility=department: the department's, the queue, and those involved in."""
+        actor = self.actor
+        if actor.is_client:
+            return ("client", actor.id)
+        if self.setting("visibility") == "department" and not actor.can("ticket.manage"):
+            return ("dept", actor.id, actor.dept_id or -1)
+        return None
+
     # --- settings and time ------------------------------------------------------------
 
     def setting(self, key: str) -> str | None:

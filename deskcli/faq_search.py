@@ -259,15 +259,13 @@ def similar_tickets(desk: Desk, text: str, limit: int, *, exclude: int | None = 
     if actor.is_client or not actor.can("ticket.view"):
         return []
     from deskcli.store import tickets as tstore
-    from deskcli.tickets import _visibility
-
     db = desk.store
     hits = ranked(db, "tickets", text[:QUERY_CHARS], limit * 2, max_terms=TICKET_TERMS,
                   statuses=SOLVED, exclude=exclude)
     if not hits:
         return []
     order = {ticket_id: n for n, (ticket_id, _score) in enumerate(hits)}
-    found = tstore.query(db, tstore.TicketQuery(ids=list(order), visible_to=_visibility(desk),
+    found = tstore.query(db, tstore.TicketQuery(ids=list(order), visible_to=desk.visibility(),
                                                 limit=None))
     found.sort(key=lambda t: order[t.id])
     found = found[:limit]

@@ -8,7 +8,7 @@ workflow (Conflict) -> compare-and-set writes and events. They return an Outcome
 
 import json
 
-from deskcli import clock, policy, sla, workflow
+from deskcli import clock, policy, workflow
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound
 from deskcli.models import Ticket
@@ -21,9 +21,18 @@ from deskcli.timeline import record
 
 
 class Outcome(Record):
-    ticket: Ticket
+    """What an action did. The ticket itself is read only when someone asks for it
+    (`--json`): most commands print just the id, and reading a ticket with its tags,
+    links, attachments, time and rating is half a dozen queries."""
+
+    ticket_id: int
+    load: object  # () -> Ticket, in a read transaction of its own
     noop: str | None = None  # set when nothing changed because it was already true
     note: str | None = None  # anything else worth telling the person
+
+    @property
+    def ticket(self) -> Ticket:
+        return self.load()
 
 
 class Act:
@@ -88,13 +97,20 @@ class Act:
             self.changes.update(end_wait(self.desk, self.row, self.now))
 
     def done(self, noop: str | None = None, note: str | None = None) -> Outcome:
-        """The ticket as `ticket show --json` gives it (tags, links, rating ...), without
-        the timeline, so `--json` after `tag` or `rate` shows what changed."""
-        from deskcli.tickets import details
+        """The outcome; its ticket is as `ticket show --json` gives it (tags, links,
+        rating ...) without the timeline, so `--json` after `tag` or `rate` shows what
+        changed."""
+        db, ticket_id = self.db, self.id
 
-        ticket = tstore.get(self.db, self.id)
-        ticket.extra.update(details(self.db, self.id))
-        return Outcome(ticket, noop, note)
+        def load() -> Ticket:
+            from deskcli.tickets import details
+
+            with db.read():
+                ticket = tstore.get(db, ticket_id)
+                ticket.extra.update(details(db, ticket_id))
+                return ticket
+
+        return Outcome(ticket_id, load, noop, note)
 
 
 def end_wait(desk: Desk, row, now) -> dict:
@@ -102,6 +118,8 @@ def end_wait(desk: Desk, row, now) -> dict:
     business hours) is added to paused_seconds and moves the resolve due time on."""
     if not row["waiting_since"]:
         return {"waiting_since": None}
+    from deskcli import sla
+
     calendar = sla.calendar_for(desk)
     paused = sla.elapsed(clock.parse_stamp(row["waiting_since"]), now, calendar)
     changes = {"waiting_since": None, "paused_seconds": row["paused_seconds"] + paused}
@@ -112,9 +130,7 @@ def end_wait(desk: Desk, row, now) -> dict:
 
 
 def _visible(desk: Desk, ticket_id: int) -> bool:
-    from deskcli.tickets import _visibility
-
-    visibility = _visibility(desk)
+    visibility = desk.visibility()
     if visibility is None:
         return True
     return tstore.count(desk.store, tstore.TicketQuery(ids=[ticket_id],
@@ -189,6 +205,8 @@ def approve(desk: Desk, ticket_id: int, message: str | None = None) -> Outcome:
                                                     customer_key)
         a.events.append(routing_event)
         lookup.save_round_robin()
+        from deskcli import sla
+
         calendar = sla.calendar_for(desk)
         a.changes.update(status=status, assignee_id=assignee_id,
                          accept_due_at=due_stamp(a.now, ttype.accept_within, calendar),
@@ -401,6 +419,8 @@ def reopen(desk: Desk, ticket_id: int, message: str) -> Outcome:
         _require_text(message, "reopen reason", ticket_id, "reopen")
         owner = ps.user_by_id(a.db, a.row["owner_id"]) if a.row["owner_id"] else None
         ttype = ts.type_by_id(a.db, a.row["type_id"])
+        from deskcli import sla
+
         calendar = sla.calendar_for(desk)
         a.changes.update(resolved_at=None, closed_at=None, resolution=None,
                          resolve_due_at=due_stamp(a.now, ttype.resolve_within, calendar))

@@ -36,6 +36,14 @@ class Actor(Record):
         return "*" in self.permissions or permission in self.permissions
 
 
+class Person(Record):
+    """Someone routing may choose (deskcli.routing)."""
+
+    id: int
+    login: str
+    active: bool
+
+
 class FieldDef(Record):
     """A custom field of a ticket type."""
 

@@ -9,15 +9,10 @@ chain; when nobody is found, to the assignment queue.
 from typing import Protocol
 
 from deskcli.errors import Invalid
+from deskcli.models import Person
 from deskcli.plain import Record
 
 ROUTE_HINT = "use manual, user:LOGIN, round-robin:DEPT, least-loaded:DEPT or consultant"
-
-
-class Person(Record):
-    id: int
-    login: str
-    active: bool
 
 
 class Decision(Record):

@@ -2,14 +2,12 @@
 
 import json
 
-from deskcli import clock, sla
+from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound, ValidationErrors
-from deskcli.fields import validate
-from deskcli.models import PRIORITIES, STATUSES, Ticket, TicketType
+from deskcli.models import PRIORITIES, STATUSES, Person, Ticket, TicketType
 from deskcli.plain import Record, new
 from deskcli.policy import require, require_type_grant
-from deskcli.routing import Decision, Person, route
 from deskcli.store import Store
 from deskcli.store import people as ps
 from deskcli.store import tickets as tstore
@@ -178,6 +176,8 @@ def _prepare(desk: Desk, lookup: Lookup, req: OpenRequest):
     priority = req.priority or ttype.priority
     if priority not in PRIORITIES:
         problems.append(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
+    from deskcli.fields import validate  # opening only: list and show never load it
+
     values, field_problems = validate(ttype.fields, req.fields or {}, type_key=ttype.key,
                                       require_all=not req.from_mail)
     problems += field_problems
@@ -241,6 +241,8 @@ def _build(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, req: OpenRe
         status, assignee_id, routing_event = routed(lookup, ttype, ticket_id, at,
                                                     consultant_id, req.customer)
         events.append(routing_event)
+        from deskcli import sla
+
         calendar = sla.calendar_for(desk)
         accept_due, resolve_due = lookup.cached(("due", now, ttype.id), lambda: (
             due_stamp(now, ttype.accept_within, calendar),
@@ -258,7 +260,9 @@ def _build(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, req: OpenRe
 def routed(lookup: Lookup, ttype: TicketType, ticket_id: int, at: str,
            consultant_id: int | None, customer_key: str | None) -> tuple[str, int | None, tuple]:
     """Apply the type's routing rule: (status, assignee id, the routing event row)."""
-    decision: Decision = route(ttype.route, lookup, type_id=ttype.id,
+    from deskcli.routing import route
+
+    decision = route(ttype.route, lookup, type_id=ttype.id,
                                consultant_id=consultant_id, customer_key=customer_key)
     if decision.queued:
         return "new", None, (ticket_id, at, None, "queued", None, None, decision.reason,
@@ -272,6 +276,8 @@ def routed(lookup: Lookup, ttype: TicketType, ticket_id: int, at: str,
 def due_stamp(now, seconds, calendar=None) -> str | None:
     """The stored due time `seconds` of SLA time after `now` (None without an SLA),
     counting working time only when the desk has business hours."""
+    from deskcli import sla
+
     moment = sla.due(now, seconds, calendar)
     return clock.stamp(moment) if moment else None
 
@@ -411,7 +417,7 @@ def _query(desk: Desk, f: ListFilters) -> "tstore.TicketQuery":
         q.match = search.filter_query(f.search)
         if q.match is None:
             raise Invalid(f"nothing to search for in {f.search!r}", "give a word or two")
-    q.visible_to = _visibility(desk)
+    q.visible_to = desk.visibility()
     sort = f.sort or "-id"
     q.descending = sort.startswith("-")
     q.sort = sort.lstrip("-+")
@@ -433,15 +439,6 @@ def _cursor(text: str, sort: str) -> tuple:
     if sort == "id":
         return (int(last_id), int(last_id))
     return (int(value) if sort == "priority" else value, int(last_id))
-
-
-def _visibility(desk: Desk):
-    actor = desk.actor
-    if actor.is_client:
-        return ("client", actor.id)
-    if desk.setting("visibility") == "department" and not actor.can("ticket.manage"):
-        return ("dept", actor.id, actor.dept_id or -1)
-    return None
 
 
 def _person_id(desk: Desk, who: str, allow_none: bool = False) -> int | None:
@@ -500,7 +497,7 @@ def details(db: Store, ticket_id: int) -> dict:
 def visible_ticket(desk: Desk, ticket_id: int, *, events: bool = False) -> Ticket:
     """Load a ticket the actor may see; others are reported as not found (no leaks)."""
     db = desk.store
-    visibility = _visibility(desk)
+    visibility = desk.visibility()
     if visibility is not None:
         q = tstore.TicketQuery(visible_to=visibility, ids=[ticket_id], limit=1)
         if not tstore.count(db, q):

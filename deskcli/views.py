@@ -8,7 +8,7 @@ from deskcli.people import check_key
 from deskcli.policy import require
 from deskcli.store import life
 from deskcli.store import tickets as tstore
-from deskcli.tickets import ListFilters, _visibility, list_tickets, with_tags
+from deskcli.tickets import ListFilters, list_tickets, with_tags
 
 WORKING = ["in_progress", "waiting"]
 OPEN = ["awaiting_approval", "new", "assigned", "in_progress", "waiting"]
@@ -20,7 +20,7 @@ def queue(desk: Desk, limit: int | None = 100):
     require(desk.actor, "ticket.view", "see the assignment queue")
     with desk.store.read():
         tickets, reasons = life.queue(desk.store, limit)
-        visibility = _visibility(desk)
+        visibility = desk.visibility()
         if visibility is not None:
             visible = {t.id for t in tstore.query(desk.store, tstore.TicketQuery(
                 ids=[t.id for t in tickets], visible_to=visibility, limit=None))}
@@ -59,7 +59,7 @@ def dashboard(desk: Desk, limit: int = 10) -> dict:
     result = {"user": actor.login, "at": now, "counts": {}}
     db = desk.store
     with db.read():
-        visibility = _visibility(desk)
+        visibility = desk.visibility()
         sections: dict[str, list[int]] = {}
         # to approve: mine, and for managers those with no named approver; not the ones a
         # named approver must decide (policy refuses anyone else)

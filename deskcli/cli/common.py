@@ -180,7 +180,8 @@ def for_each(ids: list[int], action, *, verb: str, yes: bool, as_json: bool,
             failed = failed or exc.exit_code
             output.say(f"#{ticket_id}: Error: {exc.message}")
             continue
-        results.append(outcome.ticket.to_dict())
+        if as_json:
+            results.append(outcome.ticket.to_dict())
         if outcome.noop:
             output.say(f"{outcome.noop} (nothing to do)")
         elif outcome.note:
