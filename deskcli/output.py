@@ -6,9 +6,10 @@ or a pipe. Tables never depend on the terminal either: long text is cut at a fix
 and wide (Chinese) characters count as two columns.
 """
 
-import json
 import sys
-import unicodedata
+
+# json and unicodedata are imported where they are used: a command printing a plain id or
+# an ASCII table (whoami, most write commands) does not pay for them at start-up.
 
 FORMATS = ("table", "plain", "csv", "tsv", "json", "jsonl")
 MAX_CELL = 48
@@ -16,6 +17,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def to_json(data) -> str:
+    import json
+
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
@@ -23,6 +26,8 @@ def width(text: str) -> int:
     """Display width: East Asian wide and full-width characters take two columns."""
     if text.isascii():
         return len(text)
+    import unicodedata
+
     kinds = list(map(unicodedata.east_asian_width, text))  # C all the way: no Python loop
     return len(text) + kinds.count("W") + kinds.count("F")
 
@@ -31,6 +36,8 @@ def cut(text: str, limit: int = MAX_CELL) -> str:
     """Shorten to `limit` display columns, marking the cut with '…'."""
     if len(text) <= limit // 2 or width(text) <= limit:
         return text
+    import unicodedata
+
     used = 0
     for i, w in enumerate(map(unicodedata.east_asian_width, text)):
         used += 2 if w in "WF" else 1
@@ -48,6 +55,8 @@ def cell(value) -> str:
     if isinstance(value, list | tuple):
         return ",".join(cell(v) for v in value)
     if isinstance(value, dict):
+        import json
+
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value)
 
@@ -68,6 +77,8 @@ def render_rows(rows: list[dict], columns: list[str], fmt: str,
     if fmt == "json":
         return to_json(rows) + "\n"
     if fmt == "jsonl":
+        import json
+
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     if fmt in ("csv", "tsv"):
         import csv
@@ -101,6 +112,8 @@ def render_object(obj: dict, fmt: str, human=None) -> str:
     if fmt == "json":
         return to_json(obj) + "\n"
     if fmt == "jsonl":
+        import json
+
         return json.dumps(obj, ensure_ascii=False) + "\n"
     if fmt in ("csv", "tsv"):
         return render_rows([obj], list(obj), fmt)
