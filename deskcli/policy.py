@@ -68,20 +68,6 @@ def require_type_grant(actor, type_key: str, type_id: int) -> None:
             f"an admin can grant it: deskcli access add {actor.login} --types ...,{type_key}")
 
 
-def can_see_ticket(actor, ticket, involved_ids: set[int] | None = None,
-                   visibility: str = "all", actor_dept_ticket: bool = False) -> bool:
-    """Visibility rule of SPEC §3: staff see every ticket (or, with the desk setting
-    `visibility = department`, agents see their department's tickets and those they are
-    involved in); access clients see only the tickets they opened."""
-    if actor.is_client:
-        return ticket.opened_by == actor.login
-    if not actor.can("ticket.view"):
-        return False
-    if visibility == "all" or actor.can("ticket.manage"):
-        return True
-    return actor_dept_ticket or actor.id in (involved_ids or set())
-
-
 # --- who may act on a ticket --------------------------------------------------------------
 #
 # A ticket relation is what the actor is to the ticket: owner, handler, assignee, opener,

@@ -100,10 +100,6 @@ def desk_option_or_none():
     return app.desk()
 
 
-def is_terminal() -> bool:
-    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
-
-
 class Text:
     """Long text and where it came from (text from $EDITOR is kept as a draft if the
     command then fails, so nothing typed is lost)."""

@@ -4,7 +4,7 @@ attachments, links, tags, time worked, ratings, saved views."""
 import json
 
 from deskcli.store import Store
-from deskcli.store.tickets import TICKET_SELECT, _hydrate
+from deskcli.store.tickets import load
 
 OPEN = ("awaiting_approval", "new", "assigned", "in_progress", "waiting")
 _OPEN_SQL = "('awaiting_approval', 'new', 'assigned', 'in_progress', 'waiting')"
@@ -242,14 +242,4 @@ def queue(db: Store, limit: int | None):
         "SELECT t.id, (SELECT e.message FROM events e WHERE e.ticket_id = t.id AND e.kind IN "
         "('queued', 'declined', 'departed', 'reopened') ORDER BY e.id DESC LIMIT 1) "
         f"FROM tickets t WHERE t.id IN ({marks})", ordered)}
-    rows = {r["id"]: r for r in db.all(TICKET_SELECT + f" WHERE t.id IN ({marks})", ordered)}
-    return _hydrate(db, [rows[i] for i in ordered]), reasons
-
-
-def inactive_people(db: Store, ids) -> dict[int, str]:
-    ids = [i for i in ids if i is not None]
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    return {r[0]: r[1] for r in db.all(
-        f"SELECT id, login FROM users WHERE id IN ({marks}) AND NOT active", ids)}
+    return load(db, ordered), reasons

@@ -40,10 +40,6 @@ def dept_by_key(db: Store, key: str):
     return db.one(DEPT_SELECT + " WHERE d.key = ?", (key,))
 
 
-def dept_by_id(db: Store, dept_id: int):
-    return db.one(DEPT_SELECT + " WHERE d.id = ?", (dept_id,))
-
-
 def depts(db: Store):
     return db.all(DEPT_SELECT + " ORDER BY d.key")
 
@@ -174,15 +170,6 @@ def insert_role(db: Store, name: str, description: str | None, permissions: str,
                 at: str) -> None:
     db.run("INSERT INTO roles (name, description, permissions, created_at) VALUES (?,?,?,?)",
            (name, description, permissions, at))
-
-
-def update_role(db: Store, name: str, description: str | None, permissions: str) -> None:
-    db.run("UPDATE roles SET description = coalesce(?, description), permissions = ? "
-           "WHERE name = ?", (description, permissions, name))
-
-
-def role_in_use(db: Store, name: str) -> int:
-    return db.scalar("SELECT count(*) FROM users WHERE role = ?", (name,))
 
 
 # --- customers ----------------------------------------------------------------------------

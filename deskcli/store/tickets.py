@@ -161,12 +161,6 @@ def get(db: Store, ticket_id: int, *, events: bool = False) -> Ticket | None:
     return ticket
 
 
-def ids_row(db: Store, ticket_id: int):
-    """The raw id columns of a ticket (for rules that compare people by id)."""
-    return db.one("SELECT id, type_id, status, customer_id, assignee_id, owner_id, handler_id, "
-                  "opened_by_id FROM tickets WHERE id = ?", (ticket_id,))
-
-
 def ticket_events(db: Store, ticket_id: int) -> list[dict]:
     rows = db.all("SELECT e.id, e.at, u.login AS actor, e.kind, e.from_value, e.to_value, "
                   "e.message, e.visibility, e.data FROM events e "
@@ -204,15 +198,6 @@ def _hydrate(db: Store, rows) -> list[Ticket]:
         by_id[r[0]].checklist.append({"step": r[1], "text": r[2], "done": r[3] is not None,
                                       "done_at": r[3], "done_by": r[4]})
     return tickets
-
-
-def cc_entries(db: Store, ticket_id: int) -> list[dict]:
-    """The CC list as entered: users and departments (with their current head)."""
-    return [dict(r) for r in db.all(
-        "SELECT c.dept_id, d.key AS dept, c.user_id, coalesce(u.login, h.login) AS login "
-        "FROM ticket_cc c LEFT JOIN users u ON u.id = c.user_id "
-        "LEFT JOIN departments d ON d.id = c.dept_id LEFT JOIN users h ON h.id = d.head_id "
-        "WHERE c.ticket_id = ? ORDER BY c.rowid", (ticket_id,))]
 
 
 class TicketQuery(Record):
@@ -258,27 +243,25 @@ def cc_clause(user_param: str = "?") -> str:
             f"(SELECT id FROM departments WHERE head_id = {user_param}))")
 
 
+def load(db: Store, ids: list[int]) -> list[Ticket]:
+    """The tickets with these ids, in the order given, with their people, type, customer,
+    CC list and checklist (only these rows are joined)."""
+    if not ids:
+        return []
+    rows = {r["id"]: r for r in db.all(
+        TICKET_SELECT + f" WHERE t.id IN ({','.join('?' * len(ids))})", ids)}
+    return _hydrate(db, [rows[i] for i in ids if i in rows])
+
+
 def query(db: Store, q: TicketQuery) -> list[Ticket]:
     """Tickets matching the query, sorted, keyset-paged, at most q.limit."""
-    if q.limit and q.sort == "id" and q.cc_user_id is not None and not q.match:
-        ids = _ids_by_cc(db, q)
-        if not ids:
-            return []
-        direction = "DESC" if q.descending else "ASC"
-        return _hydrate(db, db.all(
-            TICKET_SELECT + f" WHERE t.id IN ({','.join('?' * len(ids))}) "
-            f"ORDER BY t.id {direction}", ids))
+    if q.limit and q.sort == "id" and not q.match and q.cc_user_id is not None:
+        return load(db, _ids_by_cc(db, q))
     if q.limit and q.sort == "id" and (q.match or len(q.statuses) > 1):
         # Newest-first pages of a text search or of several statuses: SQLite would
         # gather every match and sort it (hundreds of ms on a big desk); reading the
         # matches already in id order and stopping at the page is a few ms.
-        ids = _ids_by_text(db, q) if q.match else _ids_by_status(db, q)
-        if not ids:
-            return []
-        direction = "DESC" if q.descending else "ASC"
-        return _hydrate(db, db.all(
-            TICKET_SELECT + f" WHERE t.id IN ({','.join('?' * len(ids))}) "
-            f"ORDER BY t.id {direction}", ids))
+        return load(db, _ids_by_text(db, q) if q.match else _ids_by_status(db, q))
     # The page's ids come from the bare table (indexes only, a sort of ids at most), then
     # only those rows are joined to their people, type and customer.
     where, params = _where(q)
@@ -296,12 +279,7 @@ def query(db: Store, q: TicketQuery) -> list[Ticket]:
     sql += f" ORDER BY {order} {direction}" + ("" if q.sort == "id" else f", t.id {direction}")
     if q.limit:
         sql += f" LIMIT {int(q.limit)}"
-    ids = [r[0] for r in db.all(sql, params)]
-    if not ids:
-        return []
-    rows = {r["id"]: r for r in db.all(
-        TICKET_SELECT + f" WHERE t.id IN ({','.join('?' * len(ids))})", ids)}
-    return _hydrate(db, [rows[i] for i in ids])
+    return load(db, [r[0] for r in db.all(sql, params)])
 
 
 def _variant(q: TicketQuery, **changes) -> TicketQuery:

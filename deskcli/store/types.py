@@ -84,8 +84,3 @@ def save_type(db: Store, ttype: TicketType, cc_refs: list[tuple[int | None, int 
     db.many("INSERT INTO type_steps (type_id, position, text) VALUES (?,?,?)",
             [(ttype.id, i, text) for i, text in enumerate(ttype.steps, start=1)])
     return ttype.id
-
-
-def open_ticket_count(db: Store, type_id: int) -> int:
-    return db.scalar("SELECT count(*) FROM tickets WHERE type_id = ? AND status NOT IN "
-                     "('resolved', 'closed')", (type_id,))
