@@ -12,7 +12,6 @@ from deskcli.fields import validate
 from deskcli.lifecycle import Act, Outcome
 from deskcli.models import PRIORITIES
 from deskcli.store import life
-from deskcli.store import people as ps
 from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
 
@@ -44,18 +43,10 @@ def cc(desk: Desk, ticket_id: int, add: list[str], remove: list[str]) -> Outcome
 
 
 def _cc_ref(db, entry: str) -> tuple[int | None, int | None]:
-    kind, sep, ref = entry.partition(":")
-    if not sep:
-        kind, ref = "user", entry
-    if kind == "dept":
-        row = ps.dept_by_key(db, ref)
-        if row is None:
-            raise NotFound(f"no department {ref!r}", "see `deskcli dept list`")
-        return row["id"], None
-    row = ps.user_by_login(db, ref) if kind == "user" else None
-    if row is None or row["kind"] != "staff":
-        raise NotFound(f"no user {ref!r} to CC", "write a LOGIN, user:LOGIN or dept:KEY")
-    return None, row["id"]
+    """LOGIN, user:LOGIN or dept:KEY -> (dept_id, user_id), as `ticket open --cc` reads it."""
+    from deskcli.tickets import Lookup, _cc_ref
+
+    return _cc_ref(Lookup(db), entry)
 
 
 def set_values(desk: Desk, ticket_id: int, *, fields: dict, priority: str | None,
