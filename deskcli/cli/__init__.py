@@ -10,9 +10,10 @@ import importlib
 import os
 import sys
 
-import click
-
+from deskcli.cli.fastimport import import_click
 from deskcli.errors import DeskError
+
+click = import_click()  # click, without loading `inspect`: see fastimport
 
 # noun -> (module, attribute, one-line help). `deskcli --help` reads the help from here.
 COMMANDS = {
