@@ -10,7 +10,6 @@ from deskcli.store import life
 from deskcli.store import tickets as tstore
 from deskcli.tickets import ListFilters, list_tickets, with_tags
 
-WORKING = ["in_progress", "waiting"]
 OPEN = ["awaiting_approval", "new", "assigned", "in_progress", "waiting"]
 
 
@@ -49,9 +48,9 @@ SECTIONS = ("to_approve", "to_accept", "in_progress", "handling", "cc", "overdue
 def dashboard(desk: Desk, limit: int = 10) -> dict:
     """My dashboard: counts and the first tickets of each section.
 
-    The sections about my own work come from one read of my open tickets (a person's
-    workload is bounded; sorting it out in Python beats a query per section); the CC'd
-    section reads its own indexes and stops counting at COUNT_CAP."""
+    The sections about my own work are counted and picked inside SQLite from the
+    open-work indexes (tstore.open_work); the CC'd section reads its own indexes and stops
+    counting at COUNT_CAP."""
     actor = desk.actor
     require(actor, "ticket.view", "see a dashboard")
     me = actor.id
@@ -74,25 +73,15 @@ def dashboard(desk: Desk, limit: int = 10) -> dict:
             approve += [t.id for t in tstore.query(db, part)]
         sections["to_approve"] = sorted(approve, reverse=True)
         result["counts"]["to_approve"] = total
-        mine = tstore.open_involving(db, me)
-        rules = {
-            "to_accept": lambda r: r["status"] == "assigned" and r["assignee_id"] == me,
-            "in_progress": lambda r: r["status"] in WORKING and r["owner_id"] == me,
-            "handling": lambda r: (r["status"] in WORKING and r["handler_id"] == me
-                                   and r["owner_id"] != me),
-            "overdue": lambda r: _overdue(r, now),
-            "nudged": lambda r: r["nudges"] > 0,
-        }
+        work = tstore.open_work(db, me, now, limit)
         for name in ("to_accept", "in_progress", "handling"):
-            ids = [r["id"] for r in mine if rules[name](r)]
-            sections[name], result["counts"][name] = ids, len(ids)
+            result["counts"][name], sections[name] = work[name]
         cc = tstore.TicketQuery(statuses=OPEN, cc_user_id=me, visible_to=visibility,
                                 limit=limit)
         result["counts"]["cc"] = tstore.count(db, cc, cap=COUNT_CAP)
         sections["cc"] = [t.id for t in tstore.query(db, cc)]
         for name in ("overdue", "nudged"):
-            ids = [r["id"] for r in mine if rules[name](r)]
-            sections[name], result["counts"][name] = ids, len(ids)
+            result["counts"][name], sections[name] = work[name]
         shown = {i for ids in sections.values() for i in ids[:limit]}
         tickets = {t.id: t for t in with_tags(db, tstore.query(db, tstore.TicketQuery(
             ids=sorted(shown), limit=None)))} if shown else {}
@@ -102,13 +91,6 @@ def dashboard(desk: Desk, limit: int = 10) -> dict:
         if actor.can("ticket.assign"):
             result["counts"]["queue"] = life.queue_count(db)  # exact, from indexes
     return result
-
-
-def _overdue(row, now: str) -> bool:
-    if row["status"] in ("new", "assigned"):
-        return bool(row["accept_due_at"]) and row["accept_due_at"] < now
-    return row["status"] == "in_progress" and bool(row["resolve_due_at"]) \
-        and row["resolve_due_at"] < now
 
 
 # --- saved views --------------------------------------------------------------------------

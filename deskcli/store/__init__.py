@@ -24,6 +24,9 @@ from contextlib import contextmanager
 
 from deskcli.errors import Busy, DeskError, NotFound
 
+# the statuses of an open ticket, as SQL (partial indexes repeat it word for word)
+OPEN_SQL = "('awaiting_approval', 'new', 'assigned', 'in_progress', 'waiting')"
+
 BUSY_TIMEOUT_MS = 5000
 
 

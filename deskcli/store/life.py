@@ -3,11 +3,10 @@ attachments, links, tags, time worked, ratings, saved views."""
 
 import json
 
-from deskcli.store import Store
+from deskcli.store import OPEN_SQL, Store
 from deskcli.store.tickets import load
 
 OPEN = ("awaiting_approval", "new", "assigned", "in_progress", "waiting")
-_OPEN_SQL = "('awaiting_approval', 'new', 'assigned', 'in_progress', 'waiting')"
 TICKET_UPDATABLE = {"status", "priority", "title", "body", "fields", "assignee_id", "owner_id",
                     "handler_id", "approver_id", "updated_at", "accept_due_at",
                     "resolve_due_at", "accepted_at", "resolved_at", "closed_at",
@@ -208,15 +207,15 @@ def open_tickets_of(db: Store, column: str, user_id: int) -> list:
     """Open tickets where `column` (assignee_id, owner_id, handler_id, approver_id) is the
     user; uses the per-person indexes."""
     assert column in ("assignee_id", "owner_id", "handler_id", "approver_id")
-    return db.all(f"SELECT * FROM tickets WHERE {column} = ? AND status IN {_OPEN_SQL} "
+    return db.all(f"SELECT * FROM tickets WHERE {column} = ? AND status IN {OPEN_SQL} "
                   "ORDER BY id", (user_id,))
 
 
 _QUEUE_IDS = (f"SELECT id FROM tickets WHERE status = 'new' UNION "
               f"SELECT id FROM tickets WHERE assignee_id IN "
-              f"(SELECT id FROM users WHERE NOT active) AND status IN {_OPEN_SQL} UNION "
+              f"(SELECT id FROM users WHERE NOT active) AND status IN {OPEN_SQL} UNION "
               f"SELECT id FROM tickets WHERE owner_id IN "
-              f"(SELECT id FROM users WHERE NOT active) AND status IN {_OPEN_SQL}")
+              f"(SELECT id FROM users WHERE NOT active) AND status IN {OPEN_SQL}")
 
 
 def queue_count(db: Store) -> int:
@@ -233,7 +232,7 @@ def queue(db: Store, limit: int | None):
     for column in ("assignee_id", "owner_id"):
         ids |= {r[0] for r in db.all(
             f"SELECT id FROM tickets WHERE {column} IN (SELECT id FROM users WHERE NOT active) "
-            f"AND status IN {_OPEN_SQL}" + page)}
+            f"AND status IN {OPEN_SQL}" + page)}
     ordered = sorted(ids)[:limit] if limit else sorted(ids)
     if not ordered:
         return [], {}

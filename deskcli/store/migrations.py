@@ -8,6 +8,8 @@ file is kept next to it (`desk.db.before-v3-20261128T093000Z`).
 
 import sqlite3
 
+from deskcli.store import OPEN_SQL
+
 MIGRATIONS = []
 migration = MIGRATIONS.append
 
@@ -463,3 +465,15 @@ CREATE INDEX ticket_cc_dept_ticket ON ticket_cc(dept_id, ticket_id) WHERE dept_i
 DROP INDEX IF EXISTS ticket_cc_user;
 DROP INDEX IF EXISTS ticket_cc_dept;
 """)
+
+
+@migration
+def m011_open_work(conn):
+    """A person's open tickets as assignee, owner and handler, read from the index alone:
+    the dashboard sorts someone's whole open workload (thousands of tickets for the busiest
+    agents) into its sections, and fetching every row from the table cost ~10 µs each.
+    Partial indexes, so they hold only open tickets (about a tenth of a desk)."""
+    columns = "status, assignee_id, owner_id, handler_id, accept_due_at, resolve_due_at, nudges"
+    for role in ("assignee", "owner", "handler"):
+        conn.execute(f"CREATE INDEX tickets_open_{role} ON tickets({role}_id, {columns}) "
+                     f"WHERE status IN {OPEN_SQL}")

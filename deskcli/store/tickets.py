@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from deskcli.models import Ticket
 from deskcli.plain import Record, new
-from deskcli.store import Store
+from deskcli.store import OPEN_SQL, Store
 
 TICKET_SELECT = """
 SELECT t.id, ty.key AS type, t.title, t.body, t.status, t.priority, c.key AS customer,
@@ -31,7 +31,6 @@ _INSERT_TICKET = (f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * len(TICKET_COLUMNS))})")
 _INSERT_EVENT = ("INSERT INTO events (ticket_id, at, actor_id, kind, from_value, to_value, "
                  "message, visibility, data) VALUES (?,?,?,?,?,?,?,?,?)")
-_OPEN = "('awaiting_approval', 'new', 'assigned', 'in_progress', 'waiting')"
 PRIORITY_RANK = "CASE t.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 " \
                 "WHEN 'normal' THEN 1 ELSE 0 END"
 
@@ -353,16 +352,43 @@ def _ids_by_text(db: Store, q: TicketQuery, chunk: int = 500) -> list[int]:
     return found[:q.limit]
 
 
-def open_involving(db: Store, user_id: int) -> list:
-    """A person's open tickets (as assignee, owner or handler), newest first, with what a
-    dashboard sorts them by; read from the per-person indexes."""
-    return db.all(
-        "SELECT id, status, assignee_id, owner_id, handler_id, accept_due_at, resolve_due_at, "
-        "nudges FROM tickets WHERE id IN ("
-        f"SELECT id FROM tickets WHERE assignee_id = ? AND status IN {_OPEN} UNION "
-        f"SELECT id FROM tickets WHERE owner_id = ? AND status IN {_OPEN} UNION "
-        f"SELECT id FROM tickets WHERE handler_id = ? AND status IN {_OPEN}) ORDER BY id DESC",
-        (user_id, user_id, user_id))
+# A person's open work (the dashboard), read from the open-work indexes alone (m011). Each
+# ticket comes once: from the owner index, else the handler index, else the assignee index,
+# so no UNION has to sort thousands of rows to drop duplicates.
+_WORK_COLUMNS = ("id, status, assignee_id, owner_id, handler_id, accept_due_at, resolve_due_at, "
+                 "nudges")
+_MY_OPEN_WORK = (
+    f"SELECT {_WORK_COLUMNS} FROM tickets WHERE owner_id = :me AND status IN {OPEN_SQL} "
+    f"UNION ALL SELECT {_WORK_COLUMNS} FROM tickets WHERE handler_id = :me "
+    f"AND status IN {OPEN_SQL} AND owner_id IS NOT :me "
+    f"UNION ALL SELECT {_WORK_COLUMNS} FROM tickets WHERE assignee_id = :me "
+    f"AND status IN {OPEN_SQL} AND owner_id IS NOT :me AND handler_id IS NOT :me")
+# the sections of a dashboard, as conditions on a row of _MY_OPEN_WORK
+WORK_SECTIONS = {
+    "to_accept": "status = 'assigned' AND assignee_id = :me",
+    "in_progress": "status IN ('in_progress', 'waiting') AND owner_id = :me",
+    "handling": "status IN ('in_progress', 'waiting') AND handler_id = :me "
+                "AND owner_id IS NOT :me",
+    "overdue": "(status IN ('new', 'assigned') AND accept_due_at < :now) "
+               "OR (status = 'in_progress' AND resolve_due_at < :now)",
+    "nudged": "nudges > 0",
+}
+
+
+def open_work(db: Store, user_id: int, now: str, limit: int) -> dict[str, tuple[int, list]]:
+    """A person's open tickets as assignee, owner or handler, by dashboard section:
+    {section: (how many, the newest `limit` ids)}. One counting pass plus one short query
+    per section, all inside SQLite."""
+    params = {"me": user_id, "now": now}
+    sums = ", ".join(f"coalesce(sum({rule}), 0)" for rule in WORK_SECTIONS.values())
+    counts = db.one(f"SELECT {sums} FROM ({_MY_OPEN_WORK})", params)
+    result = {}
+    for (name, rule), count in zip(WORK_SECTIONS.items(), counts, strict=True):
+        ids = [] if not count else [r[0] for r in db.all(
+            f"SELECT id FROM ({_MY_OPEN_WORK}) WHERE {rule} ORDER BY id DESC LIMIT {int(limit)}",
+            params)]
+        result[name] = (count, ids)
+    return result
 
 
 def sort_value(db: Store, q: TicketQuery, ticket_id: int):
@@ -411,9 +437,9 @@ def _where(q: TicketQuery) -> tuple[list[str], list]:
         params += [q.cc_user_id, q.cc_user_id]
     if q.involving is not None:  # open tickets only: a person's history can be long
         where.append("t.id IN (SELECT id FROM tickets WHERE assignee_id = ? AND status IN "
-                     f"{_OPEN} UNION SELECT id FROM tickets WHERE owner_id = ? AND status IN "
-                     f"{_OPEN} UNION SELECT id FROM tickets WHERE handler_id = ? AND status "
-                     f"IN {_OPEN})")
+                     f"{OPEN_SQL} UNION SELECT id FROM tickets WHERE owner_id = ? AND status IN "
+                     f"{OPEN_SQL} UNION SELECT id FROM tickets WHERE handler_id = ? AND status "
+                     f"IN {OPEN_SQL})")
         params += [q.involving] * 3
     if q.not_owner_id is not None:
         where.append("t.owner_id IS NOT ?")
