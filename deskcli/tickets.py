@@ -333,6 +333,7 @@ class ListFilters(Record):
     sort: str = "-id"
     after: str | None = None
     limit: int | None = 50
+    details: bool = True  # CC lists, checklists and tags too (tables do not show them)
 
 
 OPEN_WORD = {"open": ["awaiting_approval", "new", "assigned", "in_progress", "waiting"]}
@@ -349,7 +350,8 @@ def list_tickets(desk: Desk, f: ListFilters) -> tuple[list[Ticket], str | None]:
         if limit:
             q.limit = limit + 1
         tickets = tstore.query(db, q)
-        with_tags(db, tickets)
+        if f.details:
+            with_tags(db, tickets)
         cursor = None
         if limit and len(tickets) > limit:
             tickets = tickets[:limit]
@@ -372,7 +374,7 @@ def with_tags(db: Store, tickets: list[Ticket]) -> list[Ticket]:
 def _query(desk: Desk, f: ListFilters) -> "tstore.TicketQuery":
     db = desk.store
     actor = desk.actor
-    q = tstore.TicketQuery(limit=f.limit)
+    q = tstore.TicketQuery(limit=f.limit, details=f.details)
     for status in (s.strip() for item in f.status for s in item.split(",")):
         if status in OPEN_WORD:
             q.statuses += OPEN_WORD[status]

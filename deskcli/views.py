@@ -13,17 +13,21 @@ from deskcli.tickets import ListFilters, list_tickets, with_tags
 OPEN = ["awaiting_approval", "new", "assigned", "in_progress", "waiting"]
 
 
-def queue(desk: Desk, limit: int | None = 100):
+def queue(desk: Desk, limit: int | None = 100, details: bool = True):
     """Tickets nobody is expected to accept, and open tickets whose assignee or owner has
-    left, oldest first; each with the reason it is here."""
+    left, oldest first; each with the reason it is here (with `details`, their CC lists
+    and checklists too)."""
     require(desk.actor, "ticket.view", "see the assignment queue")
     with desk.store.read():
-        tickets, reasons = life.queue(desk.store, limit)
+        tickets, reasons = life.queue(desk.store, limit, details)
         visibility = desk.visibility()
         if visibility is not None:
             visible = {t.id for t in tstore.query(desk.store, tstore.TicketQuery(
-                ids=[t.id for t in tickets], visible_to=visibility, limit=None))}
+                ids=[t.id for t in tickets], visible_to=visibility, limit=None,
+                details=False))}
             tickets = [t for t in tickets if t.id in visible]
+        if details:
+            with_tags(desk.store, tickets)
         rows = []
         for t in tickets:
             reason = reasons.get(t.id)
@@ -35,9 +39,11 @@ def queue(desk: Desk, limit: int | None = 100):
         return rows
 
 
-def cc_list(desk: Desk, include_closed: bool = False, limit: int | None = 50):
+def cc_list(desk: Desk, include_closed: bool = False, limit: int | None = 50,
+            details: bool = True):
     """Tickets CC'd to me, directly or as the head of a CC'd department."""
-    filters = ListFilters(cc="@me", status=[] if include_closed else ["open"], limit=limit)
+    filters = ListFilters(cc="@me", status=[] if include_closed else ["open"], limit=limit,
+                          details=details)
     return list_tickets(desk, filters)
 
 
@@ -45,12 +51,13 @@ COUNT_CAP = 1000  # a dashboard says "1000+" rather than count a head's every CC
 SECTIONS = ("to_approve", "to_accept", "in_progress", "handling", "cc", "overdue", "nudged")
 
 
-def dashboard(desk: Desk, limit: int = 10) -> dict:
+def dashboard(desk: Desk, limit: int = 10, details: bool = True) -> dict:
     """My dashboard: counts and the first tickets of each section.
 
     The sections about my own work are counted and picked inside SQLite from the
     open-work indexes (tstore.open_work); the CC'd section reads its own indexes and stops
-    counting at COUNT_CAP."""
+    counting at COUNT_CAP. Without `details`, the tickets come without CC lists,
+    checklists and tags."""
     actor = desk.actor
     require(actor, "ticket.view", "see a dashboard")
     me = actor.id
@@ -83,8 +90,9 @@ def dashboard(desk: Desk, limit: int = 10) -> dict:
         for name in ("overdue", "nudged"):
             result["counts"][name], sections[name] = work[name]
         shown = {i for ids in sections.values() for i in ids[:limit]}
-        tickets = {t.id: t for t in with_tags(db, tstore.query(db, tstore.TicketQuery(
-            ids=sorted(shown), limit=None)))} if shown else {}
+        page = tstore.query(db, tstore.TicketQuery(ids=sorted(shown), limit=None,
+                                                   details=details)) if shown else []
+        tickets = {t.id: t for t in (with_tags(db, page) if details else page)}
         for name in SECTIONS:
             result[name] = [tickets[i].to_dict() for i in sections[name][:limit]]
         result["capped"] = [name for name, n in result["counts"].items() if n >= COUNT_CAP]

@@ -245,3 +245,25 @@ def test_a_saved_view_keeps_its_limit_and_sort(desk):
         ids[:2]
     assert [t["id"] for t in ok("ticket list --view oldest --limit 0 --json",
                                 as_user="bob").json] == ids
+
+
+# --- whole tickets in JSON, columns in tables ------------------------------------------------
+
+def test_listings_give_whole_tickets_in_json_and_columns_in_tables(desk):
+    """Tables, plain, CSV and TSV show columns only, so the listings skip loading CC lists,
+    checklists and tags for them; the JSON formats still carry all of it."""
+    tid = opened("task", extra="--cc bob")
+    ok(f"ticket tag {tid} +printer", as_user="mgr")
+    ok(f"ticket cc {tid} --add carol", as_user="mgr")
+    for argv, user in (("ticket list --json", "mgr"), ("queue list --json", "mgr"),
+                       ("cc list --json", "bob")):
+        row = next(r for r in ok(argv, as_user=user).json if r["id"] == tid)
+        assert row["cc"] == ["bob", "carol"] and row["tags"] == ["printer"], argv
+    board = ok("dashboard --json", as_user="bob").json
+    assert board["cc"][0]["cc"] == ["bob", "carol"] and board["cc"][0]["tags"] == ["printer"]
+    for argv, user in (("ticket list", "mgr"), ("queue list", "mgr"), ("cc list", "bob"),
+                       ("ticket list --format csv", "mgr"), ("dashboard", "bob")):
+        out = ok(argv, as_user=user).out
+        assert str(tid) in out and "T task" in out, argv
+    jsonl = ok("ticket list --format jsonl", as_user="mgr").out.splitlines()
+    assert '"tags": ["printer"]' in next(line for line in jsonl if f'"id": {tid},' in line)

@@ -40,6 +40,12 @@ def chosen(fmt: str, as_json: bool) -> str:
     return "json" if as_json else fmt
 
 
+def whole(fmt: str, as_json: bool) -> bool:
+    """Whether the output shows whole tickets (CC, checklist, tags): JSON does, the
+    table, plain, CSV and TSV columns do not, so listings skip loading them."""
+    return chosen(fmt, as_json) in ("json", "jsonl")
+
+
 def emit_rows(rows: list[dict], columns: list[str], fmt: str, as_json: bool = False,
               headers: dict | None = None) -> None:
     output.write(output.render_rows(rows, columns, chosen(fmt, as_json), headers))

@@ -2,7 +2,7 @@
 
 import click
 
-from deskcli.cli.common import chosen, emit_object, emit_rows, format_options, pass_desk
+from deskcli.cli.common import chosen, emit_object, emit_rows, format_options, pass_desk, whole
 from deskcli.output import say
 
 LIST_COLUMNS = ["id", "status", "priority", "type", "title", "customer", "assignee", "owner",
@@ -90,7 +90,9 @@ def list_cmd(desk, fmt, as_json, view_name, **kw):
             source = ctx.get_parameter_source(key)
             if key in kw and source is not click.core.ParameterSource.COMMANDLINE:
                 kw[key] = tuple(value) if isinstance(value, list) else value
-    tickets, cursor = list_tickets(desk, filters_from(kw))
+    filters = filters_from(kw)
+    filters.details = whole(fmt, as_json)
+    tickets, cursor = list_tickets(desk, filters)
     emit_tickets(desk, tickets, fmt, as_json)
     if cursor:
         say(f"more: --after {cursor}")

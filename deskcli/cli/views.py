@@ -2,7 +2,7 @@
 
 import click
 
-from deskcli.cli.common import emit_object, emit_rows, format_options, pass_desk
+from deskcli.cli.common import emit_object, emit_rows, format_options, pass_desk, whole
 from deskcli.cli.ticket_view import emit_tickets, list_options, local
 from deskcli.output import say
 
@@ -35,7 +35,7 @@ def queue_list(desk, limit, fmt, as_json):
     """
     from deskcli.views import queue as listing
 
-    tickets = listing(desk, limit or None)
+    tickets = listing(desk, limit or None, details=whole(fmt, as_json))
     rows = [t.to_dict() for t in tickets]
     if fmt in ("json", "jsonl") or as_json:
         emit_rows(rows, [], fmt, as_json)
@@ -73,7 +73,7 @@ def cc_list(desk, include_closed, limit, fmt, as_json):
     """
     from deskcli.views import cc_list as listing
 
-    tickets, cursor = listing(desk, include_closed, limit or None)
+    tickets, cursor = listing(desk, include_closed, limit or None, details=whole(fmt, as_json))
     emit_tickets(desk, tickets, fmt, as_json)
     if cursor:
         say(f"more: deskcli ticket list --cc @me --after {cursor}")
@@ -96,7 +96,7 @@ def dashboard(desk, limit, fmt, as_json):
     from deskcli.views import SECTIONS
     from deskcli.views import dashboard as board
 
-    data = board(desk, limit)
+    data = board(desk, limit, details=whole(fmt, as_json))
     if fmt in ("json", "jsonl") or as_json:
         emit_object(data, fmt, as_json)
         return

@@ -223,7 +223,7 @@ def queue_count(db: Store) -> int:
     return db.scalar(f"SELECT count(*) FROM ({_QUEUE_IDS})")
 
 
-def queue(db: Store, limit: int | None):
+def queue(db: Store, limit: int | None, details: bool = True):
     """The assignment queue: tickets nobody is expected to accept (status new), and open
     tickets whose assignee or owner is no longer active, oldest first, with the reason.
     Each source gives its first page from its own index; only the merged page is loaded."""
@@ -241,4 +241,4 @@ def queue(db: Store, limit: int | None):
         "SELECT t.id, (SELECT e.message FROM events e WHERE e.ticket_id = t.id AND e.kind IN "
         "('queued', 'declined', 'departed', 'reopened') ORDER BY e.id DESC LIMIT 1) "
         f"FROM tickets t WHERE t.id IN ({marks})", ordered)}
-    return load(db, ordered), reasons
+    return load(db, ordered, details), reasons

@@ -171,13 +171,13 @@ def ticket_events(db: Store, ticket_id: int) -> list[dict]:
              "data": json.loads(r["data"]) if r["data"] else None} for r in rows]
 
 
-def _hydrate(db: Store, rows) -> list[Ticket]:
+def _hydrate(db: Store, rows, details: bool = True) -> list[Ticket]:
     tickets = []
     for row in rows:
         data = dict(row)
         data["fields"] = json.loads(data["fields"])
         tickets.append(Ticket(**data))
-    if not tickets:
+    if not tickets or not details:
         return tickets
     by_id = {t.id: t for t in tickets}
     marks = ",".join("?" * len(by_id))
@@ -223,6 +223,7 @@ class TicketQuery(Record):
     descending: bool = True
     after: tuple | None = None  # keyset cursor: (sort value, id)
     limit: int | None = 50
+    details: bool = True  # load CC lists and checklists (the JSON formats show them)
 
 
 SORTS = {
@@ -242,25 +243,26 @@ def cc_clause(user_param: str = "?") -> str:
             f"(SELECT id FROM departments WHERE head_id = {user_param}))")
 
 
-def load(db: Store, ids: list[int]) -> list[Ticket]:
+def load(db: Store, ids: list[int], details: bool = True) -> list[Ticket]:
     """The tickets with these ids, in the order given, with their people, type, customer,
-    CC list and checklist (only these rows are joined)."""
+    and (with `details`) CC list and checklist (only these rows are joined)."""
     if not ids:
         return []
     rows = {r["id"]: r for r in db.all(
         TICKET_SELECT + f" WHERE t.id IN ({','.join('?' * len(ids))})", ids)}
-    return _hydrate(db, [rows[i] for i in ids if i in rows])
+    return _hydrate(db, [rows[i] for i in ids if i in rows], details)
 
 
 def query(db: Store, q: TicketQuery) -> list[Ticket]:
     """Tickets matching the query, sorted, keyset-paged, at most q.limit."""
     if q.limit and q.sort == "id" and not q.match and q.cc_user_id is not None:
-        return load(db, _ids_by_cc(db, q))
+        return load(db, _ids_by_cc(db, q), q.details)
     if q.limit and q.sort == "id" and (q.match or len(q.statuses) > 1):
         # Newest-first pages of a text search or of several statuses: SQLite would
         # gather every match and sort it (hundreds of ms on a big desk); reading the
         # matches already in id order and stopping at the page is a few ms.
-        return load(db, _ids_by_text(db, q) if q.match else _ids_by_status(db, q))
+        return load(db, _ids_by_text(db, q) if q.match else _ids_by_status(db, q),
+                    q.details)
     # The page's ids come from the bare table (indexes only, a sort of ids at most), then
     # only those rows are joined to their people, type and customer.
     where, params = _where(q)
@@ -278,7 +280,7 @@ def query(db: Store, q: TicketQuery) -> list[Ticket]:
     sql += f" ORDER BY {order} {direction}" + ("" if q.sort == "id" else f", t.id {direction}")
     if q.limit:
         sql += f" LIMIT {int(q.limit)}"
-    return load(db, [r[0] for r in db.all(sql, params)])
+    return load(db, [r[0] for r in db.all(sql, params)], q.details)
 
 
 def _variant(q: TicketQuery, **changes) -> TicketQuery:
