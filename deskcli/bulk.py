@@ -2,8 +2,10 @@
 
 Import is all-or-nothing: every line is validated and routed like `ticket open`, rows are
 written in batches inside one transaction, and the first bad line rolls everything back
-and is named by its number. Memory stays flat: lines are read as a stream and at most one
-batch of rows is held. `external_id` makes re-imports idempotent (known ids are skipped).
+and is named by its number. A large import (at least as many tickets as the desk held)
+drops the ticket and event indexes and builds them again at the end. Memory stays flat:
+lines are read as a stream and at most one batch of rows is held. `external_id` makes
+re-imports idempotent (known ids are skipped).
 """
 
 import json
@@ -19,11 +21,13 @@ from deskcli.tickets import Batch, ListFilters, Lookup, OpenRequest, _build, _pr
 IMPORT_KEYS = ("type", "title", "body", "customer", "fields", "priority", "cc", "source",
                "external_id")
 BATCH = 5000
+DEFER_INDEXES_AT = 20_000  # tickets added before the indexes may be dropped (see below)
 
 
 def import_tickets(desk: Desk, lines: Iterable[str],
                    progress: Callable[[int], None] | None = None) -> dict:
-    """Open tickets from JSONL lines; returns counts {imported, skipped, lines}."""
+    """Open tickets from JSONL lines; returns counts {imported, skipped, lines} and whether
+    the ticket and event indexes were dropped and built again (rebuilt_indexes)."""
     require(desk.actor, "ticket.open", "open tickets")
     require(desk.actor, "ticket.import", "import tickets")
     db = desk.store
@@ -66,10 +70,12 @@ def import_tickets(desk: Desk, lines: Iterable[str],
                 next_id += 1
                 imported += 1
             batch.flush(db)
+            indexes.added(imported)
             pending.clear()
             if progress:
                 progress(number)
 
+        indexes = tstore.DeferredIndexes(db, existing=first_id - 1, least=DEFER_INDEXES_AT)
         with tstore.triggers_paused(db, first_id):
             for number, line in enumerate(lines, start=1):
                 if not line.strip():
@@ -78,8 +84,11 @@ def import_tickets(desk: Desk, lines: Iterable[str],
                 if len(pending) >= BATCH:
                     flush()
             flush()
+            rebuilt = indexes.deferred
+            indexes.rebuild()
         lookup.save_round_robin()
-    return {"imported": imported, "skipped": skipped, "lines": number}
+    return {"imported": imported, "skipped": skipped, "lines": number,
+            "rebuilt_indexes": rebuilt}
 
 
 def _parse_line(line: str, number: int) -> OpenRequest:

@@ -88,7 +88,7 @@ def test_import_reads_stdin_by_default_and_with_dash(desk):
     ok("ticket import", input=jsonl([crash(1)]))
     ok("ticket import -", input=jsonl([crash(2)]))
     counts = ok("ticket import - --json", input=jsonl([crash(3)]) + "\n\n").json
-    assert counts == {"imported": 1, "skipped": 0, "lines": 3}
+    assert counts == {"imported": 1, "skipped": 0, "lines": 3, "rebuilt_indexes": False}
     assert [t["external_id"] for t in ok("ticket list --json").json] == [
         "CRM-3", "CRM-2", "CRM-1"]
 
@@ -96,9 +96,9 @@ def test_import_reads_stdin_by_default_and_with_dash(desk):
 def test_external_id_makes_reimport_idempotent(desk, tmp_path):
     src = write(tmp_path, "in.jsonl", jsonl(crash(i) for i in range(1, 4)))
     assert ok(f"ticket import {src} --json").json == {"imported": 3, "skipped": 0,
-                                                      "lines": 3}
+                                                      "lines": 3, "rebuilt_indexes": False}
     assert ok(f"ticket import {src} --json").json == {"imported": 0, "skipped": 3,
-                                                      "lines": 3}
+                                                      "lines": 3, "rebuilt_indexes": False}
     more = write(tmp_path, "more.jsonl", jsonl(crash(i) for i in range(2, 6)))
     assert ok(f"ticket import {more} --json").json["imported"] == 2
     assert sorted(t["external_id"] for t in ok("ticket list --json").json) == [
@@ -219,6 +219,56 @@ def test_a_big_file_is_streamed_with_progress_on_a_terminal(desk, tmp_path):
     assert f"importing: {total} lines read (100%)" in progress
     assert db_count(desk, "tickets") == total
     assert ok("ticket list --limit 1 --json").json[0]["external_id"] == f"R{total - 1}"
+
+
+def index_sql(db) -> dict:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                 "AND sql IS NOT NULL").fetchall())
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Batches of 2 lines, and indexes deferred once 3 tickets were added (the real
+    figures are 5,000 and 20,000)."""
+    import deskcli.bulk
+
+    monkeypatch.setattr(deskcli.bulk, "BATCH", 2)
+    monkeypatch.setattr(deskcli.bulk, "DEFER_INDEXES_AT", 3)
+
+
+def test_a_large_import_drops_and_rebuilds_the_indexes(desk, small_batches):
+    import sqlite3
+
+    before = index_sql(desk)
+    assert "tickets_open_owner" in before and "events_ticket_kind" in before
+    counts = ok("ticket import - --json", input=jsonl(crash(i) for i in range(1, 10))).json
+    assert counts == {"imported": 9, "skipped": 0, "lines": 9, "rebuilt_indexes": True}
+    assert index_sql(desk) == before  # the same indexes, from their own SQL
+    conn = sqlite3.connect(desk)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)  # entries complete
+    conn.close()
+    listed = ok("ticket list --status assigned --json").json  # read through the indexes
+    assert len(listed) == 9 and ok("ticket show 5 --json").json["events"]
+    bobs = [t["id"] for t in listed if t["assignee"] == "bob"]
+    assert bobs and [t["id"] for t in ok("ticket list --assignee bob --json").json] == bobs
+    # the desk now holds 9 tickets: a 5-line import keeps its indexes
+    counts = ok("ticket import - --json", input=jsonl(crash(i) for i in range(10, 15))).json
+    assert counts["imported"] == 5 and counts["rebuilt_indexes"] is False
+
+
+def test_a_bad_line_after_the_indexes_were_dropped_leaves_them_and_nothing_else(
+        desk, small_batches):
+    before = index_sql(desk)
+    text = jsonl(crash(i) for i in range(1, 8)) + '{"type": "crash", "title": ""}\n'
+    result = run("ticket import -", input=text)
+    assert result.code == 2 and "line 8:" in result.err
+    assert nothing_written(desk) and index_sql(desk) == before
 
 
 # --- export ---------------------------------------------------------------------------------

@@ -114,6 +114,41 @@ OPEN_LOAD_SQL = ("INSERT INTO assignee_load (user_id, open) SELECT assignee_id, 
 
 
 PAUSED_TRIGGERS = ("assignee_load_insert", "tickets_remind_insert")
+# what a bulk import may rebuild instead of maintain; not tickets_external, which the import
+# reads to find repeated external ids
+DEFERRABLE_TABLES = ("tickets", "events")
+KEPT_INDEXES = ("tickets_external",)
+
+
+class DeferredIndexes:
+    """For a bulk import, inside its transaction: once the import has added at least as many
+    tickets as the desk held before it, drop the secondary indexes of tickets and events,
+    and build them again from their own SQL at the end (`rebuild`). Sorting every entry
+    once is several times cheaper than inserting them one by one into 20 b-trees; on a
+    big desk that a small import would force to re-sort, the indexes are kept. On an error
+    the transaction's rollback brings the indexes back."""
+
+    def __init__(self, db: Store, existing: int, least: int = 20_000):
+        self.db, self.threshold, self.saved = db, max(existing, least), []
+
+    def added(self, count: int) -> None:
+        if self.saved or count < self.threshold:
+            return
+        marks = ",".join("?" * len(DEFERRABLE_TABLES))
+        self.saved = [tuple(r) for r in self.db.all(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks})", DEFERRABLE_TABLES) if r[0] not in KEPT_INDEXES]
+        for name, _ in self.saved:
+            self.db.run(f"DROP INDEX {name}")
+
+    @property
+    def deferred(self) -> bool:
+        return bool(self.saved)
+
+    def rebuild(self) -> None:
+        for _, sql in self.saved:
+            self.db.run(sql)
+        self.saved = []
 
 
 @contextmanager
