@@ -95,15 +95,14 @@ def render_rows(rows: list[dict], columns: list[str], fmt: str,
     if fmt == "plain":
         return "".join("\t".join(line) + "\n" for line in texts)
     titles = [(headers or {}).get(c, c.upper()) for c in columns]
-    widths = [max([width(t)] + [width(line[i]) for line in texts]) for i, t in
-              enumerate(titles)]
-    out = [_line(titles, widths)]
-    out += [_line(line, widths) for line in texts]
-    return "\n".join(out) + "\n"
+    lines = [[(text, width(text)) for text in line] for line in [titles, *texts]]
+    widths = [max(line[i][1] for line in lines) for i in range(len(columns))]
+    return "".join(_line(line, widths) + "\n" for line in lines)
 
 
-def _line(cells: list[str], widths: list[int]) -> str:
-    parts = [c + " " * (w - width(c)) for c, w in zip(cells, widths, strict=True)]
+def _line(cells: list[tuple[str, int]], widths: list[int]) -> str:
+    """One table line from (text, display width) cells, padded to the column widths."""
+    parts = [text + " " * (w - used) for (text, used), w in zip(cells, widths, strict=True)]
     return "  ".join(parts).rstrip()
 
 

@@ -20,6 +20,10 @@ class new:  # noqa: N801 - reads like a field default: `tags: list = new(list)`
 class Record:
     _fields: tuple = ()
     _defaults: dict = {}
+    _field_set: frozenset = frozenset()
+    _required: frozenset = frozenset()
+    _fixed: dict = {}
+    _fresh: tuple = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -36,24 +40,33 @@ class Record:
                     defaults[name] = own[name]
         cls._fields = tuple(fields)
         cls._defaults = defaults
+        cls._field_set = frozenset(fields)
+        cls._required = frozenset(name for name in fields if name not in defaults)
+        cls._fixed = {n: v for n, v in defaults.items() if not isinstance(v, new)}
+        cls._fresh = tuple((n, v.make) for n, v in defaults.items() if isinstance(v, new))
 
     def __init__(self, *args, **kwargs):
-        fields = self._fields
-        if len(args) > len(fields):
-            raise TypeError(f"{type(self).__name__} takes at most {len(fields)} values")
-        for name, value in zip(fields, args, strict=False):
-            setattr(self, name, value)
-        defaults = self._defaults
-        for name in fields[len(args):]:
-            if name in kwargs:
-                setattr(self, name, kwargs.pop(name))
-            elif name in defaults:
-                value = defaults[name]
-                setattr(self, name, value.make() if isinstance(value, new) else value)
-            else:
-                raise TypeError(f"{type(self).__name__} needs {name!r}")
-        if kwargs:
-            raise TypeError(f"{type(self).__name__} has no field {', '.join(kwargs)}")
+        # a few set operations and two dict updates: a listing builds hundreds of these
+        if args:
+            if len(args) > len(self._fields):
+                raise TypeError(f"{type(self).__name__} takes at most {len(self._fields)} "
+                                "values")
+            for name, value in zip(self._fields, args, strict=False):
+                if name in kwargs:
+                    raise TypeError(f"{type(self).__name__} got {name!r} twice")
+                kwargs[name] = value
+        if not self._field_set.issuperset(kwargs):
+            unknown = [name for name in kwargs if name not in self._field_set]
+            raise TypeError(f"{type(self).__name__} has no field {', '.join(unknown)}")
+        if not self._required.issubset(kwargs):
+            name = next(n for n in self._fields if n in self._required and n not in kwargs)
+            raise TypeError(f"{type(self).__name__} needs {name!r}")
+        values = self.__dict__
+        values.update(self._fixed)
+        for name, make in self._fresh:
+            if name not in kwargs:
+                values[name] = make()
+        values.update(kwargs)
 
     def __repr__(self) -> str:
         values = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
