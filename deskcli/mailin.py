@@ -10,7 +10,8 @@ What happens to a message, in order:
      mail.max-per-hour                              -> ignored, with the reason (exit 0)
   3. about a ticket (the subject tag [TAG #42], or In-Reply-To/References naming one of
      the ticket's notices or its thread root):
-       from an active staff user's address          -> an internal note by that user
+       from an active staff user's address          -> an internal note by that user, when
+          they may see the ticket and add notes (else ignored, with the reason)
        the ticket is closed                         -> a new ticket, related to it
        otherwise                                    -> a public customer_message; a waiting
           ticket goes back to in_progress (its resolve clock resumes), a resolved one is
@@ -30,7 +31,7 @@ from datetime import timedelta
 
 from deskcli import clock, mailparse, sla, workflow
 from deskcli.desk import Desk
-from deskcli.errors import Busy
+from deskcli.errors import Busy, NotFound, NotPermitted
 from deskcli.lifecycle import Act
 from deskcli.policy import require
 from deskcli.store import life
@@ -222,7 +223,14 @@ def _staff_note(desk: Desk, mail, ticket_id: int, staff, result: Ingested) -> In
     """Mail from a colleague about a ticket: an internal note in their name (a reply to
     the customer is written with `deskcli ticket reply`)."""
     as_staff = _as(desk, staff["login"])
-    a = Act(as_staff, ticket_id, unseen=True)
+    try:  # as if they had typed `deskcli ticket note`: their view, their permissions
+        a = Act(as_staff, ticket_id)
+        a.permit("note")
+    except (NotFound, NotPermitted) as exc:
+        result.action, result.ticket = "ignored", ticket_id
+        result.reason = (f"from {staff['login']}, who may not add notes to #{ticket_id}: "
+                         f"{exc.message}")
+        return result
     text = mailparse.cut_quoted(mail.text) or "(no text)"
     a.event("note", message=text, data=_mail_data(mail, result.message_id))
     _people(a, mail, result)

@@ -532,3 +532,23 @@ def test_help_and_man_page_show_the_mta_setup():
         assert needle in text
     man = (Path(__file__).parent.parent / "man" / "deskcli.1").read_text(encoding="utf-8")
     assert "procmail" in man and "/etc/aliases" in man
+
+
+def test_a_colleague_who_may_not_add_notes_is_ignored_with_the_reason(ticket1):
+    ok("role add opener -p ticket.open --description 'Opens tickets, sees none'")
+    ok("user update bob --role opener")
+    data = ingest_json("staff_reply.eml")
+    assert (data["action"], data["ticket"]) == ("ignored", 1)
+    assert data["reason"].startswith("from bob, who may not add notes to #1: ")
+    assert "ticket.view" in data["reason"]
+    assert not events(1, "note")
+
+
+def test_a_colleague_who_cannot_see_the_ticket_is_ignored(ticket1):
+    ok("config set visibility department")
+    ok("user update sun --email sun@example.com")  # sales: cannot see support's ticket
+    data = ingest_json(variant("staff_reply.eml",
+                               replace={"Bob Li <bob@example.com>": "Sun Mei <sun@example.com>"}))
+    assert (data["action"], data["ticket"]) == ("ignored", 1)
+    assert data["reason"].startswith("from sun, who may not add notes to #1: ")
+    assert not events(1, "note")
