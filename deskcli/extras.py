@@ -3,6 +3,7 @@ time worked and the customer's rating. Same order as lifecycle: load -> policy -
 workflow -> writes and events, in one transaction."""
 
 import json
+import os
 import re
 
 from deskcli import clock
@@ -154,28 +155,31 @@ def _content_type(name: str) -> str | None:
 
 
 def attach(desk: Desk, ticket_id: int, files: list) -> Outcome:
-    """Store files with the ticket, inside the desk (one file is the whole desk)."""
+    """Store files (paths) with the ticket, inside the desk (one file is the whole desk),
+    each under its base name."""
     limit = _size_limit(desk.setting("attachments.max-size") or "10M")
     with desk.store.write():
         a = Act(desk, ticket_id)
         a.permit("attach")
         a.move("attach")
         for path in files:
+            name = os.path.basename(path)
             try:
-                data = path.read_bytes()
+                with open(path, "rb") as handle:
+                    data = handle.read()
             except OSError as exc:
                 raise Invalid(f"cannot read {path}: {exc.strerror}") from None
             if len(data) > limit:
-                raise Invalid(f"{path.name} is {len(data):,} bytes; the desk accepts at most "
+                raise Invalid(f"{name} is {len(data):,} bytes; the desk accepts at most "
                               f"{limit:,}", "an admin can raise it: deskcli config set "
                                             "attachments.max-size 25M")
             import hashlib  # here: only attach needs it (it costs a few ms to import)
 
-            content_type = _content_type(path.name)
+            content_type = _content_type(name)
             digest = hashlib.sha256(data).hexdigest()
-            life.add_attachment(a.db, a.id, path.name, data, content_type, digest, a.actor.id,
+            life.add_attachment(a.db, a.id, name, data, content_type, digest, a.actor.id,
                                 a.at)
-            a.event("attached", to=path.name, message=f"{path.name} ({len(data):,} bytes)",
+            a.event("attached", to=name, message=f"{name} ({len(data):,} bytes)",
                     data={"size": len(data), "sha256": digest})
         a.save()
         return a.done()

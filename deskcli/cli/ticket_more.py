@@ -101,12 +101,9 @@ def attach_cmd(desk, ticket_id, files, as_json):
     Example:
       deskcli ticket attach 42 screenshot.png crash.log
     """
-    from pathlib import Path
-
     from deskcli.extras import attach
 
-    _one(desk, ticket_id, lambda i: attach(desk, i, [Path(f) for f in files]), as_json,
-         "attach")
+    _one(desk, ticket_id, lambda i: attach(desk, i, list(files)), as_json, "attach")
 
 
 @click.command("attachment")
