@@ -174,6 +174,60 @@ def category_list_in(db: Store) -> list[dict]:
              "created_at": r["created_at"]} for r in rows]
 
 
+def category_rename(desk: Desk, ref: str, new: str) -> dict:
+    """Rename a category (NEW is a name: same parent) or move it (NEW is a path A/B: missing
+    parents are created); its subcategories and entries go with it."""
+    require(desk.actor, "faq.manage", "change the FAQ")
+    db = desk.store
+    with db.write():
+        row = fs.category_by_id(db, _category_id(db, ref, create=False))
+        old = row["path"]
+        parent = old.rpartition("/")[0]
+        target = category_path(new) if "/" in new else \
+            category_path(f"{parent}/{new}" if parent else new)
+        if target == old:
+            return next(c for c in category_list_in(db) if c["path"] == old)
+        if fs.category_by_path(db, target):
+            raise Conflict(f"the FAQ category {target!r} already exists",
+                           f"to merge {old!r} into it: deskcli faq category remove '{old}' "
+                           f"--to '{target}'")
+        if target.startswith(old + "/"):
+            raise Invalid(f"cannot move {old!r} into its own subcategory {target!r}")
+        new_parent, _, name = target.rpartition("/")
+        parent_id = _category_id(db, new_parent, create=True) if new_parent else None
+        fs.move_category(db, row["id"], parent_id, name, old, target)
+        return next(c for c in category_list_in(db) if c["path"] == target)
+
+
+def category_remove(desk: Desk, ref: str, to: str | None = None) -> dict:
+    """Remove a category that has no subcategories; its entries must go elsewhere first
+    (`to`: moved into that category)."""
+    require(desk.actor, "faq.manage", "change the FAQ")
+    db = desk.store
+    with db.write():
+        category_id = _category_id(db, ref, create=False)
+        path = fs.category_by_id(db, category_id)["path"]
+        subs = fs.children(db, category_id)
+        if subs:
+            raise Conflict(f"the FAQ category {path!r} has subcategories: {', '.join(subs)}",
+                           "remove them first, or move them with `deskcli faq category "
+                           "rename`")
+        moved, target = 0, None
+        if to is not None:
+            target_id = _category_id(db, to, create=False)
+            if target_id == category_id:
+                raise Invalid(f"cannot move {path!r}'s entries into itself")
+            target = fs.category_by_id(db, target_id)["path"]
+            moved = fs.move_entries(db, category_id, target_id)
+        left = fs.entries(db, category_ids=[category_id], limit=1)
+        if left:
+            raise Conflict(f"the FAQ category {path!r} still holds entries",
+                           f"move them with --to CATEGORY, e.g. deskcli faq category remove "
+                           f"'{path}' --to OTHER")
+        fs.delete_category(db, category_id)
+        return {"path": path, "removed": True, "moved_entries": moved, "moved_to": target}
+
+
 def _category_id(db: Store, text: str, *, create: bool, created: list | None = None) -> int:
     """The id of a category named by its path, or by its own name when that is unique;
     with `create`, a missing path is created (parents too) and listed in `created`."""

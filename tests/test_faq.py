@@ -81,6 +81,57 @@ def test_categories_nest_and_count_their_entries(faq_desk):
     assert again.code == 5 and "already exists" in again.err
 
 
+def categories() -> dict:
+    return {c["path"]: c for c in ok("faq category list --json").json}
+
+
+def test_a_category_is_renamed_or_moved_with_its_subcategories_and_entries(faq_desk):
+    before = categories()
+    assert (before["账号与登录"]["entries"], before["账号与登录/微信登录"]["own_entries"]) == (2, 1)
+    entry = ok("faq list --category 账号与登录/微信登录 --json").json[0]["key"]
+    assert ok("faq category rename 账号与登录 登录").out.strip() == "登录"
+    after = categories()
+    assert "账号与登录" not in after and "账号与登录/微信登录" not in after
+    assert (after["登录"]["entries"], after["登录/微信登录"]["parent"]) == (2, "登录")
+    assert ok(f"faq show {entry} --json").json["category"] == "登录/微信登录"
+    # a path moves it, creating missing parents; a unique own name finds it
+    moved = ok("faq category rename 微信登录 第三方登录/微信 --json").json
+    assert (moved["path"], moved["parent"], moved["entries"]) == \
+        ("第三方登录/微信", "第三方登录", 1)
+    assert ok(f"faq show {entry} --json").json["category"] == "第三方登录/微信"
+    assert categories()["登录"]["entries"] == 1
+
+
+def test_category_rename_refusals_change_nothing(faq_desk):
+    ok("faq category add 售后")
+    before = categories()
+    taken = run("faq category rename 账号与登录 售后")
+    assert taken.code == 5 and "already exists" in taken.err and "remove" in taken.err
+    inside = run("faq category rename 账号与登录 账号与登录/微信登录/子")
+    assert inside.code == 2 and "its own subcategory" in inside.err
+    assert run("faq category rename 没有这个 新名").code == 3
+    assert run("faq category rename 售后 新名", as_user="bob").code == 4
+    assert categories() == before
+
+
+def test_a_category_is_removed_once_empty_or_merged_with_to(faq_desk):
+    ok("faq category add 空的")
+    assert ok("faq category remove 空的").out.strip() == "空的"
+    assert "空的" not in categories()
+    with_subs = run("faq category remove 账号与登录")
+    assert with_subs.code == 5 and "账号与登录/微信登录" in with_subs.err
+    entry = ok("faq list --category 账号与登录/微信登录 --json").json[0]["key"]
+    holding = run("faq category remove 账号与登录/微信登录")
+    assert holding.code == 5 and "--to" in holding.err
+    ok("faq category add 售后")
+    merged = ok("faq category remove 账号与登录/微信登录 --to 售后 --json").json
+    assert merged == {"path": "账号与登录/微信登录", "removed": True, "moved_entries": 1,
+                      "moved_to": "售后"}
+    assert ok(f"faq show {entry} --json").json["category"] == "售后"
+    assert "账号与登录/微信登录" not in categories()
+    assert run("faq category remove 售后 --to 售后").code == 2
+
+
 def test_add_show_update_remove(faq_desk):
     added = ok("faq add --key bring-id --category 考勤 --question 上课要带学员证吗？ "
                "--answer 需要，签到时出示学员证。 --keywords 学员证,签到 --type crash --json").json

@@ -29,6 +29,8 @@ def category():
       deskcli faq category add 账号与登录
       deskcli faq category add 微信登录 --parent 账号与登录
       deskcli faq category list
+      deskcli faq category rename 退款 退款与退费
+      deskcli faq category remove 旧分类 --to 账号与登录
     """
 
 
@@ -65,6 +67,49 @@ def category_list(desk, fmt, as_json):
     from deskcli.faq import category_list as listing
 
     emit_rows(listing(desk), ["path", "entries", "own_entries"], fmt, as_json)
+
+
+@category.command("rename")
+@click.argument("category_ref", metavar="CATEGORY")
+@click.argument("new")
+@json_option
+@pass_desk
+def category_rename(desk, category_ref, new, as_json):
+    """Rename a category, or move it: NEW is a name (it stays where it is) or a path A/B
+    (it moves there; missing parents are created). Its subcategories and entries go with
+    it. Refused when NEW exists: merge with `remove CATEGORY --to NEW` instead.
+
+    \b
+    Examples:
+      deskcli faq category rename 退款 退款与退费
+      deskcli faq category rename 账号与登录/微信登录 第三方登录/微信
+    """
+    from deskcli.faq import category_rename as rename
+
+    emit_written(rename(desk, category_ref, new), as_json, key="path")
+
+
+@category.command("remove")
+@click.argument("category_ref", metavar="CATEGORY")
+@click.option("--to", "target", metavar="CATEGORY",
+              help="Move its entries into this category first.")
+@json_option
+@pass_desk
+def category_remove(desk, category_ref, target, as_json):
+    """Remove a category without subcategories. One that holds entries needs --to, which
+    moves them into another category first (a merge).
+
+    \b
+    Examples:
+      deskcli faq category remove 旧分类
+      deskcli faq category remove 退费 --to 退款与退费
+    """
+    from deskcli.faq import category_remove as remove
+
+    result = remove(desk, category_ref, target)
+    moved = (f", {result['moved_entries']} entries moved to {result['moved_to']}"
+             if result["moved_to"] else "")
+    emit_written(result, as_json, key="path", message=f"Removed {result['path']}{moved}")
 
 
 # --- entries --------------------------------------------------------------------------------

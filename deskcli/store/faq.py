@@ -37,6 +37,11 @@ def category_by_path(db: Store, path: str):
                   (path,))
 
 
+def category_by_id(db: Store, category_id: int):
+    return db.one("SELECT id, parent_id, name, path FROM faq_categories WHERE id = ?",
+                  (category_id,))
+
+
 def categories_named(db: Store, name: str):
     """Categories whose own (last) name is `name`, at any depth."""
     return db.all("SELECT id, parent_id, name, path FROM faq_categories WHERE name = ? "
@@ -56,6 +61,32 @@ def categories(db: Store) -> list[dict]:
         FROM faq_categories c LEFT JOIN faq_categories p ON p.id = c.parent_id
         ORDER BY c.path""")
     return [dict(r) for r in rows]
+
+
+def children(db: Store, category_id: int) -> list[str]:
+    """Paths of a category's direct subcategories."""
+    return [r[0] for r in db.all("SELECT path FROM faq_categories WHERE parent_id = ? "
+                                 "ORDER BY path", (category_id,))]
+
+
+def move_category(db: Store, category_id: int, parent_id: int | None, name: str,
+                  old_path: str, new_path: str) -> None:
+    """Give a category a new name and parent; its subcategories' paths follow."""
+    db.run("UPDATE faq_categories SET parent_id = ?, name = ?, path = ? WHERE id = ?",
+           (parent_id, name, new_path, category_id))
+    db.run("UPDATE faq_categories SET path = ? || substr(path, ?) "
+           "WHERE substr(path, 1, ?) = ?",
+           (new_path, len(old_path) + 1, len(old_path) + 1, old_path + "/"))
+
+
+def move_entries(db: Store, from_id: int, to_id: int) -> int:
+    """Put a category's own entries into another; returns how many moved."""
+    return db.run("UPDATE faq SET category_id = ? WHERE category_id = ?",
+                  (to_id, from_id)).rowcount
+
+
+def delete_category(db: Store, category_id: int) -> None:
+    db.run("DELETE FROM faq_categories WHERE id = ?", (category_id,))
 
 
 def subtree_ids(db: Store, category_id: int) -> list[int]:
