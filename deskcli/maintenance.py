@@ -21,4 +21,45 @@ def backup(desk: Desk, target: Path) -> Path:
 def check(desk: Desk) -> list[str]:
     """Problems found in the file (empty when healthy)."""
     require(desk.actor, "ticket.view", "check the desk")
-    return ms.check(desk.store)
+    problems = ms.check(desk.store)
+    with desk.store.read():
+        stale = stale_indexes(desk)
+    return problems + [f"full-text index: {name} was built by another version of deskcli's "
+                       "tokenizer; run `deskcli db reindex`" for name in stale]
+
+
+def stale_indexes(desk: Desk) -> list[str]:
+    """The full-text indexes built with another index_text version than this deskcli's
+    (searches would miss what they should find until `reindex`)."""
+    from deskcli import search
+    from deskcli.store import faq as fs
+    from deskcli.tickets import search_index_stale
+
+    found = []
+    if search_index_stale(desk):
+        found.append("tickets")
+    if fs.index_version(desk.store) != search.INDEX_VERSION:
+        found.append("faq")
+    return found
+
+
+def reindex(desk: Desk, progress=None) -> dict:
+    """Build the tickets' and the FAQ's full-text indexes again with this deskcli's
+    tokenizer, in one transaction (readers see the old index until it commits).
+    `progress(tickets_done)` is called after every page."""
+    from deskcli import faq, search
+    from deskcli.store import tickets as tstore
+
+    require(desk.actor, "desk.configure", "rebuild the search index")
+    db = desk.store
+    done = 0
+    with db.write():
+        tstore.clear_text_index(db, search.INDEX_VERSION)
+        for page in tstore.text_pages(db):
+            tstore.index_text(db, [(r[0], search.index_text(r[1]), search.index_text(r[2]))
+                                   for r in page])
+            done += len(page)
+            if progress:
+                progress(done)
+        entries = faq.reindex(db)
+    return {"tickets": done, "faq": entries, "version": search.INDEX_VERSION}

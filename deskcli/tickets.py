@@ -361,6 +361,14 @@ def list_tickets(desk: Desk, f: ListFilters) -> tuple[list[Ticket], str | None]:
         return tickets, cursor
 
 
+def search_index_stale(desk: Desk) -> bool:
+    """Whether the tickets' full-text index was built with another version of index_text
+    than this deskcli's (a search may miss tickets until `deskcli db reindex`)."""
+    from deskcli import search
+
+    return tstore.text_index_version(desk.store) != search.INDEX_VERSION
+
+
 def with_tags(db: Store, tickets: list[Ticket]) -> list[Ticket]:
     """Add each ticket's tags (one query for the page)."""
     from deskcli.store import life

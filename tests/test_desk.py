@@ -413,3 +413,37 @@ def test_a_desk_from_a_newer_deskcli_is_refused(desk):
 def test_json_from_version_is_parseable_on_its_own(isolated):
     out = ok("version --json", as_user=None).out
     assert json.loads(out)["version"] == __version__
+
+
+# --- full-text index versions ------------------------------------------------------------------
+
+def set_index_version(db, name: str, version: int) -> None:
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE search_index SET version = ? WHERE name = ?", (version, name))
+    conn.close()
+
+
+def test_a_stale_ticket_index_is_reported_and_rebuilt_by_db_reindex(seeded_desk):
+    for title in ("Printer jammed in room 3", "登录失败 after update"):
+        ok(f"ticket open --type renewal --title '{title}' --customer C1 --field package=12")
+    assert ok("db check").out.strip() == "ok"
+    assert "db reindex" not in run("ticket list --search 登录").err
+    set_index_version(seeded_desk, "ticket_fts", 0)  # as if built by an older tokenizer
+    conn = sqlite3.connect(seeded_desk)
+    with conn:
+        conn.execute("DELETE FROM ticket_fts")  # and useless to this one
+    conn.close()
+    checked = run("db check")
+    assert checked.code == 1 and "tickets was built by another version" in checked.err
+    searched = run("ticket list --search 登录 --json")
+    assert searched.code == 0 and searched.json == [] and "deskcli db reindex" in searched.err
+    assert run("db reindex", as_user="bob").code == 4  # an admin's job (desk.configure)
+    counts = ok("db reindex --json", as_user="alice").json
+    assert counts == {"tickets": 2, "faq": 0, "version": 1}
+    assert [t["title"] for t in ok("ticket list --search 登录 --json").json] == [
+        "登录失败 after update"]
+    assert [t["title"] for t in ok("ticket list --search printers --json").json] == [
+        "Printer jammed in room 3"]
+    assert ok("db check").out.strip() == "ok"
+    assert "db reindex" not in run("ticket list --search 登录").err

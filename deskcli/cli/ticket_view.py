@@ -93,6 +93,12 @@ def list_cmd(desk, fmt, as_json, view_name, **kw):
     filters = filters_from(kw)
     filters.details = whole(fmt, as_json)
     tickets, cursor = list_tickets(desk, filters)
+    if filters.search:
+        from deskcli.tickets import search_index_stale
+
+        if search_index_stale(desk):
+            say("warning: the search index was built by another deskcli version and may "
+                "miss tickets; an admin can rebuild it: deskcli db reindex")
     emit_tickets(desk, tickets, fmt, as_json)
     if cursor:
         say(f"more: --after {cursor}")

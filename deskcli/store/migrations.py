@@ -477,3 +477,11 @@ def m011_open_work(conn):
     for role in ("assignee", "owner", "handler"):
         conn.execute(f"CREATE INDEX tickets_open_{role} ON tickets({role}_id, {columns}) "
                      f"WHERE status IN {OPEN_SQL}")
+
+
+@migration
+def m012_ticket_index_version(conn):
+    """Record the index_text version the tickets' full-text index was built with (every
+    desk so far: version 1), so a deskcli whose tokenizer changed can tell that the index
+    needs `deskcli db reindex`."""
+    conn.execute("INSERT OR IGNORE INTO search_index (name, version) VALUES ('ticket_fts', 1)")
