@@ -264,7 +264,7 @@ def db_reindex(desk, as_json):
     """Build the full-text indexes of tickets and the FAQ again with this deskcli's
     tokenizer. Needed after an upgrade that changed it (`db check` and `ticket list
     --search` say so); one transaction, so searches see the old index until it is done.
-    About 2-3 minutes per million tickets.
+    About 2 minutes per million tickets.
 
     \b
     Example:
