@@ -11,7 +11,7 @@ re-imports idempotent (known ids are skipped).
 import json
 from collections.abc import Callable, Iterable
 
-from deskcli import clock
+from deskcli import clock, search
 from deskcli.desk import Desk
 from deskcli.errors import DeskError, Invalid, ValidationErrors
 from deskcli.policy import require
@@ -34,6 +34,7 @@ def import_tickets(desk: Desk, lines: Iterable[str],
     imported = skipped = number = 0
     now = clock.now()
     db.bulk_cache()
+    search.for_bulk()
     with db.write():
         lookup = Lookup(db, preload_customers=True)
         batch = Batch()

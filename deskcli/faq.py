@@ -122,6 +122,7 @@ def index_current(db: Store) -> bool:
 def reindex(db: Store) -> int:
     """Index every entry again (inside the caller's write transaction); returns how many.
     Run automatically when the index was built by another version of index_text."""
+    search.for_bulk()
     fs.reindex_start(db, search.INDEX_VERSION)
     rows = fs.texts(db)
     words = fs.keywords(db, [r["id"] for r in rows])
@@ -460,6 +461,8 @@ def faq_import(desk: Desk, records: list[dict], *, prune: bool = False,
     entries not in the records are removed (a FAQ kept in git, synced)."""
     require(desk.actor, "faq.manage", "change the FAQ")
     clean = _clean_records(records)
+    if len(clean) > 100:
+        search.for_bulk()
     db = desk.store
     counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0, "categories_added": 0}
     try:

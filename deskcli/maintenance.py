@@ -53,6 +53,7 @@ def reindex(desk: Desk, progress=None) -> dict:
     require(desk.actor, "desk.configure", "rebuild the search index")
     db = desk.store
     done = 0
+    search.for_bulk()
     with db.write():
         tstore.clear_text_index(db, search.INDEX_VERSION)
         for page in tstore.text_pages(db):

@@ -82,16 +82,22 @@ choice from 3 : 2 : 1 to 10 : 10 : 1 is within one query of the best."""
 class _Lazy:
     """Regular expressions and tables, compiled on first use (import stays cheap).
 
-    The CJK character class appears in one expression only: compiling a class of 40,000
-    characters costs about 2.5 ms each time it is written (re builds a bitmap of it in
-    Python), and a command pays for it at start-up. So text is first split into CJK runs
-    and the rest, and the Latin expressions only ever see the rest."""
+    Compiling the CJK character class (40,000 characters) costs 2-3 ms, as re builds a
+    bitmap of it in Python: too much for a command that tokenises one title. So CJK runs
+    are found among the runs of non-ASCII word characters instead (every CJK character is
+    one), see cjk_split; bulk work (import, re-indexing) compiles the class once with
+    for_bulk, which splits a text about five times faster. Text is first split into CJK
+    runs and the rest, and the Latin expressions only ever see the rest."""
 
     def __init__(self) -> None:
         import re
 
-        # CJK runs (re.split keeps them at the odd positions)
-        self.cjk_run = re.compile(f"([{_CJK}]+)")
+        # runs of non-ASCII word characters: CJK runs, accented Latin, other scripts
+        self.wide = re.compile(r"[^\W\x00-\x7f]+")
+        # the characters between U+3041 and U+9FFF that are not in _CJK
+        self.not_cjk = re.compile("[\u3097-\u309c\u30a0\u30fb\u3100-\u33ff\u4dc0-\u4dff]")
+        self.cjk_starts, self.cjk_ends = _ranges(_CJK)
+        self.cjk_run = None  # re.compile(f"([{_CJK}]+)"), once for_bulk() has run
         # A Latin "unit" (in text without CJK): letters/digits joined by . - or ' (3.2.1,
         # wi-fi, don't), which is queried as one phrase.
         self.latin = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
@@ -110,15 +116,83 @@ class _Lazy:
             (w for g in _ZH_SYNONYMS for w in g.split() if len(w) > 1), key=len, reverse=True
         )
 
+    def for_bulk(self) -> None:
+        """Compile the CJK class: worth its 2-3 ms before tokenising many texts."""
+        if self.cjk_run is None:
+            import re
+
+            self.cjk_run = re.compile(f"([{_CJK}]+)")
+
+    def cjk_split(self, text: str) -> list[str]:
+        """What re.split(f"([{_CJK}]+)", text) gives: the text between CJK runs at the
+        even positions, the runs at the odd ones."""
+        if self.cjk_run is not None:
+            return self.cjk_run.split(text)
+        out: list[str] = []
+        rest = 0  # where the text after the last CJK run begins
+        for match in self.wide.finditer(text):
+            run = match.group()
+            if "\u3041" <= min(run) and max(run) <= "\u9fff" and not self.not_cjk.search(run):
+                pieces = [(match.start(), match.end())]  # all CJK: the common case
+            else:
+                pieces = self._cjk_pieces(run, match.start())
+            for start, end in pieces:
+                out += [text[rest:start], text[start:end]]
+                rest = end
+        out.append(text[rest:])
+        return out
+
+    def _cjk_pieces(self, run: str, offset: int) -> list[tuple[int, int]]:
+        """(start, end) in the text of the CJK runs inside a run of word characters."""
+        from bisect import bisect_right
+
+        pieces: list[tuple[int, int]] = []
+        start = None
+        for i, char in enumerate(run):
+            code = ord(char)
+            at = bisect_right(self.cjk_starts, code) - 1
+            if at >= 0 and code <= self.cjk_ends[at]:
+                if start is None:
+                    start = i
+            elif start is not None:
+                pieces.append((offset + start, offset + i))
+                start = None
+        if start is not None:
+            pieces.append((offset + start, offset + len(run)))
+        return pieces
+
+    def is_cjk(self, word: str) -> bool:
+        """Whether ``word`` is one CJK run (and nothing else)."""
+        parts = self.cjk_split(word)
+        return len(parts) == 3 and not parts[0] and not parts[2]
+
     def units(self, text: str) -> list[tuple[str, str]]:
         """(CJK run, "") or ("", Latin unit) for each unit of ``text``, in order."""
         out: list[tuple[str, str]] = []
-        for i, part in enumerate(self.cjk_run.split(text)):
+        for i, part in enumerate(self.cjk_split(text)):
             if i % 2:
                 out.append((part, ""))
             elif part:
                 out.extend(("", unit) for unit in self.latin.findall(part))
         return out
+
+
+def _ranges(spec: str) -> tuple[list[int], list[int]]:
+    """A character class's body ("a-z0-9_") as sorted (starts, ends) code points."""
+    starts: list[int] = []
+    ends: list[int] = []
+    i = 0
+    while i < len(spec):
+        low = high = spec[i]
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            high = spec[i + 2]
+            i += 3
+        else:
+            i += 1
+        starts.append(ord(low))
+        ends.append(ord(high))
+    order = sorted(range(len(starts)), key=starts.__getitem__)
+    return [starts[k] for k in order], [ends[k] for k in order]
 
 
 def _by_length(words: str) -> list[tuple[int, frozenset[str]]]:
@@ -130,6 +204,11 @@ def _by_length(words: str) -> list[tuple[int, frozenset[str]]]:
 
 _lazy: _Lazy | None = None
 _t2s: dict | None = None
+
+
+def for_bulk() -> None:
+    """Prepare to tokenise many texts (an import, a re-index): see _Lazy."""
+    _L().for_bulk()
 
 
 def _L() -> _Lazy:
@@ -425,7 +504,7 @@ def rank_terms(text: str | None, chars: bool = False) -> list[str]:
 
 
 def _is_cjk(word: str) -> bool:
-    return bool(_L().cjk_run.fullmatch(word))
+    return _L().is_cjk(word)
 
 
 def rank_query(text: str | None, skip: "Collection[str]" = (), chars: bool = False) -> str | None:

@@ -52,7 +52,7 @@ def _latin_pieces(lazy: _Lazy, text: str) -> list[tuple[int, str]]:
     """(offset, word) of the Latin words and numbers of ``text``, outside CJK runs."""
     found: list[tuple[int, str]] = []
     pos = 0
-    for i, part in enumerate(lazy.cjk_run.split(text)):
+    for i, part in enumerate(lazy.cjk_split(text)):
         if not i % 2:
             found.extend((pos + m.start(), m.group()) for m in lazy.piece.finditer(part))
         pos += len(part)

@@ -29,6 +29,48 @@ from deskcli.search import (
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# -- CJK runs ----------------------------------------------------------------------------
+
+
+def cjk_corpus() -> list[str]:
+    """Every assigned character up to the CJK extensions, alone and next to CJK, ASCII,
+    accented letters and connectors, plus random mixes of the ranges around CJK."""
+    import unicodedata
+
+    texts = ["", "plain ascii", "App闪退 on login 3.2.1版本-2", "学员登录失败，重装后仍然如此。",
+             "カタカナーとひらがなゝ、한국어 문장", "𠀀𪜀 豈", "café naïve 日本語テキスト"]
+    for code in range(0x80, 0x32000, 7):  # a seventh of them: the suite stays quick
+        char = chr(code)
+        if unicodedata.category(char) not in ("Cn", "Cs"):
+            texts += [char, f"中{char}文", f"a{char}b", f"{char}-1", f"é{char}登录"]
+    rng = random.Random(7)
+    spans = [(0x20, 0x7F), (0xA0, 0x3000), (0x3000, 0xA000), (0xAC00, 0xD7B0),
+             (0xF900, 0xFB00), (0x20000, 0x31350)]
+    while len(texts) < 60_000:
+        text = "".join(chr(rng.randrange(*rng.choice(spans))) for _ in range(rng.randrange(12)))
+        if all(unicodedata.category(c) not in ("Cn", "Cs") for c in text):
+            texts.append(text)
+    return texts
+
+
+def test_cjk_split_is_the_character_class_split_both_ways():
+    """One-off commands find CJK runs without compiling the 40,000-character class; bulk
+    work compiles it. Both must split every text as the class itself does."""
+    import re
+
+    from deskcli.search_tables import _CJK
+
+    oracle = re.compile(f"([{_CJK}]+)")
+    scan, compiled = search._Lazy(), search._Lazy()
+    compiled.for_bulk()
+    assert scan.cjk_run is None and compiled.cjk_run is not None
+    for text in cjk_corpus():
+        expected = oracle.split(text)
+        assert scan.cjk_split(text) == expected, repr(text)
+        assert compiled.cjk_split(text) == expected, repr(text)
+    assert scan.is_cjk("登录") and scan.is_cjk("カタカナ") and not scan.is_cjk("登录a")
+
+
 # -- normalize ---------------------------------------------------------------------------
 
 
