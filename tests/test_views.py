@@ -267,3 +267,18 @@ def test_listings_give_whole_tickets_in_json_and_columns_in_tables(desk):
         assert str(tid) in out and "T task" in out, argv
     jsonl = ok("ticket list --format jsonl", as_user="mgr").out.splitlines()
     assert '"tags": ["printer"]' in next(line for line in jsonl if f'"id": {tid},' in line)
+
+
+def test_a_persons_open_work_is_read_from_the_covering_indexes(desk):
+    """The dashboard's pass over someone's open work reads the open-work indexes alone
+    (m011, m013): no table row is fetched, however many tickets the person holds."""
+    import sqlite3
+
+    from deskcli.store import tickets as tstore
+
+    conn = sqlite3.connect(desk)
+    plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + tstore._MY_OPEN_WORK,
+                                                 {"me": 1}))
+    conn.close()
+    for role in ("assignee", "owner", "handler"):
+        assert f"USING COVERING INDEX tickets_open_{role} " in plan, plan
