@@ -25,9 +25,11 @@ DEFER_INDEXES_AT = 20_000  # tickets added before the indexes may be dropped (se
 
 
 def import_tickets(desk: Desk, lines: Iterable[str],
-                   progress: Callable[[int], None] | None = None) -> dict:
+                   progress: Callable[..., None] | None = None) -> dict:
     """Open tickets from JSONL lines; returns counts {imported, skipped, lines} and whether
-    the ticket and event indexes were dropped and built again (rebuilt_indexes)."""
+    the ticket and event indexes were dropped and built again (rebuilt_indexes).
+    `progress(lines_read)` is called after every batch, and `progress(lines_read,
+    "building the indexes")` before a rebuild (tens of seconds for a million tickets)."""
     require(desk.actor, "ticket.open", "open tickets")
     require(desk.actor, "ticket.import", "import tickets")
     db = desk.store
@@ -86,6 +88,8 @@ def import_tickets(desk: Desk, lines: Iterable[str],
                     flush()
             flush()
             rebuilt = indexes.deferred
+            if rebuilt and progress:
+                progress(number, "building the indexes")
             indexes.rebuild()
         lookup.save_round_robin()
     return {"imported": imported, "skipped": skipped, "lines": number,

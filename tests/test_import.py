@@ -262,6 +262,23 @@ def test_a_large_import_drops_and_rebuilds_the_indexes(desk, small_batches):
     assert counts["imported"] == 5 and counts["rebuilt_indexes"] is False
 
 
+def test_progress_says_when_the_indexes_are_being_built(desk, small_batches):
+    """A terminal sees the import's progress after every batch, and a last word before the
+    (long, silent) index rebuild; the service reports both through one callback."""
+    from deskcli.bulk import import_tickets
+    from deskcli.desk import Desk
+
+    calls = []
+    opened = Desk.open(str(desk), "alice")
+    try:
+        counts = import_tickets(opened, jsonl(crash(i) for i in range(1, 8)).splitlines(),
+                                lambda *args: calls.append(args))
+    finally:
+        opened.close()
+    assert counts["rebuilt_indexes"] is True
+    assert calls == [(2,), (4,), (6,), (7,), (7, "building the indexes")]
+
+
 def test_a_bad_line_after_the_indexes_were_dropped_leaves_them_and_nothing_else(
         desk, small_batches):
     before = index_sql(desk)

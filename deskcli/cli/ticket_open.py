@@ -112,10 +112,13 @@ def import_cmd(desk, source, as_json):
         total = _size(source)
         state = {"shown": 0}
 
-        def progress(lines):
+        def progress(lines, stage=None):
             done = _position(source) if total else 0
             share = f" ({100 * done // total}%)" if total else ""
-            if lines - state["shown"] >= 5000 or done == total:
+            if stage:
+                click.echo(f"\rimporting: {lines} lines read{share}, {stage} ...", err=True,
+                           nl=False)
+            elif lines - state["shown"] >= 5000 or done == total:
                 state["shown"] = lines
                 click.echo(f"\rimporting: {lines} lines read{share}", err=True, nl=False)
 
