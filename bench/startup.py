@@ -126,6 +126,24 @@ COMMANDS: list[tuple] = [
      {"pool": "assign"}),
     ("ticket attach ID FILE (2 KiB)",
      [*COPY, "ticket", "attach", "{attach_ticket}", "{attach_file}"], {"pool": "attach"}),
+    ("ticket attachment ID NAME -o - (the file attached just before)",
+     [*COPY, "ticket", "attachment", "{attach_ticket}", "bench-attach.txt", "-o", "-"]),
+    ("ticket decline ID -m ... (assigned to the agent)",
+     [*COPY, "ticket", "decline", "{decline_ticket}", "-m", "Bench decline {run}: 不是我的校区"],
+     {"pool": "decline"}),
+    ("ticket approve ID (the agent is the approver)",
+     [*COPY, "ticket", "approve", "{approve_ticket}"], {"pool": "approve"}),
+    ("ticket reject ID -m ... (the agent is the approver)",
+     [*COPY, "ticket", "reject", "{reject_ticket}", "-m", "Bench reject {run}: 不符合规定"],
+     {"pool": "reject"}),
+    ("ticket link ID --relates OTHER",
+     [*COPY, "ticket", "link", "{link_ticket}", "--relates", "{ticket}"], {"pool": "link"}),
+    ("ticket merge ID --into OTHER (both the agent's)",
+     [*COPY, "ticket", "merge", "{merge_ticket}", "--into", "{survivor_ticket}"],
+     {"pool": "merge"}),
+    ("ticket rate ID 5 -m ... (--as {admin}, a resolved ticket)",
+     [*COPY, "--as", "{admin}", "ticket", "rate", "{rate_ticket}", "5", "-m",
+      "Bench rate {run}: 家长很满意"], {"pool": "rate"}),
     ("queue list", ["{deskcli}", "queue", "list"]),
     ("cc list", ["{deskcli}", "cc", "list"]),
     ("cc list (--as {cc_head}, head of the department CC'd most)",
@@ -141,7 +159,7 @@ COMMANDS: list[tuple] = [
 # of types without a nudge or escalation policy come first, so that the actions cannot make
 # anything due for the idle `remind run`.
 WORKING_POOLS = ("check", "resolve", "set", "note", "reply", "transfer", "nudge", "tag", "cc",
-                 "log", "close", "attach")
+                 "log", "close", "attach", "link", "merge", "survivor")
 # what each pool's tickets must look like on the copy afterwards (t: the ticket)
 VERIFY = {
     "accept": "t.status = 'in_progress' AND t.owner_id = :agent_id",
@@ -166,6 +184,16 @@ VERIFY = {
     "assign": "t.status = 'assigned' AND t.assignee_id = :agent_id",
     "attach": "EXISTS (SELECT 1 FROM attachments a WHERE a.ticket_id = t.id "
               "AND a.name = 'bench-attach.txt')",
+    "decline": "t.status = 'new' AND t.assignee_id IS NULL AND EXISTS (SELECT 1 FROM events e "
+               "WHERE e.ticket_id = t.id AND e.kind = 'declined' "
+               "AND e.message LIKE '%Bench decline%')",
+    "approve": "t.status NOT IN ('awaiting_approval', 'closed')",
+    "reject": "t.status = 'closed' AND EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id "
+              "AND e.kind = 'rejected' AND e.message LIKE 'Bench reject%')",
+    "link": "EXISTS (SELECT 1 FROM ticket_links l WHERE l.ticket_id = t.id "
+            "OR l.other_id = t.id)",
+    "merge": "t.status = 'closed' AND t.merged_into IS NOT NULL",
+    "rate": "EXISTS (SELECT 1 FROM ratings r WHERE r.ticket_id = t.id AND r.score = 5)",
 }
 
 
@@ -229,11 +257,15 @@ def desk_pools(db: Path, agent: str, size: int,
             return [r[0] for r in conn.execute(
                 f"SELECT t.id FROM tickets t WHERE {where} ORDER BY {quiet}", params)]
 
-        pools = {"accept": ids("t.status = 'assigned' AND t.assignee_id = ?", me["id"]),
+        assigned = ids("t.status = 'assigned' AND t.assignee_id = ?", me["id"])
+        queued = ids("t.status = 'new' AND t.assignee_id IS NULL AND t.owner_id IS NULL")
+        pools = {"accept": assigned[:size], "decline": assigned[size:2 * size],
+                 # queue tickets the copy turns into approval requests to the agent
+                 "approve": queued[size:2 * size], "reject": queued[2 * size:3 * size],
+                 "rate": ids("t.status = 'resolved' AND t.merged_into IS NULL"),
                  "reopen": ids("t.status = 'closed' AND t.owner_id = ? "
                                "AND t.merged_into IS NULL", me["id"]),
-                 "assign": ids("t.status = 'new' AND t.assignee_id IS NULL "
-                               "AND t.owner_id IS NULL")}
+                 "assign": queued[:size]}
         working = conn.execute(
             f"SELECT t.id, t.type_id, t.priority, t.fields FROM tickets t WHERE "
             f"t.status = 'in_progress' AND t.owner_id = ? AND t.handler_id = ? "
@@ -266,14 +298,20 @@ def desk_pools(db: Path, agent: str, size: int,
 
 
 def prepare_copy(copy: Path, pools: dict[str, list[int]], agent_id: int, at: str) -> None:
-    """Tick the open checklist steps of the "resolve" pool, so `ticket resolve` works."""
+    """Tick the open checklist steps of the "resolve" pool, so `ticket resolve` works, and
+    make the queue tickets of the "approve" and "reject" pools requests for the agent's
+    approval (the seeded types have no approver)."""
     conn = sqlite3.connect(copy)
     try:
-        marks = ",".join("?" * len(pools["resolve"]))
         with conn:
+            marks = ",".join("?" * len(pools["resolve"]))
             conn.execute(f"UPDATE ticket_steps SET done_at = ?, done_by_id = ? WHERE "
                          f"done_at IS NULL AND ticket_id IN ({marks})",
                          (at, agent_id, *pools["resolve"]))
+            approval = pools.get("approve", []) + pools.get("reject", [])
+            marks = ",".join("?" * len(approval))
+            conn.execute(f"UPDATE tickets SET status = 'awaiting_approval', approver_id = ?, "
+                         f"accept_due_at = NULL WHERE id IN ({marks})", (agent_id, *approval))
     finally:
         conn.close()
 

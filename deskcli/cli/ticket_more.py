@@ -122,8 +122,8 @@ def attachment_cmd(desk, ticket_id, name, target, fmt, as_json):
       deskcli ticket attachment 42 screenshot.png -o /tmp/shot.png
       deskcli ticket attachment 42 crash.log -o - | less
     """
+    import os
     import sys
-    from pathlib import Path
 
     from deskcli.extras import attachment
 
@@ -136,13 +136,14 @@ def attachment_cmd(desk, ticket_id, name, target, fmt, as_json):
     if target == "-":
         sys.stdout.buffer.write(data)
         return
-    path = Path(target or Path(real_name).name)
-    if target is None and path.exists():
+    path = target or os.path.basename(real_name)
+    if target is None and os.path.exists(path):
         from deskcli.errors import Conflict
 
         raise Conflict(f"{path} already exists", "choose where to write it with -o FILE")
-    path.write_bytes(data)
-    click.echo(str(path))
+    with open(path, "wb") as handle:
+        handle.write(data)
+    click.echo(path)
 
 
 @click.command("link")
