@@ -36,7 +36,9 @@ escalates one level per run, so a desk whose tickets were nudged often may need 
 run at the same moment before nothing is due).
 The environment has DESKCLI_DB (the desk) and DESKCLI_USER (the busiest agent; --user
 changes it). Write commands run on one copy of the desk, made when the script starts; the
-tickets of the "resolve" pool get their open checklist steps ticked on that copy first.
+tickets of the "resolve" pool get their open checklist steps ticked on that copy first, and
+the queue tickets of the "approve" and "reject" pools become requests for the agent's
+approval (the seeded types have no approver).
 """
 
 from __future__ import annotations
