@@ -49,6 +49,6 @@ setup(
     extras_require={
         "test": ["pytest>=8", "aiosmtpd>=1.4", "ruff>=0.6", "wheel"],
     },
-    entry_points={"console_scripts": ["deskcli = deskcli.cli:main"]},
+    entry_points={"console_scripts": ["deskcli = deskcli.cli:run"]},
     data_files=[("share/man/man1", ["man/deskcli.1"])],
 )

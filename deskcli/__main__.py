@@ -1,5 +1,5 @@
 """`python -m deskcli`."""
 
-from deskcli.cli import main
+from deskcli.cli import run
 
-main()
+run()

@@ -171,3 +171,33 @@ def main(ctx, db, desk_name, as_login):
     """
     ctx.obj = App(db, desk_name, as_login)
     ctx.call_on_close(lambda: ctx.obj._desk and ctx.obj._desk.close())
+
+
+def run() -> None:
+    """The `deskcli` command (the console script, and `python -m deskcli`): run `main`,
+    then leave at once.
+
+    A normal interpreter exit tears every module down and runs a last garbage collection:
+    about 20 ms after every command on the benchmark machine, spent freeing memory that
+    the operating system takes back anyway. By the time `main` returns, the desk is closed
+    (the context's close callback) and our files are closed by their `with` blocks; atexit
+    functions still run and stdout and stderr are flushed, so nothing else is lost."""
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # sys.exit("message"): print it, status 1, as Python
+        print(code, file=sys.stderr)
+        code = 1
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away: nothing more to say
+            pass
+    os._exit(code)
