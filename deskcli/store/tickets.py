@@ -274,9 +274,6 @@ class TicketQuery(Record):
     people: dict = new(dict)  # 'assignee'|'owner'|'handler' -> id | None
     customer_id: int | None = None
     cc_user_id: int | None = None
-    involving: int | None = None  # assignee, owner or handler is this user
-    not_owner_id: int | None = None
-    min_nudges: int | None = None
     fields: list[tuple[str, object]] = new(list)
     created_from: str | None = None
     created_to: str | None = None
@@ -492,10 +489,7 @@ def _where(q: TicketQuery) -> tuple[list[str], list]:
         where.append(f"t.id IN ({','.join('?' * len(q.ids))})")
         params += q.ids
     if q.statuses:
-        # with 'involving me' the person indexes pick the few rows; the unary + keeps
-        # SQLite from walking the status index instead
-        status = "+t.status" if q.involving is not None else "t.status"
-        where.append(f"{status} IN ({','.join('?' * len(q.statuses))})")
+        where.append(f"t.status IN ({','.join('?' * len(q.statuses))})")
         params += q.statuses
     if q.type_ids:
         where.append(f"t.type_id IN ({','.join('?' * len(q.type_ids))})")
@@ -512,18 +506,6 @@ def _where(q: TicketQuery) -> tuple[list[str], list]:
     if q.cc_user_id is not None:
         where.append(cc_clause())
         params += [q.cc_user_id, q.cc_user_id]
-    if q.involving is not None:  # open tickets only: a person's history can be long
-        where.append("t.id IN (SELECT id FROM tickets WHERE assignee_id = ? AND status IN "
-                     f"{OPEN_SQL} UNION SELECT id FROM tickets WHERE owner_id = ? AND status IN "
-                     f"{OPEN_SQL} UNION SELECT id FROM tickets WHERE handler_id = ? AND status "
-                     f"IN {OPEN_SQL})")
-        params += [q.involving] * 3
-    if q.not_owner_id is not None:
-        where.append("t.owner_id IS NOT ?")
-        params.append(q.not_owner_id)
-    if q.min_nudges is not None:
-        where.append("t.nudges >= ?")
-        params.append(q.min_nudges)
     for name, value in q.fields:
         where.append("json_extract(t.fields, ?) = ?")
         params += ['$."' + name.replace('"', '') + '"', value]
@@ -534,8 +516,8 @@ def _where(q: TicketQuery) -> tuple[list[str], list]:
         if bound:
             where.append(f"t.{column} {op} ?")
             params.append(bound)
-    if q.overdue_at and (q.people or q.involving is not None or q.customer_id is not None
-                         or q.ids or q.cc_user_id is not None):
+    if q.overdue_at and (q.people or q.customer_id is not None or q.ids
+                         or q.cc_user_id is not None):
         # another filter picks few tickets: check their due times row by row (the unary
         # + keeps SQLite from walking the status index for the OR instead)
         where.append("((+t.status IN ('new', 'assigned') AND t.accept_due_at < ?) OR "
