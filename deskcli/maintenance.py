@@ -31,14 +31,13 @@ def check(desk: Desk) -> list[str]:
 def stale_indexes(desk: Desk) -> list[str]:
     """The full-text indexes built with another index_text version than this deskcli's
     (searches would miss what they should find until `reindex`)."""
-    from deskcli import search
-    from deskcli.store import faq as fs
+    from deskcli.faq import index_current
     from deskcli.tickets import search_index_stale
 
     found = []
     if search_index_stale(desk):
         found.append("tickets")
-    if fs.index_version(desk.store) != search.INDEX_VERSION:
+    if not index_current(desk.store):
         found.append("faq")
     return found
 
@@ -48,6 +47,7 @@ def reindex(desk: Desk, progress=None) -> dict:
     tokenizer, in one transaction (readers see the old index until it commits).
     `progress(tickets_done)` is called after every page."""
     from deskcli import faq, search
+    from deskcli.store import faq as fs
     from deskcli.store import tickets as tstore
 
     require(desk.actor, "desk.configure", "rebuild the search index")
@@ -55,7 +55,8 @@ def reindex(desk: Desk, progress=None) -> dict:
     done = 0
     search.for_bulk()
     with db.write():
-        tstore.clear_text_index(db, search.INDEX_VERSION)
+        tstore.clear_text_index(db)
+        fs.set_index_version(db, "ticket_fts", search.INDEX_VERSION)
         for page in tstore.text_pages(db):
             tstore.index_text(db, [(r[0], search.index_text(r[1]), search.index_text(r[2]))
                                    for r in page])

@@ -365,8 +365,9 @@ def search_index_stale(desk: Desk) -> bool:
     """Whether the tickets' full-text index was built with another version of index_text
     than this deskcli's (a search may miss tickets until `deskcli db reindex`)."""
     from deskcli import search
+    from deskcli.store import faq as fs
 
-    return tstore.text_index_version(desk.store) != search.INDEX_VERSION
+    return fs.index_version(desk.store, "ticket_fts") != search.INDEX_VERSION
 
 
 def with_tags(db: Store, tickets: list[Ticket]) -> list[Ticket]:

@@ -246,15 +246,20 @@ def _count_terms(db: Store, terms: tuple[list[str], list[str]], delta: int) -> N
 
 
 def index_version(db: Store, name: str = "faq_fts") -> int | None:
+    """The index_text version a full-text table (faq_fts, ticket_fts) was built with."""
     return db.scalar("SELECT version FROM search_index WHERE name = ?", (name,))
+
+
+def set_index_version(db: Store, name: str, version: int) -> None:
+    db.run("INSERT INTO search_index (name, version) VALUES (?, ?) "
+           "ON CONFLICT (name) DO UPDATE SET version = excluded.version", (name, version))
 
 
 def reindex_start(db: Store, version: int) -> None:
     """Empty faq_fts and faq_terms before every entry is indexed again with `version`."""
     db.run("INSERT INTO faq_fts (faq_fts) VALUES ('delete-all')")
     db.run("DELETE FROM faq_terms")
-    db.run("INSERT INTO search_index (name, version) VALUES ('faq_fts', ?) "
-           "ON CONFLICT (name) DO UPDATE SET version = excluded.version", (version,))
+    set_index_version(db, "faq_fts", version)
 
 
 def texts(db: Store):

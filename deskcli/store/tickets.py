@@ -84,19 +84,13 @@ def text_pages(db: Store, size: int = 5000):
         after = page[-1][0]
 
 
-def clear_text_index(db: Store, version: int) -> None:
-    """Empty ticket_fts before every ticket is indexed again with index_text `version`:
-    dropped and created again from its own SQL (deleting a million rows one by one from an
-    FTS5 table would take minutes)."""
+def clear_text_index(db: Store) -> None:
+    """Empty ticket_fts before every ticket is indexed again: dropped and created again
+    from its own SQL (deleting a million rows one by one from an FTS5 table would take
+    minutes)."""
     sql = db.scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ticket_fts'")
     db.run("DROP TABLE ticket_fts")
     db.run(sql)
-    db.run("INSERT INTO search_index (name, version) VALUES ('ticket_fts', ?) "
-           "ON CONFLICT (name) DO UPDATE SET version = excluded.version", (version,))
-
-
-def text_index_version(db: Store) -> int | None:
-    return db.scalar("SELECT version FROM search_index WHERE name = 'ticket_fts'")
 
 
 def reindex_text(db: Store, ticket_id: int, title_tokens: str, body_tokens: str) -> None:
