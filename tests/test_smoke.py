@@ -27,13 +27,20 @@ def command(*args: str, **kwargs):
                           capture_output=True, text=True, **kwargs)
 
 
-def test_the_process_keeps_exit_statuses_and_flushes_all_output(seeded_desk):
+def import_renewals(count: int) -> None:
+    """`count` tickets with long titles: their JSON listing is larger than a pipe holds."""
     import json
 
     lines = "".join(json.dumps({"type": "renewal", "title": f"Renewal {i} " + "续费" * 40,
                                 "customer": "C1", "fields": {"package": "12"}}) + "\n"
-                    for i in range(400))
+                    for i in range(count))
     assert command("ticket", "import", "-", input=lines).returncode == 0
+
+
+def test_the_process_keeps_exit_statuses_and_flushes_all_output(seeded_desk):
+    import json
+
+    import_renewals(400)
     listed = command("ticket", "list", "--limit", "0", "--json")
     assert listed.returncode == 0 and len(listed.stdout) > 100_000  # more than any buffer
     assert len(json.loads(listed.stdout)) == 400  # every byte arrived
@@ -44,15 +51,11 @@ def test_the_process_keeps_exit_statuses_and_flushes_all_output(seeded_desk):
 
 
 def test_a_reader_that_stops_early_is_not_an_error(seeded_desk):
-    import json
     import os
     import subprocess
     import sys
 
-    lines = "".join(json.dumps({"type": "renewal", "title": f"Renewal {i} " + "续费" * 40,
-                                "customer": "C1", "fields": {"package": "12"}}) + "\n"
-                    for i in range(400))
-    assert command("ticket", "import", "-", input=lines).returncode == 0
+    import_renewals(400)
     env = {**os.environ, "DESKCLI_USER": "alice"}
     # `deskcli ticket list --limit 0 --json | head -c 10`: the reader leaves long before
     # the end (the output is larger than a pipe holds)
