@@ -19,7 +19,6 @@ class new:  # noqa: N801 - reads like a field default: `tags: list = new(list)`
 
 class Record:
     _fields: tuple = ()
-    _defaults: dict = {}
     _field_set: frozenset = frozenset()
     _required: frozenset = frozenset()
     _fixed: dict = {}
@@ -39,7 +38,6 @@ class Record:
                 if name in own:
                     defaults[name] = own[name]
         cls._fields = tuple(fields)
-        cls._defaults = defaults
         cls._field_set = frozenset(fields)
         cls._required = frozenset(name for name in fields if name not in defaults)
         cls._fixed = {n: v for n, v in defaults.items() if not isinstance(v, new)}
