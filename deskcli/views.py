@@ -22,9 +22,8 @@ def queue(desk: Desk, limit: int | None = 100, details: bool = True):
         tickets, reasons = life.queue(desk.store, limit, details)
         visibility = desk.visibility()
         if visibility is not None:
-            visible = {t.id for t in tstore.query(desk.store, tstore.TicketQuery(
-                ids=[t.id for t in tickets], visible_to=visibility, limit=None,
-                details=False))}
+            visible = set(tstore.query_ids(desk.store, tstore.TicketQuery(
+                ids=[t.id for t in tickets], visible_to=visibility, limit=None)))
             tickets = [t for t in tickets if t.id in visible]
         if details:
             with_tags(desk.store, tickets)
@@ -77,7 +76,7 @@ def dashboard(desk: Desk, limit: int = 10, details: bool = True) -> dict:
             part = tstore.TicketQuery(statuses=["awaiting_approval"], people=people,
                                       visible_to=visibility, limit=limit)
             total += tstore.count(db, part, cap=COUNT_CAP)
-            approve += [t.id for t in tstore.query(db, part)]
+            approve += tstore.query_ids(db, part)
         sections["to_approve"] = sorted(approve, reverse=True)
         result["counts"]["to_approve"] = total
         work = tstore.open_work(db, me, now, limit)
@@ -86,7 +85,7 @@ def dashboard(desk: Desk, limit: int = 10, details: bool = True) -> dict:
         cc = tstore.TicketQuery(statuses=OPEN, cc_user_id=me, visible_to=visibility,
                                 limit=limit)
         result["counts"]["cc"] = tstore.count(db, cc, cap=COUNT_CAP)
-        sections["cc"] = [t.id for t in tstore.query(db, cc)]
+        sections["cc"] = tstore.query_ids(db, cc)
         for name in ("overdue", "nudged"):
             result["counts"][name], sections[name] = work[name]
         shown = {i for ids in sections.values() for i in ids[:limit]}

@@ -312,14 +312,18 @@ def load(db: Store, ids: list[int], details: bool = True) -> list[Ticket]:
 
 def query(db: Store, q: TicketQuery) -> list[Ticket]:
     """Tickets matching the query, sorted, keyset-paged, at most q.limit."""
+    return load(db, query_ids(db, q), q.details)
+
+
+def query_ids(db: Store, q: TicketQuery) -> list[int]:
+    """The ids of the tickets `query` would load, in its order."""
     if q.limit and q.sort == "id" and not q.match and q.cc_user_id is not None:
-        return load(db, _ids_by_cc(db, q), q.details)
+        return _ids_by_cc(db, q)
     if q.limit and q.sort == "id" and (q.match or len(q.statuses) > 1):
         # Newest-first pages of a text search or of several statuses: SQLite would
         # gather every match and sort it (hundreds of ms on a big desk); reading the
         # matches already in id order and stopping at the page is a few ms.
-        return load(db, _ids_by_text(db, q) if q.match else _ids_by_status(db, q),
-                    q.details)
+        return _ids_by_text(db, q) if q.match else _ids_by_status(db, q)
     # The page's ids come from the bare table (indexes only, a sort of ids at most), then
     # only those rows are joined to their people, type and customer.
     where, params = _where(q)
@@ -337,7 +341,7 @@ def query(db: Store, q: TicketQuery) -> list[Ticket]:
     sql += f" ORDER BY {order} {direction}" + ("" if q.sort == "id" else f", t.id {direction}")
     if q.limit:
         sql += f" LIMIT {int(q.limit)}"
-    return load(db, [r[0] for r in db.all(sql, params)], q.details)
+    return [r[0] for r in db.all(sql, params)]
 
 
 def _variant(q: TicketQuery, **changes) -> TicketQuery:
