@@ -163,10 +163,7 @@ def faq_search(desk: Desk, text: str, *, category: str | None = None,
                mark: tuple[str, str] = ("[", "]")) -> list[dict]:
     """The entries that best answer `text`, best first, each with a snippet of its answer
     (matches wrapped in `mark`) and its question with matches marked."""
-    require(desk.actor, "faq.view", "read the FAQ")
-    if not search.rank_terms(text):
-        raise Invalid(f"nothing to search for in {text!r}", "give a word or two, e.g. 登录")
-    _ensure_index(desk)
+    _ready_to_search(desk, text)
     db = desk.store
     with db.read():
         filters: dict = {}
@@ -189,6 +186,15 @@ def faq_search(desk: Desk, text: str, *, category: str | None = None,
                 "snippet": search.snippet(r["answer"], text, 80, mark),
                 "question_marked": search.snippet(r["question"], text, 500, mark)})
         return out
+
+
+def _ready_to_search(desk: Desk, text: str) -> None:
+    """Refuse a reader without faq.view or a text with nothing to search for; bring the
+    index up to date."""
+    require(desk.actor, "faq.view", "read the FAQ")
+    if not search.rank_terms(text):
+        raise Invalid(f"nothing to search for in {text!r}", "give a word or two, e.g. 登录")
+    _ensure_index(desk)
 
 
 def _ensure_index(desk: Desk) -> None:
@@ -345,10 +351,7 @@ def faq_recommend(desk: Desk, text: str, *, customer: str | None = None,
                   type_key: str | None = None, limit: int = 5) -> dict:
     """FAQ entries for a customer's question, ranked by text, by what solved similar
     tickets, and by the customer's own history; with the similar solved tickets."""
-    require(desk.actor, "faq.view", "read the FAQ")
-    if not search.rank_terms(text):
-        raise Invalid(f"nothing to search for in {text!r}", "give a word or two, e.g. 登录")
-    _ensure_index(desk)
+    _ready_to_search(desk, text)
     db = desk.store
     with db.read():
         customer_id = _customer_id(db, customer) if customer else None
