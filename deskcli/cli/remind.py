@@ -15,9 +15,10 @@ def remind():
     Examples:
       deskcli remind run -v
       deskcli remind run --dry-run
-    In a crontab:
-      */10 * * * *  deskcli --db /srv/desk.db --as desk-cron remind run
-      */5 * * * *   deskcli --db /srv/desk.db --as desk-cron outbox send
+      deskcli --as desk-cron remind crontab | crontab -
+    In a crontab (cron's PATH is /usr/bin:/bin: name deskcli by its full path):
+      * * * * *  /opt/deskcli/bin/deskcli --db /srv/desk.db --as desk-cron remind run
+      * * * * *  /opt/deskcli/bin/deskcli --db /srv/desk.db --as desk-cron outbox send
     """
 
 
@@ -43,7 +44,7 @@ def remind_run(desk, dry_run, as_json, verbose):
       deskcli remind run
       deskcli remind run --dry-run -v
       DESKCLI_NOW=2026-12-01T09:00:00Z deskcli remind run --json
-      */10 * * * *  deskcli --db /srv/desk.db --as desk-cron remind run
+      * * * * *  /opt/deskcli/bin/deskcli --db /srv/desk.db --as desk-cron remind run
     """
     import json
 
@@ -63,6 +64,44 @@ def remind_run(desk, dry_run, as_json, verbose):
         say(f"Error: {error}")
     if summary["errors"]:
         raise SystemExit(1)
+
+
+@remind.command("crontab")
+@click.option("--user", "login", metavar="LOGIN",
+              help="The identity cron acts as (default: who you act as; it needs the "
+                   "ticket.manage permission).")
+@click.option("--log", metavar="FILE",
+              help="Append the commands' output to FILE (default: NAME.cron.log next to "
+                   "the desk, unless --mailto is given).")
+@click.option("--mailto", metavar="ADDRESS",
+              help="Let cron mail the output to ADDRESS (a MAILTO= line) instead of "
+                   "logging it; '' mails nobody.")
+@click.pass_obj
+def remind_crontab(app, login, log, mailto):
+    """Print the crontab that runs this desk's reminders and delivers its notices every
+    minute, for this installation: the deskcli program and the desk by absolute paths
+    (cron's PATH is /usr/bin:/bin and it reads no shell profile), the identity with --as.
+    Both commands are silent when all is well, so the log (or cron's mail) holds only
+    problems. Install it as the user that may write the desk.
+
+    \b
+    Examples:
+      deskcli --as desk-cron remind crontab
+      deskcli --as desk-cron remind crontab | crontab -      # replaces your crontab
+      deskcli --db /srv/desks/brand-a.db --as desk-cron remind crontab \\
+          --mailto ops@school.example
+    """
+    import os
+
+    from deskcli.crontab import crontab
+
+    desk = app.desk()
+    if log is None and mailto is None:
+        log = os.path.splitext(os.path.abspath(desk.store.path))[0] + ".cron.log"
+    click.echo(crontab(desk, login=login or desk.login, log=log, mailto=mailto), nl=False)
+    if not desk.setting("outbox.via"):
+        say("note: outbox.via is not set, so `outbox send` fails until it is: "
+            "deskcli config set outbox.via smtp://127.0.0.1:25")
 
 
 @click.group()
