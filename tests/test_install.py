@@ -129,3 +129,31 @@ def test_python_dash_m_runs_the_installed_package(installed, deskcli):
                            "--json"], cwd=deskcli.cwd, env=deskcli.env, capture_output=True,
                           text=True, check=True)
     assert json.loads(proc.stdout)["desk"] is None
+
+
+@pytest.mark.slow
+def test_man_page_found_through_a_symlink_to_the_venv(installed, deskcli, tmp_path):
+    """/usr/local/bin/deskcli -> venv/bin/deskcli: `man deskcli` cannot find the page from
+    PATH, `deskcli man` can, and --manpath names a folder man(1) searches."""
+    bin_dir = tmp_path / "usr-local-bin"
+    bin_dir.mkdir()
+    (bin_dir / "deskcli").symlink_to(venv_bin(installed, "deskcli"))
+    env = dict(deskcli.env, PATH=f"{bin_dir}:/usr/bin:/bin")
+    env.pop("MANPATH", None)
+
+    def linked(*args):
+        return subprocess.run(["deskcli", *args], env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    page = installed / "share" / "man" / "man1" / "deskcli.1"
+    assert linked("man", "--path").stdout.strip() == str(page)
+    folder = linked("man", "--manpath").stdout.strip()
+    assert folder == str(installed / "share" / "man")
+    if shutil.which("man") is None:
+        pytest.skip("man(1) is not installed")
+    found = subprocess.run(["man", "-w", "deskcli"], env=dict(env, MANPATH=folder),
+                           capture_output=True, text=True)
+    assert found.stdout.strip() == str(page)
+    shown = linked("man")
+    assert shown.returncode == 0, shown.stderr
+    assert "deskcli" in shown.stdout and "EXIT STATUS" in shown.stdout

@@ -9,6 +9,8 @@ live in man/deskcli.1.in as troff. This script fills its placeholders from the c
 the page cannot drift from it:
 
   @VERSION@         deskcli.__version__
+  @DATE@            the version's date: its CHANGELOG.md heading ("## 0.2.0 - 2026-12-20"
+                    or "## [0.2.0] (2026-12-20)"), else deskcli.__date__; never the clock
   @GLOBAL_OPTIONS@  the root group's options
   @COMMANDS@        every command and subcommand, walked through the click tree (lazy
                     groups are loaded): usage, help (`\\b` blocks kept as .nf/.fi), options
@@ -17,7 +19,7 @@ the page cannot drift from it:
 
 and refuses to run when an environment variable that deskcli reads (or that a help text
 mentions as $NAME) has no entry under ENVIRONMENT in the template. The output is
-deterministic: no dates, nothing from the terminal, only ASCII (other characters are
+deterministic: no clock, nothing from the terminal, only ASCII (other characters are
 written as \\[uXXXX]).
 """
 
@@ -313,8 +315,23 @@ def check_environment(template: str, root: click.Context) -> None:
 
 # --- the page --------------------------------------------------------------------------
 
+CHANGELOG = ROOT / "CHANGELOG.md"
+
+
+def version_date(version: str, fallback: str) -> str:
+    """The date the CHANGELOG gives this version (YYYY-MM-DD), else `fallback`: the same
+    on every run, so `--check` does not go stale overnight."""
+    text = CHANGELOG.read_text(encoding="utf-8") if CHANGELOG.exists() else ""
+    heading = re.compile(r"^##\s*\[?v?" + re.escape(version) + r"\]?\W+(\d{4}-\d{2}-\d{2})",
+                         re.MULTILINE)
+    found = heading.search(text)
+    date = found.group(1) if found else fallback
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        raise SystemExit(f"gen_man: {date!r} is not a date (YYYY-MM-DD)")
+    return date
+
 def render() -> str:
-    from deskcli import __version__
+    from deskcli import __date__, __version__
 
     template = TEMPLATE.read_text(encoding="utf-8")
     template = "".join(x for x in template.splitlines(keepends=True)
@@ -328,6 +345,7 @@ def render() -> str:
     ]
     parts = {
         "@VERSION@": escape(__version__),
+        "@DATE@": version_date(__version__, __date__),
         "@GLOBAL_OPTIONS@": "\n".join(option_entries(root.command, root, with_help=True)),
         "@COMMANDS@": "\n".join(commands_section(root)),
         "@EXIT_STATUS@": "\n".join(exit_status_section()),

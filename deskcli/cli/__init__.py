@@ -31,6 +31,7 @@ COMMANDS = {
     "config": ("deskcli.cli.desk", "config", "Get and set desk and personal settings."),
     "db": ("deskcli.cli.desk", "db", "Back up, check and migrate the desk file."),
     "completion": ("deskcli.cli.desk", "completion", "Print shell completion code."),
+    "man": ("deskcli.cli.manual", "manual", "Show the manual page (or where it is)."),
     "user": ("deskcli.cli.people", "user", "Staff users: add, list, show, update, deactivate."),
     "dept": ("deskcli.cli.people", "dept", "Departments and their heads."),
     "role": ("deskcli.cli.people", "role", "Built-in and custom roles (sets of permissions)."),
