@@ -21,25 +21,40 @@ from deskcli.output import say
 @click.option("--desk-name", metavar="NAME", help="Display name of the desk (e.g. the brand).")
 @click.option("--timezone", metavar="ZONE", help="IANA time zone, e.g. Asia/Shanghai.")
 @click.option("--locale", type=click.Choice(["en", "zh"]), help="Language of notices.")
+@click.option("--group", metavar="GROUP",
+              help="Share the desk with this Unix group: the desk (and its -wal and -shm) "
+                   "mode 0660, and a folder deskcli creates setgid 2770.")
 @click.pass_obj
-def init(app, admin, name, email, desk_name, timezone, locale):
+def init(app, admin, name, email, desk_name, timezone, locale, group):
     """Create a desk: the schema, the first admin, and the desk's name.
 
     The desk is created at --db PATH, --desk NAME, $DESKCLI_DB, or
-    $XDG_DATA_HOME/deskcli/desk.db, readable by its owner only.
+    $XDG_DATA_HOME/deskcli/desk.db, readable by its owner only; with --group, readable
+    and writable by the group too (for several staff accounts, cron and an MTA's pipe
+    user: see "Running a shared desk" in deskcli(1)).
 
     \b
     Examples:
       deskcli init --admin alice --name "Alice Wang" --desk-name "Brand A"
       deskcli --db /srv/desks/brand-b.db init --admin li --timezone Asia/Shanghai
       deskcli --desk brand-c init --admin admin --locale zh
+      deskcli --db /srv/desks/brand-a.db init --admin alice --group desk
     """
     from deskcli.people import init_desk
 
     path = app.db_path()
+    if group is not None:
+        from deskcli import sharing
+
+        sharing.check_group(group)
+        if not sharing.prepare_folder(path, group) and (
+                warning := sharing.folder_warning(path, group)):
+            say(f"note: {warning}")
     desk = init_desk(path, admin=admin, name=name, email=email, desk_name=desk_name,
                      timezone=timezone, locale=locale)
     desk.close()
+    if group is not None:
+        sharing.share(path, group)
     click.echo(str(path))
     say(f"Created the desk {path} with admin {admin}.\n"
         f"Next: act as {admin} (export DESKCLI_USER={admin}), then add people and types:\n"

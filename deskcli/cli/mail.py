@@ -16,6 +16,7 @@ def mail():
       deskcli access add mail-in --name "Mail in" --types email
       deskcli config set mail.type email
       deskcli --as mail-in mail ingest message.eml
+      sudo -u desk deskcli --db /srv/desks/a.db --as mail-in mail check
     """
 
 
@@ -113,6 +114,40 @@ def mail_ingest(app, source, as_json):
         say(f"{result.reason}{customer}")
     for item in result.skipped:
         say(f"not kept: {item['name']} ({item['size']:,} bytes): {item['reason']}")
+
+
+@mail.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.pass_obj
+def mail_check(app, as_json):
+    """Check, as the user your MTA runs `mail ingest` as, that mail can be filed: the
+    desk's folder can be entered and written, the desk and its -wal and -shm files read
+    and written (and new ones get the right group), the desk opens and takes a write,
+    mail.type names an active type, and the identity mail is filed as may open it.
+
+    One line per check: ok, warn (works, but fragile) or FAIL with the fix. Exits 1 when
+    a check failed, 0 otherwise.
+
+    \b
+    Examples:
+      sudo -u desk deskcli --db /srv/desks/brand-a.db --as mail-in mail check
+      deskcli --as mail-in mail check --json
+    """
+    from deskcli.config import resolve_login
+    from deskcli.mailcheck import mail_checks
+
+    login, source = resolve_login(app.as_login)
+    checks = mail_checks(app.db_path(), login, source)
+    if as_json:
+        write(to_json([check.to_dict() for check in checks]) + "\n")
+    else:
+        for check in checks:
+            state = "FAIL" if check.state == "fail" else check.state
+            write(f"{state:<4}  {check.what:<9} {check.detail}\n")
+            if check.fix:
+                write(f"{'':<4}  {'':<9} fix: {check.fix}\n")
+    if any(check.state == "fail" for check in checks):
+        raise SystemExit(1)
 
 
 def _read(source: str) -> bytes:

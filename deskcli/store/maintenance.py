@@ -18,3 +18,18 @@ def check(db: Store) -> list[str]:
     except Exception as exc:  # noqa: BLE001 - any failure here is a finding to report
         problems.append(f"full-text index: {exc}")
     return problems
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def write_probe(db: Store) -> None:
+    """Write to the desk and roll the change back: proves that this process may write the
+    desk file and its -wal (a read-only desk raises the store's "cannot write" error)."""
+    try:
+        with db.write():
+            db.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('write-probe', '1')")
+            raise _RolledBack
+    except _RolledBack:
+        pass

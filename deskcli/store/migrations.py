@@ -92,7 +92,9 @@ def backup_before(store, current: int) -> None:
 
 
 def backup_to(store, target) -> None:
-    """Online backup (consistent even while others write), readable by the owner only."""
+    """Online backup (consistent even while others write), readable by whoever may read
+    the desk: its owner, and its group when the desk is shared (0660, `init --group`);
+    never by others."""
     import os
 
     destination = sqlite3.connect(target)
@@ -100,7 +102,14 @@ def backup_to(store, target) -> None:
         store.conn.backup(destination)
     finally:
         destination.close()
-    os.chmod(target, 0o600)
+    desk = os.stat(store.path)
+    if desk.st_mode & 0o060:
+        try:
+            os.chown(target, -1, desk.st_gid)
+        except PermissionError:  # not a member of the desk's group: keep it to the owner
+            os.chmod(target, 0o600)
+            return
+    os.chmod(target, desk.st_mode & 0o660 | 0o600)
 
 
 @migration
