@@ -47,7 +47,9 @@ setup(
         "sqlite-utils>=3.35",
     ],
     extras_require={
-        "test": ["pytest>=8", "aiosmtpd>=1.4", "ruff>=0.6", "wheel"],
+        "test": ["pytest>=8", "aiosmtpd>=1.4", "ruff>=0.6", "wheel", "chinesecalendar>=1.9"],
+        # China's official holidays and make-up working days: `holiday import --cn YEAR`
+        "cn": ["chinesecalendar>=1.9"],
     },
     entry_points={"console_scripts": ["deskcli = deskcli.cli:run"]},
     data_files=[("share/man/man1", ["man/deskcli.1"])],

@@ -147,12 +147,48 @@ def parse_days(text: str) -> list[str]:
     return days
 
 
-def holiday_add(desk: Desk, text: str, name: str | None) -> list[str]:
+def holiday_add(desk: Desk, text: str, name: str | None, working: bool = False) -> list[str]:
+    """Days off, or with `working` make-up working days (调休: a Saturday worked in
+    exchange for a day off); either replaces what the desk had for those days."""
     require(desk.actor, "desk.configure", "set holidays")
     days = parse_days(text)
     with desk.store.write():
-        cstore.add_holidays(desk.store, days, name)
+        cstore.add_holidays(desk.store, days, name, working)
     return days
+
+
+# the official names of China's public holidays, as chinese_calendar spells them in English
+CN_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+            "Labour Day": "劳动节", "Dragon Boat Festival": "端午节",
+            "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
+            "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日"}
+
+
+def holiday_import_cn(desk: Desk, year: int) -> dict:
+    """China's official days off and make-up working days (调休) of `year`, from the
+    chinesecalendar package (`pip install 'deskcli[cn]'`). Replaces what the desk had for
+    those days; the desk's other days stay."""
+    require(desk.actor, "desk.configure", "set holidays")
+    try:
+        from chinese_calendar import constants
+    except ImportError:
+        raise DeskError("importing China's calendar needs the chinesecalendar package",
+                        "install it: pip install 'deskcli[cn]' (or pip install "
+                        "chinesecalendar) in deskcli's environment") from None
+    off = {d: n for d, n in constants.holidays.items() if d.year == year}
+    work = {d: n for d, n in constants.workdays.items() if d.year == year}
+    known = sorted({d.year for d in constants.holidays})
+    if not off:
+        raise Invalid(f"the installed chinesecalendar knows no holidays for {year} (it "
+                      f"knows {known[0]}-{known[-1]})",
+                      "upgrade it once the State Council has published the year: "
+                      "pip install -U chinesecalendar")
+    with desk.store.write():
+        for table, working, suffix in ((off, False, ""), (work, True, "调休")):
+            for day, name in sorted(table.items()):
+                label = CN_NAMES.get(str(name), str(name)) + suffix
+                cstore.add_holidays(desk.store, [day.isoformat()], label, working)
+    return {"year": year, "holidays": len(off), "workdays": len(work)}
 
 
 def holiday_remove(desk: Desk, text: str) -> list[str]:

@@ -3,8 +3,8 @@ moments. Pure.
 
 Without business hours, SLA clocks run round the clock. With the desk setting
 `business-hours` (e.g. "Mon-Fri 09:00-18:00" or "Mon-Fri 09:00-12:00,13:00-18:00; Sat
-09:00-12:00") and holidays (`deskcli holiday add`), they count working time only, in the
-desk's time zone.
+09:00-12:00"), holidays and make-up working days (`deskcli holiday add [--workday]`,
+`deskcli holiday import --cn YEAR`), they count working time only, in the desk's time zone.
 """
 
 import re
@@ -63,19 +63,27 @@ def _days(text: str) -> list[int]:
 
 
 class Calendar:
-    """Working time in a time zone: weekly hours minus holidays."""
+    """Working time in a time zone: weekly hours minus holidays, plus make-up working
+    days (调休), which keep the hours of the first working day of the week (Monday's
+    in "Mon-Fri 09:00-18:00") whatever their weekday."""
 
     def __init__(self, hours: dict[int, list[tuple[time, time]]], holidays: set[date],
-                 tz: tzinfo):
+                 tz: tzinfo, workdays: set[date] | frozenset = frozenset()):
         self.hours = hours
         self.holidays = holidays
+        self.workdays = workdays
+        self.workday_hours = next((hours[d] for d in range(7) if hours.get(d)), [])
         self.tz = tz
 
     def _spans(self, day: date):
-        if day in self.holidays:
+        if day in self.workdays:
+            spans = self.workday_hours
+        elif day in self.holidays:
             return []
+        else:
+            spans = self.hours.get(day.weekday(), [])
         return [(datetime.combine(day, a, self.tz), datetime.combine(day, b, self.tz))
-                for a, b in self.hours.get(day.weekday(), [])]
+                for a, b in spans]
 
     def add(self, start: datetime, seconds: int) -> datetime:
         """The moment `seconds` of working time after `start`."""
@@ -136,6 +144,7 @@ def calendar_for(desk) -> Calendar | None:
         from deskcli.store import calendar as cstore
 
         holidays = {date.fromisoformat(d) for d in cstore.holiday_days(desk.store)}
-        calendar = Calendar(parse_hours(hours), holidays, desk.tz)
+        workdays = {date.fromisoformat(d) for d in cstore.holiday_days(desk.store, True)}
+        calendar = Calendar(parse_hours(hours), holidays, desk.tz, workdays)
     desk._calendar = calendar
     return calendar

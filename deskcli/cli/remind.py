@@ -16,7 +16,7 @@ def remind():
       deskcli remind run -v
       deskcli remind run --dry-run
       deskcli --as desk-cron remind crontab | crontab -
-    In a crontab (cron's PATH is /usr/bin:/bin: name deskcli by its full path):
+    In a crontab (cron runs with PATH=/usr/bin:/bin: give deskcli by its full path):
       * * * * *  /opt/deskcli/bin/deskcli --db /srv/desk.db --as desk-cron remind run
       * * * * *  /opt/deskcli/bin/deskcli --db /srv/desk.db --as desk-cron outbox send
     """
@@ -200,11 +200,14 @@ def schedule_remove(desk, key):
 @click.group()
 def holiday():
     """Holidays: days the SLA clocks do not count when the desk has business hours
-    (`deskcli config set business-hours "Mon-Fri 09:00-18:00"`).
+    (`deskcli config set business-hours "Mon-Fri 09:00-18:00"`), and make-up working
+    days (调休) that they count whatever their weekday.
 
     \b
     Examples:
       deskcli holiday add 2026-10-01..2026-10-07 --name 国庆节
+      deskcli holiday add 2026-09-20,2026-10-10 --workday --name 国庆节调休
+      deskcli holiday import --cn 2026
       deskcli holiday list
       deskcli holiday remove 2026-10-07
     """
@@ -213,26 +216,59 @@ def holiday():
 @holiday.command("add")
 @click.argument("days")
 @click.option("--name", help="What the holiday is.")
+@click.option("--workday", is_flag=True,
+              help="Make-up working days (调休): worked with the hours of the week's first "
+                   "working day (Monday's), even on a weekend.")
 @pass_desk
-def holiday_add(desk, days, name):
-    """Add a day, a range (A..B) or several (comma-separated).
+def holiday_add(desk, days, name, workday):
+    """Add a day, a range (A..B) or several (comma-separated): days off, or with
+    --workday make-up working days. Either replaces what the desk had for those days.
 
     \b
     Examples:
       deskcli holiday add 2026-10-01..2026-10-07 --name "National Day"
       deskcli holiday add 2027-01-01,2027-02-16..2027-02-22
+      deskcli holiday add 2026-10-10 --workday --name 国庆节调休
     """
     from deskcli.schedules import holiday_add as add
 
-    added = add(desk, days, name)
+    added = add(desk, days, name, workday)
     click.echo(len(added))
+
+
+@holiday.command("import")
+@click.option("--cn", "year", type=int, required=True, metavar="YEAR",
+              help="China's official calendar of YEAR: days off and make-up working days.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@pass_desk
+def holiday_import(desk, year, as_json):
+    """Import a year's official public holidays and make-up working days (调休), as the
+    State Council publishes them, from the chinesecalendar package (install it with
+    `pip install 'deskcli[cn]'`). Replaces what the desk had for those days and keeps
+    its other days (a company's own days off). Run it again after upgrading the package
+    when a new year is published.
+
+    \b
+    Examples:
+      deskcli holiday import --cn 2026
+      deskcli holiday list --json | jq -r '.[] | select(.kind == "workday") | .day'
+    """
+    from deskcli.schedules import holiday_import_cn
+
+    counts = holiday_import_cn(desk, year)
+    if as_json:
+        from deskcli.cli.common import emit_object
+
+        emit_object(counts, "json")
+    else:
+        click.echo(f"{counts['holidays']} holidays, {counts['workdays']} working days")
 
 
 @holiday.command("list")
 @format_options
 @pass_desk
 def holiday_list(desk, fmt, as_json):
-    """List holidays.
+    """List holidays and make-up working days (kind: holiday or workday).
 
     \b
     Example:
@@ -240,14 +276,14 @@ def holiday_list(desk, fmt, as_json):
     """
     from deskcli.schedules import holiday_list as listing
 
-    emit_rows(listing(desk), ["day", "name"], fmt, as_json)
+    emit_rows(listing(desk), ["day", "kind", "name"], fmt, as_json)
 
 
 @holiday.command("remove")
 @click.argument("days")
 @pass_desk
 def holiday_remove(desk, days):
-    """Remove a day or a range.
+    """Remove a day or a range (holidays and make-up working days alike).
 
     \b
     Example:

@@ -1,21 +1,25 @@
-"""Holidays and schedules."""
+"""Holidays (and make-up working days: holidays.working = 1) and schedules."""
 
 import json
 
 from deskcli.store import Store
 
 
-def holiday_days(db: Store) -> list[str]:
-    return [r[0] for r in db.all("SELECT day FROM holidays ORDER BY day")]
+def holiday_days(db: Store, working: bool = False) -> list[str]:
+    """The days off (or with `working`, the make-up working days)."""
+    return [r[0] for r in db.all("SELECT day FROM holidays WHERE working = ? ORDER BY day",
+                                 (int(working),))]
 
 
 def holidays(db: Store) -> list[dict]:
-    return [dict(r) for r in db.all("SELECT day, name FROM holidays ORDER BY day")]
+    return [dict(r) for r in db.all(
+        "SELECT day, CASE working WHEN 1 THEN 'workday' ELSE 'holiday' END AS kind, name "
+        "FROM holidays ORDER BY day")]
 
 
-def add_holidays(db: Store, days: list[str], name: str | None) -> int:
-    return sum(db.run("INSERT OR REPLACE INTO holidays (day, name) VALUES (?, ?)",
-                      (day, name)).rowcount for day in days)
+def add_holidays(db: Store, days: list[str], name: str | None, working: bool = False) -> int:
+    return sum(db.run("INSERT OR REPLACE INTO holidays (day, name, working) VALUES (?, ?, ?)",
+                      (day, name, int(working))).rowcount for day in days)
 
 
 def remove_holidays(db: Store, days: list[str]) -> int:

@@ -506,3 +506,22 @@ def m013_open_work_not_null(conn):
         conn.execute(f"DROP INDEX IF EXISTS tickets_open_{role}")
         conn.execute(f"CREATE INDEX tickets_open_{role} ON tickets({role}_id, {columns}) "
                      f"WHERE status IN {OPEN_SQL} AND {role}_id IS NOT NULL")
+
+
+@migration
+def m017_workdays(conn):
+    """Make-up working days (调休: `holiday add --workday`, `holiday import --cn`): a
+    holiday row with working = 1 is a working day whatever its weekday. Views that name
+    people, types and customers (v_tickets, v_open_work, v_events, v_people) for browsing
+    with sqlite3 or Datasette. Triggers written on one long line are written again on
+    several (the same SQL), so that they read in sqlite_master."""
+    from deskcli.store.browse import VIEWS, readable_sql
+
+    conn.execute("ALTER TABLE holidays ADD COLUMN working INTEGER NOT NULL DEFAULT 0")
+    execute_script(conn, VIEWS)
+    for name, sql in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        pretty = readable_sql(sql)
+        if pretty != sql:
+            conn.execute(f'DROP TRIGGER "{name}"')
+            conn.execute(pretty)
