@@ -58,6 +58,8 @@ COMMANDS = {
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
 
+    on_load = None  # called with each command loaded (shell completion installs itself)
+
     def __init__(self, *args, lazy: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.lazy = lazy or {}
@@ -66,13 +68,15 @@ class LazyGroup(click.Group):
         return sorted({*self.lazy, *self.commands})
 
     def get_command(self, ctx, name):
-        if name in self.commands:
-            return self.commands[name]
-        if name not in self.lazy:
-            return None
-        module, attribute, _ = self.lazy[name]
-        command = getattr(importlib.import_module(module), attribute)
-        self.commands[name] = command
+        command = self.commands.get(name)
+        if command is None:
+            if name not in self.lazy:
+                return None
+            module, attribute, _ = self.lazy[name]
+            command = getattr(importlib.import_module(module), attribute)
+            self.commands[name] = command
+        if LazyGroup.on_load is not None:
+            LazyGroup.on_load(command, name)
         return command
 
     def format_commands(self, ctx, formatter):
@@ -91,6 +95,15 @@ class LazyGroup(click.Group):
 
 class RootGroup(LazyGroup):
     """Maps domain errors to exit statuses once, for every command."""
+
+    def _main_shell_completion(self, ctx_args, prog_name, complete_var=None):
+        name = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+        if os.environ.get(name):  # the shell asks for completions: offer the desk's values
+            from deskcli.cli.completion import install
+
+            LazyGroup.on_load = install
+            install(self)
+        return super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def invoke(self, ctx):
         try:
