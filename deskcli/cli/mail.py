@@ -16,7 +16,7 @@ def mail():
       deskcli access add mail-in --name "Mail in" --types email
       deskcli config set mail.type email
       deskcli --as mail-in mail ingest message.eml
-      sudo -u desk deskcli --db /srv/desks/a.db --as mail-in mail check
+      runuser -u desk -- deskcli --db /srv/desks/a.db --as mail-in mail check
     """
 
 
@@ -130,7 +130,7 @@ def mail_check(app, as_json):
 
     \b
     Examples:
-      sudo -u desk deskcli --db /srv/desks/brand-a.db --as mail-in mail check
+      runuser -u desk -- deskcli --db /srv/desks/brand-a.db --as mail-in mail check
       deskcli --as mail-in mail check --json
     """
     from deskcli.config import resolve_login
