@@ -314,10 +314,9 @@ class WorkingClock:
         self.before = [0.0]  # working seconds of the days before each day
         for ordinal in range(self.first, last.toordinal() + 1):
             day = date.fromordinal(ordinal)
-            spans = [] if day in calendar.holidays else [
-                (datetime.combine(day, a, tz).timestamp(),
-                 datetime.combine(day, b, tz).timestamp())
-                for a, b in calendar.hours.get(day.weekday(), [])]
+            spans = [(datetime.combine(day, a, tz).timestamp(),
+                      datetime.combine(day, b, tz).timestamp())
+                     for a, b in calendar.hours_of(day)]
             self.spans.append(spans)
             self.before.append(self.before[-1] + sum(b - a for a, b in spans))
 

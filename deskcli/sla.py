@@ -75,15 +75,18 @@ class Calendar:
         self.workday_hours = next((hours[d] for d in range(7) if hours.get(d)), [])
         self.tz = tz
 
-    def _spans(self, day: date):
+    def hours_of(self, day: date) -> list[tuple[time, time]]:
+        """The working hours of a day: none on a holiday, the make-up hours on a make-up
+        working day, else its weekday's."""
         if day in self.workdays:
-            spans = self.workday_hours
-        elif day in self.holidays:
+            return self.workday_hours
+        if day in self.holidays:
             return []
-        else:
-            spans = self.hours.get(day.weekday(), [])
+        return self.hours.get(day.weekday(), [])
+
+    def _spans(self, day: date):
         return [(datetime.combine(day, a, self.tz), datetime.combine(day, b, self.tz))
-                for a, b in spans]
+                for a, b in self.hours_of(day)]
 
     def add(self, start: datetime, seconds: int) -> datetime:
         """The moment `seconds` of working time after `start`."""

@@ -103,3 +103,22 @@ def test_import_says_what_to_install_or_upgrade(tmp_path, monkeypatch):
     missing = run("holiday import --cn 2026")
     assert missing.code == 1 and "pip install 'deskcli[cn]'" in missing.err
     assert run("holiday add 2026-10-10 --workday", as_user="bob").code == 4
+
+
+def test_reports_count_a_make_up_day_as_working_time():
+    """Reports measure SLA times with a per-day table of the calendar (WorkingClock): it
+    must agree with the calendar on make-up working days and holidays."""
+    from deskcli.report_model import Period, WorkingClock
+
+    cal = Calendar(parse_hours("Mon-Fri 09:00-18:00"), {date(2026, 10, 8)}, SHANGHAI,
+                   {date(2026, 10, 10)})
+    period = Period(datetime(2026, 10, 1, tzinfo=timezone.utc),
+                    datetime(2026, 10, 31, tzinfo=timezone.utc))
+    between = WorkingClock(cal, period).between
+    friday_5pm = datetime(2026, 10, 9, 17, 0, tzinfo=SHANGHAI)
+    for hours in (3, 24, 72):
+        end = friday_5pm + timedelta(hours=hours)
+        assert between(int(friday_5pm.timestamp()), int(end.timestamp())) == \
+            cal.working_seconds(friday_5pm, end)
+    monday_9am = datetime(2026, 10, 12, 9, 0, tzinfo=SHANGHAI)
+    assert between(int(friday_5pm.timestamp()), int(monday_9am.timestamp())) == 10 * 3600
