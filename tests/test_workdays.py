@@ -112,8 +112,8 @@ def test_reports_count_a_make_up_day_as_working_time():
 
     cal = Calendar(parse_hours("Mon-Fri 09:00-18:00"), {date(2026, 10, 8)}, SHANGHAI,
                    {date(2026, 10, 10)})
-    period = Period(datetime(2026, 10, 1, tzinfo=timezone.utc),
-                    datetime(2026, 10, 31, tzinfo=timezone.utc))
+    period = Period(datetime(2026, 10, 1, tzinfo=UTC),
+                    datetime(2026, 10, 31, tzinfo=UTC))
     between = WorkingClock(cal, period).between
     friday_5pm = datetime(2026, 10, 9, 17, 0, tzinfo=SHANGHAI)
     for hours in (3, 24, 72):
