@@ -22,12 +22,22 @@ FOLDER_MODE = 0o2770
 
 
 def group_id(name: str) -> int:
+    """The group's id; refused unless this process may give files to it (root, or a
+    member), before anything is created."""
     try:
-        return grp.getgrnam(name).gr_gid
+        gid = grp.getgrnam(name).gr_gid
     except KeyError:
         raise NotFound(f"no Unix group {name!r}",
                        f"create it first (groupadd {name}), then add the desk's users to it "
                        f"(usermod -aG {name} LOGIN)") from None
+    if os.geteuid() != 0 and gid != os.getegid() and gid not in os.getgroups():
+        from deskcli.errors import NotPermitted
+
+        raise NotPermitted(f"you are not a member of the group {name}, so you cannot give "
+                           "it the desk",
+                           f"ask root to add you (usermod -aG {name} YOU; log in again), or "
+                           "run init as root")
+    return gid
 
 
 def prepare_folder(path: str, group: str) -> bool:

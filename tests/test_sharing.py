@@ -124,3 +124,15 @@ def test_mail_check_as_a_user_locked_out(tmp_path):
     finally:
         os.chmod(locked, 0o700)
     assert result.code == 1 and "cannot enter" in result.out
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may give files to any group")
+def test_init_group_refuses_a_group_you_are_not_in(tmp_path):
+    mine = {os.getegid(), *os.getgroups()}
+    other = next((g.gr_name for g in grp.getgrall() if g.gr_gid not in mine), None)
+    if other is None:
+        pytest.skip("no group here that this user is not in")
+    result = run(f"--db {tmp_path / 'x' / 'a.db'} init --admin alice --group {other}",
+                 as_user=None)
+    assert result.code == 4 and "not a member" in result.err
+    assert not (tmp_path / "x").exists()
