@@ -1,5 +1,7 @@
 """Whole-file operations: backup and integrity checks."""
 
+import sqlite3
+
 from deskcli.store import Store
 from deskcli.store.migrations import backup_to
 
@@ -9,12 +11,27 @@ def backup(db: Store, target) -> None:
 
 
 def check(db: Store) -> list[str]:
-    problems = [f"integrity: {r[0]}" for r in db.all("PRAGMA integrity_check")
-                if r[0] != "ok"]
-    problems += [f"foreign key: {r[0]} row {r[1]} points to a missing {r[2]}"
-                 for r in db.all("PRAGMA foreign_key_check")]
+    """Every problem found. A damaged page can stop SQLite's own checks part way
+    ("database disk image is malformed"): that is reported as a finding too, after what
+    was found before it."""
+    problems = _rows(db, "PRAGMA integrity_check", "integrity",
+                     lambda r: None if r[0] == "ok" else f"integrity: {r[0]}")
+    problems += _rows(db, "PRAGMA foreign_key_check", "foreign keys",
+                      lambda r: f"foreign key: {r[0]} row {r[1]} points to a missing {r[2]}")
     try:
         db.run("INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('integrity-check', 1)")
     except Exception as exc:  # noqa: BLE001 - any failure here is a finding to report
         problems.append(f"full-text index: {exc}")
     return problems
+
+
+def _rows(db: Store, sql: str, what: str, finding) -> list[str]:
+    found = []
+    try:
+        for row in db.conn.execute(sql):
+            text = finding(row)
+            if text:
+                found.append(text)
+    except sqlite3.DatabaseError as exc:
+        found.append(f"{what}: the check stopped: {exc}")
+    return found
