@@ -36,7 +36,8 @@ def now() -> datetime:
 def stamp(moment: datetime | None = None) -> str:
     """RFC 3339 UTC text of a moment (default: now), as stored and printed."""
     moment = now() if moment is None else moment
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime("%Y"): that writes the year 999 as "999", not "0999"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def parse_stamp(text: str) -> datetime:

@@ -117,8 +117,12 @@ def read_stdin() -> str:
 def desk_option_or_none():
     """The desk if one exists at the resolved path, else None (config commands)."""
     app = click.get_current_context().obj
-    if not os.path.exists(app.db_path()):
+    try:
+        os.stat(app.db_path())
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    except PermissionError:  # a folder that cannot be entered: the desk says so
+        pass
     return app.desk()
 
 

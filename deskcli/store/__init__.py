@@ -62,6 +62,7 @@ class Store:
         else:
             faults.present(path)
         read_only = None if create else faults.read_only_reason(path)
+        conn = None
         try:
             conn = faults.connect(path, busy_timeout_ms() / 1000, read_only is not None)
             conn.row_factory = sqlite3.Row
@@ -84,7 +85,11 @@ class Store:
                         f"({read_only})",
                         "run any deskcli command on it once as a user who may write it")
                 migrations.upgrade(store)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, DeskError) as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, DeskError):
+                raise
             raise faults.translate(exc, path, read_only) from None
         return store
 
