@@ -36,16 +36,17 @@ def no_traceback(result):
 
 # --- running as nobody -------------------------------------------------------------------
 
-def as_nobody(*args, db, warm_db) -> tuple[int, str, str]:
+def as_nobody(*args, db, warm_db, warm_args=None) -> tuple[int, str, str]:
     """Run `deskcli ARGS` on `db` as the user nobody, in a forked child. The child first
-    runs the same command as root on `warm_db` (a writable copy), so that every module the
-    command imports lazily is loaded: nobody may not read this Python's own library."""
+    runs the same command (or `warm_args`) as root on `warm_db` (a writable copy), so that
+    every module the command imports lazily is loaded: nobody may not read this Python's
+    own library."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports through the pipe
         try:
             os.close(read)
-            run(*args, env={"DESKCLI_DB": str(warm_db)})
+            run(*(warm_args or args), env={"DESKCLI_DB": str(warm_db)})
             import urllib.parse  # noqa: F401 - the read-only open quotes the path with it
 
             os.setgroups([])
@@ -97,6 +98,12 @@ def test_a_read_only_desk_file_can_be_read_but_not_changed(shared):
     assert counts(desk) == before
     # a reader leaves no -wal/-shm behind (a read-only -shm would lock the owner out)
     assert sorted(os.listdir(os.path.dirname(desk))) == ["desk.db"]
+    code, out, err = as_nobody("db", "check", db=desk, warm_db=warm)
+    assert (code, out) == (0, "ok\n"), err
+    code, out, err = as_nobody("db", "backup", os.path.dirname(os.path.dirname(desk)) + "/b.db",
+                               db=desk, warm_db=warm,
+                               warm_args=("db", "backup", f"{warm}.warm-copy"))
+    assert code == 77 and "cannot write the backup" in err, err
 
 
 @needs_root
@@ -187,6 +194,12 @@ def test_a_full_disk_reports_the_real_error_and_writes_nothing(seeded_desk, smal
     (small_disk / "pad").unlink()
     assert counts(desk) == before
     assert ok("db check", env={"DESKCLI_DB": str(desk)}).out == "ok\n"
+    # a backup that does not fit is reported with its own path, and no half copy is left
+    (small_disk / "pad").write_bytes(b"\0" * (shutil.disk_usage(small_disk).free - 8192))
+    result = run("db", "backup", str(small_disk / "copy.db"))  # the desk elsewhere
+    assert result.code == 74, result
+    assert f"cannot write the backup {small_disk / 'copy.db'}" in result.err
+    assert not (small_disk / "copy.db").exists()
 
 
 @pytest.fixture
