@@ -164,7 +164,12 @@ def choose_stdout(args: list[str]) -> None:
     if machine:
         reconfigure(encoding="utf-8", errors="strict")
     else:
-        reconfigure(errors="replace")
+        import codecs
+
+        from deskcli.output import unshowable
+
+        codecs.register_error("deskcli-unshowable", unshowable)
+        reconfigure(errors="deskcli-unshowable")
 
 
 def fail(exc: DeskError):
