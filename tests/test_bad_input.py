@@ -192,5 +192,5 @@ def test_tables_follow_the_terminal_and_never_crash(terminal, args):
     text = done.stdout.decode(encoding)
     if encoding == "gb18030":
         assert "续费提醒" in text or "张伟" in text
-    else:
-        assert "?" in text and ("renewal" in text or "Zhang" in text)
+    else:  # a wide character becomes "??": the columns stay aligned
+        assert "????????" in text or "???? Zhang" in text
