@@ -194,3 +194,14 @@ def test_tables_follow_the_terminal_and_never_crash(terminal, args):
         assert "续费提醒" in text or "张伟" in text
     else:  # a wide character becomes "??": the columns stay aligned
         assert "????????" in text or "???? Zhang" in text
+
+
+def test_a_file_named_in_another_encoding_is_still_a_file(seeded_desk, tmp_path):
+    """Only text is refused: an argument naming an existing file is a path, whatever its
+    bytes (a file saved under a GB18030 or Latin-1 locale)."""
+    name = os.fsencode(tmp_path) + b"/caf\xe9.csv"
+    with open(name, "wb") as handle:
+        handle.write(b"key,name\nK7,Seven\n")
+    done = deskcli("customer", "import", name)
+    assert done.returncode == 0, done.stderr
+    assert ok("customer show K7 --json").json["name"] == "Seven"

@@ -137,6 +137,8 @@ def refuse_undecodable(args: list[str]) -> None:
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
+            if os.path.exists(arg):  # a file named in another encoding is still a file
+                continue
             try:
                 shown = arg.encode("utf-8", "surrogateescape")
             except UnicodeEncodeError:
