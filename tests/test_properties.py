@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import ok, run
 
+pytestmark = pytest.mark.slow  # 480 commands in all: 12 s on a quiet machine
+
 DOCUMENTED = {0, 1, 2, 3, 4, 5, 65, 74, 75, 77}
 FAST = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
