@@ -47,7 +47,8 @@ setup(
         "sqlite-utils>=3.35",
     ],
     extras_require={
-        "test": ["pytest>=8", "aiosmtpd>=1.4", "ruff>=0.6", "wheel", "chinesecalendar>=1.9"],
+        "test": ["pytest>=8", "aiosmtpd>=1.4", "ruff>=0.6", "wheel", "chinesecalendar>=1.9",
+                 "hypothesis>=6.100"],
         # China's official holidays and make-up working days: `holiday import --cn YEAR`
         "cn": ["chinesecalendar>=1.9"],
     },

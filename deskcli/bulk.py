@@ -15,6 +15,7 @@ from deskcli import clock, search
 from deskcli.desk import Desk
 from deskcli.errors import DeskError, Invalid, ValidationErrors
 from deskcli.policy import require
+from deskcli.records import refuse_bad_text
 from deskcli.store import tickets as tstore
 from deskcli.tickets import Batch, ListFilters, Lookup, OpenRequest, _build, _prepare, _query
 
@@ -115,8 +116,17 @@ def _parse_line(line: str, number: int) -> OpenRequest:
     if not isinstance(cc, list) or not all(isinstance(x, str) for x in cc):
         raise Invalid(f"line {number}: 'cc' must be a list of logins or dept:KEY")
     for key in ("type", "title", "body", "customer", "priority", "source", "external_id"):
-        if data.get(key) is not None and not isinstance(data[key], str | int):
-            raise Invalid(f"line {number}: {key!r} must be a string")
+        value = data.get(key)
+        if value is not None and not (isinstance(value, str) or key == "external_id"
+                                      and isinstance(value, int)
+                                      and not isinstance(value, bool)):
+            raise Invalid(f"line {number}: {key!r} must be a string, not "
+                          f"{json.dumps(value)[:40]}")
+    for name, value in fields.items():
+        if isinstance(value, dict | list):
+            raise Invalid(f"line {number}: the field {name!r} must be a string, number or "
+                          "true/false, not an object or a list")
+    refuse_bad_text(data, f"line {number}")
     external = data.get("external_id")
     return OpenRequest(type=data.get("type") or "", title=data.get("title") or "",
                        body=data.get("body") or "", customer=data.get("customer"),

@@ -15,6 +15,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
 _DURATION_WHOLE = re.compile(r"(?:\d+\s*[smhdw]\s*)+")
 DURATION_HINT = "use a number and a unit: 30m, 4h, 2d, 1w (or combined, e.g. 1d12h)"
+MAX_DURATION = 5200 * _UNITS["w"]  # a hundred years: anything longer is a typo
 WHEN_HINT = ("use ISO 8601 (2026-11-28 or 2026-11-28T09:30), today, yesterday, tomorrow, "
              "+3d, -2w, or 4h (= 4 hours ago)")
 
@@ -35,7 +36,8 @@ def now() -> datetime:
 def stamp(moment: datetime | None = None) -> str:
     """RFC 3339 UTC text of a moment (default: now), as stored and printed."""
     moment = now() if moment is None else moment
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime("%Y"): that writes the year 999 as "999", not "0999"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def parse_stamp(text: str) -> datetime:
@@ -72,7 +74,11 @@ def parse_duration(text: str) -> int:
     cleaned = str(text).strip().lower()
     if not _DURATION_WHOLE.fullmatch(cleaned):
         raise Invalid(f"{text!r} is not a duration", DURATION_HINT)
-    return sum(int(n) * _UNITS[u] for n, u in _DURATION.findall(cleaned))
+    seconds = sum(int(n) * _UNITS[u] for n, u in _DURATION.findall(cleaned))
+    if seconds > MAX_DURATION:
+        raise Invalid(f"{text!r} is too long a duration (at most 5200w, a hundred years)",
+                      DURATION_HINT)
+    return seconds
 
 
 def format_duration(seconds: int | None) -> str | None:
@@ -117,6 +123,9 @@ def parse_when(text: str, tz: tzinfo = UTC, *, end_of_day: bool = False) -> date
         return _parse_iso(raw, tz)
     except ValueError:
         raise Invalid(f"{text!r} is not a date or time", WHEN_HINT) from None
+    except OverflowError:  # 9999-12-31 until the end of the day, 0001-01-01 east of UTC
+        raise Invalid(f"{text!r} is out of range", "use a date between the years 1 and "
+                      "9999") from None
 
 
 def _day_bound(day: date, tz: tzinfo, end_of_day: bool) -> datetime:

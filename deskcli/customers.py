@@ -1,6 +1,8 @@
 """Use cases for customers (the people the desk serves) and access clients (other
 systems that open tickets)."""
 
+import json
+
 from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound
@@ -92,6 +94,12 @@ def customer_import(desk: Desk, records, *, update: bool = False) -> dict:
             if unknown:
                 raise Invalid(f"record {number}: unknown column {', '.join(sorted(unknown))}",
                               f"columns: {', '.join(CUSTOMER_FIELDS)}")
+            for column, value in record.items():
+                numeric = column in ("key", "phone") and isinstance(value, int) \
+                    and not isinstance(value, bool)
+                if value is not None and not isinstance(value, str) and not numeric:
+                    raise Invalid(f"record {number}: {column!r} must be text, not "
+                                  f"{json.dumps(value)[:40]}")
             record = {k: (v if v not in ("",) else None) for k, v in record.items()}
             try:
                 if not record.get("key") or not record.get("name"):

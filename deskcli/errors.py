@@ -50,6 +50,28 @@ class Busy(DeskError):
     exit_code = 75
 
 
+class Damaged(DeskError):
+    """The desk file is damaged (malformed pages, or not a desk at all); `deskcli db check`
+    lists the damage, and a backup restores it (exit 65)."""
+
+    exit_code = 65
+
+
+class DiskError(DeskError):
+    """The disk holding the desk is full, or failed to read or write (an I/O error); the
+    command's change was rolled back, nothing was written (exit 74)."""
+
+    exit_code = 74
+
+
+class AccessDenied(DeskError):
+    """The operating system denied access to the desk: its folder cannot be entered, its
+    file cannot be read, or a change was asked of a desk you may only read (file modes, a
+    read-only file system). Reading commands work on a desk you may only read (exit 77)."""
+
+    exit_code = 77
+
+
 class ValidationErrors(Invalid):
     """Several problems found at once (e.g. every bad custom field of a ticket)."""
 

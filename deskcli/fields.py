@@ -50,6 +50,14 @@ def check_pattern(name: str, pattern: str) -> str:
     return pattern
 
 
+INT_LIMIT = 2 ** 63
+
+
+def cut_repr(text: str, limit: int = 60) -> str:
+    """A value quoted for a message, cut so that a huge one does not flood the terminal."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
 def convert(fdef: FieldDef, raw):
     """One value -> its stored form (str, int, float, bool, 'YYYY-MM-DD').
     Returns (value, problem); problem is None when the value is good."""
@@ -66,10 +74,14 @@ def convert(fdef: FieldDef, raw):
         return text, None
     if kind == "int":
         if isinstance(raw, int) and not isinstance(raw, bool):
-            return raw, None
-        if re.fullmatch(r"[+-]?\d+", text):
-            return int(text), None
-        return None, f"{label} must be a whole number, not {text!r}"
+            value = raw
+        elif re.fullmatch(r"[+-]?\d{1,30}", text):
+            value = int(text)
+        else:
+            return None, f"{label} must be a whole number, not {cut_repr(text)}"
+        if not -INT_LIMIT <= value < INT_LIMIT:  # SQLite's (and JSON readers') integers
+            return None, f"{label} is too large a number (at most 19 digits)"
+        return value, None
     if kind == "number":
         try:
             value = float(text)
@@ -77,7 +89,8 @@ def convert(fdef: FieldDef, raw):
             return None, f"{label} must be a number, not {text!r}"
         if value != value or value in (float("inf"), float("-inf")):
             return None, f"{label} must be a finite number, not {text!r}"
-        return (int(value) if value.is_integer() and "." not in text else value), None
+        whole = value.is_integer() and "." not in text and abs(value) < 2 ** 53
+        return (int(value) if whole else value), None
     if kind == "date":
         try:
             return date.fromisoformat(text).isoformat(), None

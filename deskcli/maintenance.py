@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from deskcli.desk import Desk
-from deskcli.errors import Conflict
+from deskcli.errors import Conflict, Damaged
 from deskcli.policy import require
 from deskcli.store import maintenance as ms
 
@@ -22,8 +22,11 @@ def check(desk: Desk) -> list[str]:
     """Problems found in the file (empty when healthy)."""
     require(desk.actor, "ticket.view", "check the desk")
     problems = ms.check(desk.store)
-    with desk.store.read():
-        stale = stale_indexes(desk)
+    try:
+        with desk.store.read():
+            stale = stale_indexes(desk)
+    except Damaged as exc:  # the damage is the finding; db check reports, not fails
+        return problems + [f"full-text index: cannot be read: {exc.message}"]
     return problems + [f"full-text index: {name} was built by another version of deskcli's "
                        "tokenizer; run `deskcli db reindex`" for name in stale]
 

@@ -130,6 +130,16 @@ def key_values(obj: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def unshowable(exc: UnicodeEncodeError) -> tuple[str, int]:
+    """An encoding error handler for terminals that cannot show every character (a
+    Latin-1 locale): '?' for each, '??' for a wide one, so that tables stay aligned."""
+    import unicodedata
+
+    bad = exc.object[exc.start:exc.end]
+    return "".join("??" if unicodedata.east_asian_width(ch) in "WF" else "?"
+                   for ch in bad), exc.end
+
+
 def write(text: str) -> None:
     sys.stdout.write(text)
 

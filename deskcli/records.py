@@ -1,10 +1,49 @@
-"""Reading records (CSV with a header, a JSON array, or JSON lines) for imports."""
+"""Reading records (CSV with a header, a JSON array, or JSON lines) for imports.
+
+Import files are opened with errors="surrogateescape", so a byte that is not UTF-8 is
+named by its line here instead of ending the import with a decoding traceback."""
 
 import json
 from collections.abc import Iterator
 from typing import TextIO
 
 from deskcli.errors import Invalid
+
+CSV_FIELD_LIMIT = 128 * 1024  # characters in one CSV cell (the csv module's own default)
+
+
+def bad_text(value, path: str = "") -> str | None:
+    """Where `value` (a string, or lists and objects of them) holds text that is not
+    UTF-8: a byte that did not decode, or a lone "\\ud800" escape. None when clean."""
+    if isinstance(value, str):
+        if value.isascii():
+            return None
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "the text"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = bad_text(key, f"{path}.{key!r}" if path else "a key") or bad_text(
+                item, f"{path}.{key}" if path else str(key))
+            if where:
+                return where
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            where = bad_text(item, f"{path}[{i}]")
+            if where:
+                return where
+    return None
+
+
+def refuse_bad_text(value, where: str) -> None:
+    """Invalid naming the line (`where`) and the field when `value` is not UTF-8 text."""
+    field = bad_text(value)
+    if field:
+        raise Invalid(f"{where}: {field} is not UTF-8 text (a byte that is not UTF-8, or a "
+                      "lone \\uD800-\\uDFFF escape)",
+                      "convert the file to UTF-8 first, e.g. iconv -f GB18030 -t UTF-8")
 
 
 def read_records(handle: TextIO, fmt: str = "auto") -> Iterator[tuple[int, dict]]:
@@ -14,14 +53,26 @@ def read_records(handle: TextIO, fmt: str = "auto") -> Iterator[tuple[int, dict]
     if fmt == "csv":
         import csv
 
+        # a longer cell is named below with its column, not left to csv's own error
+        csv.field_size_limit(max(csv.field_size_limit(), 64 * CSV_FIELD_LIMIT))
         reader = csv.DictReader(handle)
-        if not reader.fieldnames:
-            return
-        for row in reader:
-            if None in row:
-                raise Invalid(f"line {reader.line_num}: more cells than the header has columns")
-            yield reader.line_num, {k.strip(): (v.strip() if isinstance(v, str) else v)
-                                    for k, v in row.items() if k}
+        try:
+            if not reader.fieldnames:
+                return
+            refuse_bad_text(reader.fieldnames, "line 1 (the header)")
+            for row in reader:
+                if None in row:
+                    raise Invalid(f"line {reader.line_num}: more cells than the header has "
+                                  "columns")
+                refuse_bad_text(row, f"line {reader.line_num}")
+                for key, value in row.items():
+                    if isinstance(value, str) and len(value) > CSV_FIELD_LIMIT:
+                        raise Invalid(f"line {reader.line_num}: the field {key!r} is longer "
+                                      f"than {CSV_FIELD_LIMIT} characters")
+                yield reader.line_num, {k.strip(): (v.strip() if isinstance(v, str) else v)
+                                        for k, v in row.items() if k}
+        except csv.Error as exc:
+            raise Invalid(f"line {reader.line_num}: not valid CSV ({exc})") from None
     elif fmt == "json":
         try:
             data = json.load(handle)
@@ -29,14 +80,18 @@ def read_records(handle: TextIO, fmt: str = "auto") -> Iterator[tuple[int, dict]
             raise Invalid(f"not valid JSON: {exc.msg} at line {exc.lineno}") from None
         if not isinstance(data, list):
             raise Invalid("expected a JSON array of objects", "or use --format jsonl")
-        yield from enumerate(data, start=1)
+        for number, record in enumerate(data, start=1):
+            refuse_bad_text(record, f"record {number}")
+            yield number, record
     else:
         for number, line in enumerate(handle, start=1):
             if line.strip():
                 try:
-                    yield number, json.loads(line)
+                    record = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise Invalid(f"line {number}: not valid JSON ({exc.msg})") from None
+                refuse_bad_text(record, f"line {number}")
+                yield number, record
 
 
 def _guess(handle: TextIO) -> tuple[str, TextIO]:

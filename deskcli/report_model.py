@@ -222,7 +222,10 @@ class Period:
     def previous(self) -> Period:
         """The period of the same length just before (the padding second left out)."""
         length = self.until - self.since - timedelta(seconds=1 if self.padded else 0)
-        return Period(self.since - length, self.since)
+        try:
+            return Period(self.since - length, self.since)
+        except OverflowError:  # a period that starts near the year 1: the one before is cut
+            return Period(datetime.min.replace(tzinfo=self.since.tzinfo), self.since)
 
 
 def period(desk, since: str | None, until: str | None, days: int = DEFAULT_DAYS) -> Period:
@@ -231,8 +234,12 @@ def period(desk, since: str | None, until: str | None, days: int = DEFAULT_DAYS)
     # without --until the period includes this very second (a ticket opened just now)
     end = clock.parse_when(until, desk.tz, end_of_day=True) if until else \
         clock.now() + timedelta(seconds=1)
-    start = clock.parse_when(since, desk.tz) if since else \
-        end - timedelta(days=days, seconds=0 if until else 1)
+    try:
+        start = clock.parse_when(since, desk.tz) if since else \
+            end - timedelta(days=days, seconds=0 if until else 1)
+    except OverflowError:
+        raise Invalid(f"--until {until} leaves no room for {days} days before it",
+                      "give a later --until, or a --since") from None
     if start >= end:
         raise Invalid(f"the period is empty: --since {clock.stamp(start)} is not before "
                       f"--until {clock.stamp(end)}", "give an earlier --since or later --until")

@@ -44,8 +44,8 @@ import click  # noqa: E402
 # the error classes that carry it; a literal status with no description stops generation.
 EXIT_TEXT = {
     0: "Success. An empty listing is a success too.",
-    1: "Any other error: a file that cannot be read or written, a damaged desk "
-       "(\\fBdeskcli db check\\fR), an unexpected failure.",
+    1: "Any other error: a file other than the desk that cannot be read or written, "
+       "problems found by \\fBdeskcli db check\\fR, an unexpected failure.",
     130: "Interrupted (Ctrl\\-C) before the change was written; nothing was changed.",
 }
 USAGE_TEXT = ("or a usage error: an unknown command or option, a missing or malformed "

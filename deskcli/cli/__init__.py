@@ -93,8 +93,19 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
+# --format values whose output is UTF-8 whatever the locale: data for programs (and HTML,
+# which says charset=utf-8); tables and text follow the terminal's encoding instead
+UTF8_FORMATS = ("json", "jsonl", "csv", "tsv", "html")
+
+
 class RootGroup(LazyGroup):
-    """Maps domain errors to exit statuses once, for every command."""
+    """Maps domain errors to exit statuses once, for every command; checks that arguments
+    are UTF-8 and chooses stdout's encoding before any command runs."""
+
+    def parse_args(self, ctx, args):
+        refuse_undecodable(args)
+        choose_stdout(args)
+        return super().parse_args(ctx, args)
 
     def _main_shell_completion(self, ctx_args, prog_name, complete_var=None):
         name = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
@@ -121,6 +132,60 @@ class RootGroup(LazyGroup):
             click.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
                        err=True)
             ctx.exit(1)
+        except Exception as exc:
+            # an SQLite error met outside a transaction (the store translates those inside
+            # one): a damaged page read while opening, a full disk while checkpointing
+            sqlite3 = sys.modules.get("sqlite3")
+            if sqlite3 is None or not isinstance(exc, sqlite3.Error):
+                raise
+            from deskcli.store import translate
+
+            desk = getattr(ctx.obj, "_desk", None)
+            fail(desk.store.error(exc) if desk else translate(exc, str(ctx.obj.db_path())))
+
+
+def refuse_undecodable(args: list[str]) -> None:
+    """Arguments that are not UTF-8 reach Python as lone surrogates (surrogateescape), which
+    SQLite and every output would refuse later with a traceback: refuse them first."""
+    for number, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            if os.path.exists(arg):  # a file named in another encoding is still a file
+                continue
+            try:
+                shown = arg.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                shown = arg.encode("utf-8", "backslashreplace")
+            from deskcli.errors import Invalid
+
+            fail(Invalid(f"argument {number} is not UTF-8 text: "
+                         f"{shown.decode('ascii', 'backslashreplace')}",
+                         "deskcli reads and stores UTF-8 only: use a UTF-8 locale, or convert "
+                         "the text first (iconv -f GB18030 -t UTF-8)"))
+
+
+def choose_stdout(args: list[str]) -> None:
+    """Machine formats (--json, --format json/jsonl/csv/tsv/html) are written in UTF-8
+    whatever the locale, so jq, json.load and spreadsheets read them; tables and text
+    follow the terminal's encoding, and a character it cannot show becomes '?' instead of
+    ending the command."""
+    machine = "--json" in args or any(
+        arg == "--format" and args[i + 1:i + 2] and args[i + 1] in UTF8_FORMATS
+        or arg.startswith("--format=") and arg[9:] in UTF8_FORMATS
+        for i, arg in enumerate(args))
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is None:
+        return
+    if machine:
+        reconfigure(encoding="utf-8", errors="strict")
+    else:
+        import codecs
+
+        from deskcli.output import unshowable
+
+        codecs.register_error("deskcli-unshowable", unshowable)
+        reconfigure(errors="deskcli-unshowable")
 
 
 def fail(exc: DeskError):
@@ -181,7 +246,8 @@ def main(ctx, db, desk_name, as_login):
 
     \b
     Exit status: 0 ok, 1 error, 2 invalid input, 3 not found, 4 not permitted,
-    5 conflict or invalid transition, 75 database busy (try again).
+    5 conflict or invalid transition, 65 damaged desk, 74 disk full or I/O error,
+    75 database busy (try again), 77 file permission denied.
     """
     ctx.obj = App(db, desk_name, as_login)
     ctx.call_on_close(lambda: ctx.obj._desk and ctx.obj._desk.close())

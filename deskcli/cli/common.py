@@ -72,10 +72,10 @@ def read_text(message: str | None, body_file: str | None, *, what: str = "text",
     if message is not None and body_file is not None:
         raise Invalid(f"give the {what} with -m or --body-file, not both")
     if message is not None:
-        return sys.stdin.read() if message == "-" else message
+        return read_stdin() if message == "-" else message
     if body_file is not None:
         if body_file == "-":
-            return sys.stdin.read()
+            return read_stdin()
         try:
             with open(body_file, encoding="utf-8") as handle:
                 return handle.read()
@@ -98,11 +98,31 @@ def read_text(message: str | None, body_file: str | None, *, what: str = "text",
     return None
 
 
+def read_stdin() -> str:
+    """All of standard input as text, which must be UTF-8 whatever the locale (text is
+    stored as UTF-8; a stray byte would otherwise fail later, or be stored mangled)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return sys.stdin.read()
+    data = buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise Invalid(f"standard input is not UTF-8 text: byte {data[exc.start]:#04x} on "
+                      f"line {line}",
+                      "convert it first, e.g. iconv -f GB18030 -t UTF-8") from None
+
+
 def desk_option_or_none():
     """The desk if one exists at the resolved path, else None (config commands)."""
     app = click.get_current_context().obj
-    if not os.path.exists(app.db_path()):
+    try:
+        os.stat(app.db_path())
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    except PermissionError:  # a folder that cannot be entered: the desk says so
+        pass
     return app.desk()
 
 
@@ -143,7 +163,7 @@ def ticket_ids(values: tuple[str, ...]) -> list[int]:
     """Ticket ids from arguments; '-' reads more ids from stdin (whitespace-separated)."""
     ids: list[int] = []
     for value in values:
-        items = sys.stdin.read().split() if value == "-" else [value]
+        items = read_stdin().split() if value == "-" else [value]
         for item in items:
             item = item.lstrip("#")
             if not item.isdigit():

@@ -410,7 +410,7 @@ def customer_list(desk, consultant, text, limit, fmt, as_json):
 
 
 @customer.command("import")
-@click.argument("source", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("source", type=click.File("r", encoding="utf-8-sig", errors="surrogateescape"))
 @click.option("--format", "fmt", type=click.Choice(["auto", "csv", "json", "jsonl"]),
               default="auto", show_default=True,
               help="Input format (auto: by the file name, else by the first character).")

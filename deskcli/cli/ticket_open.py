@@ -86,7 +86,8 @@ def _suggestions(desk, ticket) -> dict:
 
 
 @click.command("import")
-@click.argument("source", type=click.File("r", encoding="utf-8-sig"), default="-")
+@click.argument("source", type=click.File("r", encoding="utf-8-sig", errors="surrogateescape"),
+                default="-")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @pass_desk
 def import_cmd(desk, source, as_json):

@@ -22,7 +22,8 @@ import os
 import sqlite3
 from contextlib import contextmanager
 
-from deskcli.errors import Busy, DeskError, NotFound
+from deskcli.errors import AccessDenied, DeskError
+from deskcli.store import faults
 
 # the statuses of an open ticket, as SQL (partial indexes repeat it word for word)
 OPEN_SQL = "('awaiting_approval', 'new', 'assigned', 'in_progress', 'waiting')"
@@ -37,6 +38,7 @@ class Store:
         self.path = path
         self.conn = conn
         self.in_transaction = False
+        self.read_only: str | None = None  # why the desk was opened read-only, if it was
 
     # --- opening ----------------------------------------------------------------------
 
@@ -57,29 +59,38 @@ class Store:
             # created readable by its owner only; SQLite gives -wal and -shm the same mode
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             os.chmod(path, 0o600)  # also when an empty file was already there
-        elif not os.path.exists(path):
-            raise NotFound(f"no desk at {path}",
-                           "create one with `deskcli init --admin LOGIN` (add --db PATH or "
-                           "--desk NAME to put it elsewhere), or point --db/$DESKCLI_DB "
-                           "at an existing desk")
+        else:
+            faults.present(path)
+        read_only = None if create else faults.read_only_reason(path)
+        conn = None
         try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = faults.connect(path, busy_timeout_ms() / 1000, read_only is not None)
             conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
             conn.execute("PRAGMA foreign_keys = ON")
             # WAL + NORMAL: a commit does not wait for the disk (FULL costs a few ms of
             # fsync per command here); the file can never be corrupted, and an OS crash
             # or power cut loses at most the last commands before the last checkpoint
             conn.execute("PRAGMA synchronous = NORMAL")
             store = cls(path, conn)
+            store.read_only = read_only
             if create:
                 conn.execute("PRAGMA journal_mode = WAL")
             if migrate:
                 from deskcli.store import migrations
 
+                if read_only and migrations.pending(store):
+                    raise AccessDenied(
+                        f"the desk {path} needs a schema upgrade that you cannot make "
+                        f"({read_only})",
+                        "run any deskcli command on it once as a user who may write it")
                 migrations.upgrade(store)
-        except sqlite3.DatabaseError as exc:
-            raise translate(exc, path) from None
+        except (sqlite3.Error, DeskError) as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, DeskError):
+                raise
+            raise faults.translate(exc, path, read_only) from None
         return store
 
     def close(self) -> None:
@@ -115,21 +126,32 @@ class Store:
     def _transaction(self, begin: str):
         try:
             self.conn.execute(begin)
-        except sqlite3.OperationalError as exc:
-            raise translate(exc, self.path) from None
+        except sqlite3.Error as exc:
+            raise self.error(exc) from None
         self.in_transaction = True
         try:
             yield
+        except sqlite3.Error as exc:
+            # a full disk, a damaged page, a read-only file: SQLite's own error, told once
+            self.in_transaction = False
+            faults.rollback(self.conn)
+            raise self.error(exc) from None
         except BaseException:
             self.in_transaction = False
-            self.conn.execute("ROLLBACK")
+            faults.rollback(self.conn)
             raise
         self.in_transaction = False
         try:
             self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            self.conn.execute("ROLLBACK")
-            raise translate(exc, self.path) from None
+        except sqlite3.Error as exc:
+            faults.rollback(self.conn)
+            raise self.error(exc) from None
+
+    def error(self, exc: sqlite3.Error) -> DeskError:
+        """An SQLite error met on this desk, as a DeskError that says what to do."""
+        if isinstance(exc, sqlite3.IntegrityError):
+            return integrity(exc)
+        return faults.translate(exc, self.path, self.read_only)
 
     def bulk_cache(self, mib: int = 64) -> None:
         """A bigger page cache for bulk writes (index pages stay in memory)."""
@@ -160,19 +182,16 @@ class Store:
         return None if row is None else row[0]
 
 
-def translate(exc: sqlite3.DatabaseError, path: str) -> DeskError:
-    """SQLite errors a user can meet, as DeskErrors with a fix."""
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        return Busy(f"the desk {path} is busy (another command holds it)",
-                    "try again in a moment")
-    if "not a database" in text or "malformed" in text:
-        return DeskError(f"{path} is not a deskcli desk or is damaged ({text})",
-                         "check the path; `deskcli db check` reports damage; restore a backup")
-    if "readonly" in text or "unable to open" in text:
-        return DeskError(f"cannot write the desk {path} ({text})",
-                         "check the file's and its folder's permissions")
-    return DeskError(f"database error on {path}: {text}")
+def translate(exc: sqlite3.Error, path: str) -> DeskError:
+    """SQLite errors a user can meet, as DeskErrors with a fix (see store.faults)."""
+    return faults.translate(exc, path)
+
+
+def busy_timeout_ms() -> int:
+    """How long a command waits for another's write lock before exit 75:
+    $DESKCLI_BUSY_TIMEOUT milliseconds, else BUSY_TIMEOUT_MS."""
+    value = os.environ.get("DESKCLI_BUSY_TIMEOUT", "")
+    return int(value) if value.isdigit() else BUSY_TIMEOUT_MS
 
 
 def integrity(exc: sqlite3.IntegrityError) -> DeskError:

@@ -1,18 +1,39 @@
 """Whole-file operations: backup and integrity checks."""
 
-from deskcli.store import Store
+import os
+import sqlite3
+
+from deskcli.errors import AccessDenied, DeskError
+from deskcli.store import Store, faults
 from deskcli.store.migrations import backup_to
 
 
 def backup(db: Store, target) -> None:
-    backup_to(db, target)
+    """A consistent copy at `target` (a new file); a copy that fails part way (a full
+    disk, a folder that is not writable) is removed and reported with its path."""
+    try:
+        backup_to(db, target)
+    except (sqlite3.Error, OSError) as exc:
+        kind = type(faults.translate(exc, str(target))) if isinstance(exc, sqlite3.Error) \
+            else AccessDenied if isinstance(exc, PermissionError) else DeskError
+        try:
+            os.unlink(target)
+        except OSError:
+            pass
+        raise kind(f"cannot write the backup {target} ({exc})",
+                   "choose a folder you may write, with room for a copy of the desk") from None
 
 
 def check(db: Store) -> list[str]:
-    problems = [f"integrity: {r[0]}" for r in db.all("PRAGMA integrity_check")
-                if r[0] != "ok"]
-    problems += [f"foreign key: {r[0]} row {r[1]} points to a missing {r[2]}"
-                 for r in db.all("PRAGMA foreign_key_check")]
+    """Every problem found. A damaged page can stop SQLite's own checks part way
+    ("database disk image is malformed"): that is reported as a finding too, after what
+    was found before it."""
+    problems = _rows(db, "PRAGMA integrity_check", "integrity",
+                     lambda r: None if r[0] == "ok" else f"integrity: {r[0]}")
+    problems += _rows(db, "PRAGMA foreign_key_check", "foreign keys",
+                      lambda r: f"foreign key: {r[0]} row {r[1]} points to a missing {r[2]}")
+    if db.read_only:  # FTS5's check is an INSERT: a desk you may only read skips it
+        return problems
     try:
         db.run("INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('integrity-check', 1)")
     except Exception as exc:  # noqa: BLE001 - any failure here is a finding to report
@@ -33,3 +54,15 @@ def write_probe(db: Store) -> None:
             raise _RolledBack
     except _RolledBack:
         pass
+
+
+def _rows(db: Store, sql: str, what: str, finding) -> list[str]:
+    found = []
+    try:
+        for row in db.conn.execute(sql):
+            text = finding(row)
+            if text:
+                found.append(text)
+    except sqlite3.DatabaseError as exc:
+        found.append(f"{what}: the check stopped: {exc}")
+    return found

@@ -44,6 +44,11 @@ def version(store) -> int:
     return store.conn.execute("PRAGMA user_version").fetchone()[0]
 
 
+def pending(store) -> bool:
+    """Whether migrations are waiting to be applied to the desk."""
+    return version(store) < len(MIGRATIONS)
+
+
 def upgrade(store) -> list[str]:
     """Apply pending migrations; returns the names applied."""
     current = version(store)
@@ -74,7 +79,9 @@ def upgrade(store) -> list[str]:
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            from deskcli.store.faults import rollback
+
+            rollback(conn)  # tolerates a transaction SQLite already rolled back (disk full)
             raise
         applied.append(step.__name__)
     return applied
