@@ -64,15 +64,14 @@ def require(actor, permission: str | tuple, doing: str, hint: str | None = None)
         "(--as LOGIN)")
 
 
-OUTBOX_HINT = ("an admin can make a role for it and give it to this login: "
-               "deskcli role add cron --permissions outbox.send; "
-               "deskcli user update LOGIN --role cron")
-
-
 def require_outbox(actor, doing: str) -> None:
     """The outbox holds every notice of the desk (recipients, bodies): reading or sending
     it needs its own permission, held by admins and given to a cron identity by a role."""
-    require(actor, "outbox.send", doing, OUTBOX_HINT.replace("LOGIN", actor.login))
+    login = "LOGIN" if actor.is_client else actor.login  # a client never gets a staff role
+    require(actor, "outbox.send", doing,
+            "an admin can give it through a role: deskcli role add cron --permissions "
+            f"outbox.send, then deskcli user update {login} --role cron (this replaces "
+            "the login's role: a dedicated cron login is best); or run it as an admin")
 
 
 def require_type_grant(actor, type_key: str, type_id: int) -> None:
