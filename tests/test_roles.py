@@ -17,8 +17,10 @@ from conftest import copy_desk, isolated_env, ok, run
 
 from deskcli.cli import main
 
-ROLES = ("admin", "manager", "agent", "viewer", "integration", "dispatcher", "cron")
-CUSTOM = {"dispatcher": "ticket.view,ticket.assign", "cron": "outbox.send"}
+ROLES = ("admin", "manager", "agent", "viewer", "integration", "dispatcher", "cron",
+         "watcher")
+CUSTOM = {"dispatcher": "ticket.view,ticket.assign", "cron": "outbox.send",
+          "watcher": "ticket.view"}
 
 # Notes on the less obvious rows:
 #   db migrate    runs on every open of the desk anyway, so it needs no permission
@@ -29,69 +31,70 @@ CUSTOM = {"dispatcher": "ticket.view,ticket.assign", "cron": "outbox.send"}
 #
 # command: the arguments it runs with ({X} are ticket ids and files, see `cell`), then the
 # expected outcome for admin, manager, agent, viewer, integration, dispatcher (a custom role
-# of ticket.view,ticket.assign: the man page's example) and cron (outbox.send).
+# of ticket.view,ticket.assign: the man page's example), cron (outbox.send) and watcher
+# (ticket.view alone).
 TABLE = """
-                    |                                                  | adm mgr agt vwr int dsp crn
-access add          | access add sys2 --name S2 --types job            | +   -   -   -   -   -   -
-access revoke       | access revoke sys                                | +   -   -   -   -   -   -
-config set          | config set desk.name Renamed                     | +   -   -   -   -   -   -
-config unset        | config unset timezone                            | +   -   -   -   -   -   -
-customer add        | customer add C9 --name Nine                      | +   +   +   -   -   -   -
-customer import     | customer import {customers}                      | +   +   +   -   -   -   -
-customer reassign   | customer reassign --from sun --to carol          | +   +   +   -   -   -   -
-customer update     | customer update C1 --phone 13900000009           | +   +   +   -   -   -   -
-db backup           | db backup {backup}                               | +   -   -   -   -   -   -
-db migrate          | db migrate                                       | +   +   +   +   +   +   +
-db reindex          | db reindex                                       | +   -   -   -   -   -   -
-dept add            | dept add it --name IT                            | +   -   -   -   -   -   -
-dept update         | dept update sales --name Sales2                  | +   -   -   -   -   -   -
-faq add             | faq add --question Q? --answer A.                | +   +   -   -   -   -   -
-faq category add    | faq category add Misc                            | +   +   -   -   -   -   -
-faq category remove | faq category remove Old                          | +   +   -   -   -   -   -
-faq category rename | faq category rename Old New                      | +   +   -   -   -   -   -
-faq import          | faq import {faq}                                 | +   +   -   -   -   -   -
-faq remove          | faq remove {faq_key}                             | +   +   -   -   -   -   -
-faq update          | faq update {faq_key} --keywords k                | +   +   -   -   -   -   -
-holiday add         | holiday add 2027-01-01                           | +   -   -   -   -   -   -
-holiday remove      | holiday remove 2026-12-25                        | +   -   -   -   -   -   -
-mail ingest         | mail ingest {mail}                               | +   +   +   -   -   -   -
-outbox retry        | outbox retry                                     | +   -   -   -   -   -   +
-outbox send         | outbox send --via stdout                         | +   -   -   -   -   -   +
-remind run          | remind run                                       | +   +   -   -   -   -   -
-role add            | role add aud --permissions report.view           | +   -   -   -   -   -   -
-schedule add        | schedule add {schedule}                          | +   -   -   -   -   -   -
-schedule remove     | schedule remove daily                            | +   -   -   -   -   -   -
-ticket accept       | ticket accept {S}                                | +   +   +   -   -   -   -
-ticket approve      | ticket approve {A}                               | +   +   +   +   -   +   -
-ticket assign       | ticket assign {Q} --to carol                     | +   +   -   -   -   +   -
-ticket attach       | ticket attach {P} {file}                         | +   +   +   -   +   -   -
-ticket cc           | ticket cc {P} --add carol                        | +   +   +   -   -   -   -
-ticket check        | ticket check {K} 1                               | +   +   +   -   -   -   -
-ticket close        | ticket close {P}                                 | +   +   +   -   -   -   -
-ticket decline      | ticket decline {S} -m Busy                       | +   +   +   -   -   -   -
-ticket import       | ticket import {tickets}                          | +   +   -   -   -   -   -
-ticket link         | ticket link {P} --relates {P2}                   | +   +   +   -   -   -   -
-ticket log          | ticket log {P} 30m                               | +   +   +   -   -   -   -
-ticket merge        | ticket merge {P2} --into {P}                     | +   +   +   -   -   -   -
-ticket note         | ticket note {P} -m Looked                        | +   +   +   -   -   -   -
-ticket nudge        | ticket nudge {S} -m Please                       | +   +   +   -   +   -   -
-ticket open         | ticket open --type job --title New               | +   +   +   -   +   -   -
-ticket rate         | ticket rate {R2} 5                               | +   +   +   -   +   -   -
-ticket reject       | ticket reject {A} -m No                          | +   +   +   +   -   +   -
-ticket reopen       | ticket reopen {R} -m Again                       | +   +   +   -   +   -   -
-ticket reply        | ticket reply {P} -m Hello                        | +   +   +   -   -   -   -
-ticket resolve      | ticket resolve {P} -m Done                       | +   +   +   -   -   -   -
-ticket set          | ticket set {P} --priority low                    | +   +   +   -   -   -   -
-ticket tag          | ticket tag {P} +vip                              | +   +   +   -   -   -   -
-ticket transfer     | ticket transfer {P} --to carol                   | +   +   +   -   -   -   -
-type add            | type add t9 --name T9                            | +   -   -   -   -   -   -
-type disable        | type disable job                                 | +   -   -   -   -   -   -
-type update         | type update job --name Job2                      | +   -   -   -   -   -   -
-user add            | user add u9 --name U9                            | +   -   -   -   -   -   -
-user deactivate     | user deactivate carol                            | +   -   -   -   -   -   -
-user update         | user update carol --name Caro                    | +   -   -   -   -   -   -
-view add            | view add mine2 --status open                     | +   +   +   +   +   +   -
-view remove         | view remove mine                                 | +   +   +   +   +   +   +
+                    |                                         | adm mgr agt vwr int dsp crn wat
+access add          | access add sys2 --name S2 --types job   | +   -   -   -   -   -   -   -
+access revoke       | access revoke sys                       | +   -   -   -   -   -   -   -
+config set          | config set desk.name Renamed            | +   -   -   -   -   -   -   -
+config unset        | config unset timezone                   | +   -   -   -   -   -   -   -
+customer add        | customer add C9 --name Nine             | +   +   +   -   -   -   -   -
+customer import     | customer import {customers}             | +   +   +   -   -   -   -   -
+customer reassign   | customer reassign --from sun --to carol | +   +   +   -   -   -   -   -
+customer update     | customer update C1 --phone 13900000009  | +   +   +   -   -   -   -   -
+db backup           | db backup {backup}                      | +   -   -   -   -   -   -   -
+db migrate          | db migrate                              | +   +   +   +   +   +   +   +
+db reindex          | db reindex                              | +   -   -   -   -   -   -   -
+dept add            | dept add it --name IT                   | +   -   -   -   -   -   -   -
+dept update         | dept update sales --name Sales2         | +   -   -   -   -   -   -   -
+faq add             | faq add --question Q? --answer A.       | +   +   -   -   -   -   -   -
+faq category add    | faq category add Misc                   | +   +   -   -   -   -   -   -
+faq category remove | faq category remove Old                 | +   +   -   -   -   -   -   -
+faq category rename | faq category rename Old New             | +   +   -   -   -   -   -   -
+faq import          | faq import {faq}                        | +   +   -   -   -   -   -   -
+faq remove          | faq remove {faq_key}                    | +   +   -   -   -   -   -   -
+faq update          | faq update {faq_key} --keywords k       | +   +   -   -   -   -   -   -
+holiday add         | holiday add 2027-01-01                  | +   -   -   -   -   -   -   -
+holiday remove      | holiday remove 2026-12-25               | +   -   -   -   -   -   -   -
+mail ingest         | mail ingest {mail}                      | +   +   +   -   -   -   -   -
+outbox retry        | outbox retry                            | +   -   -   -   -   -   +   -
+outbox send         | outbox send --via stdout                | +   -   -   -   -   -   +   -
+remind run          | remind run                              | +   +   -   -   -   -   -   -
+role add            | role add aud --permissions report.view  | +   -   -   -   -   -   -   -
+schedule add        | schedule add {schedule}                 | +   -   -   -   -   -   -   -
+schedule remove     | schedule remove daily                   | +   -   -   -   -   -   -   -
+ticket accept       | ticket accept {S}                       | +   +   +   -   -   -   -   -
+ticket approve      | ticket approve {A}                      | +   +   +   +   -   +   -   +
+ticket assign       | ticket assign {Q} --to carol            | +   +   -   -   -   +   -   -
+ticket attach       | ticket attach {P} {file}                | +   +   +   -   +   -   -   -
+ticket cc           | ticket cc {P} --add carol               | +   +   +   -   -   -   -   -
+ticket check        | ticket check {K} 1                      | +   +   +   -   -   -   -   -
+ticket close        | ticket close {P}                        | +   +   +   -   -   -   -   -
+ticket decline      | ticket decline {S} -m Busy              | +   +   +   -   -   -   -   -
+ticket import       | ticket import {tickets}                 | +   +   -   -   -   -   -   -
+ticket link         | ticket link {P} --relates {P2}          | +   +   +   -   -   -   -   -
+ticket log          | ticket log {P} 30m                      | +   +   +   -   -   -   -   -
+ticket merge        | ticket merge {P2} --into {P}            | +   +   +   -   -   -   -   -
+ticket note         | ticket note {P} -m Looked               | +   +   +   -   -   -   -   -
+ticket nudge        | ticket nudge {S} -m Please              | +   +   +   -   +   -   -   -
+ticket open         | ticket open --type job --title New      | +   +   +   -   +   -   -   -
+ticket rate         | ticket rate {R2} 5                      | +   +   +   -   +   -   -   -
+ticket reject       | ticket reject {A} -m No                 | +   +   +   +   -   +   -   +
+ticket reopen       | ticket reopen {R} -m Again              | +   +   +   -   +   -   -   -
+ticket reply        | ticket reply {P} -m Hello               | +   +   +   -   -   -   -   -
+ticket resolve      | ticket resolve {P} -m Done              | +   +   +   -   -   -   -   -
+ticket set          | ticket set {P} --priority low           | +   +   +   -   -   -   -   -
+ticket tag          | ticket tag {P} +vip                     | +   +   +   -   -   -   -   -
+ticket transfer     | ticket transfer {P} --to carol          | +   +   +   -   -   -   -   -
+type add            | type add t9 --name T9                   | +   -   -   -   -   -   -   -
+type disable        | type disable job                        | +   -   -   -   -   -   -   -
+type update         | type update job --name Job2             | +   -   -   -   -   -   -   -
+user add            | user add u9 --name U9                   | +   -   -   -   -   -   -   -
+user deactivate     | user deactivate carol                   | +   -   -   -   -   -   -   -
+user update         | user update carol --name Caro           | +   -   -   -   -   -   -   -
+view add            | view add mine2 --status open            | +   +   +   +   +   +   -   +
+view remove         | view remove mine                        | +   +   +   +   +   +   +   +
 """
 
 REFUSAL = {"mail ingest": 75}  # the exit status of a refusal, where it is not 4
