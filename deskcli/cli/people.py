@@ -2,14 +2,7 @@
 
 import click
 
-from deskcli.cli.common import (
-    chosen,
-    emit_object,
-    emit_rows,
-    emit_written,
-    format_options,
-    pass_desk,
-)
+from deskcli.cli.common import emit_object, emit_rows, emit_written, format_options, pass_desk
 from deskcli.output import say
 from deskcli.policy import BUILTIN_ROLES
 
@@ -393,31 +386,10 @@ def customer_show(desk, key, fmt, as_json):
       deskcli customer show C1001
       deskcli customer show C1001 --json | jq '.open_tickets[] | [.id, .status, .handled_by]'
     """
+    from deskcli.cli.customer_view import emit_customer
     from deskcli.customers import customer_show as show
 
-    data = show(desk, key)
-    if chosen(fmt, as_json) in ("csv", "tsv"):
-        data = {k: v for k, v in data.items() if not k.endswith("_tickets")}
-    emit_object(data, fmt, as_json, human=_customer_text)
-
-
-def _customer_text(data: dict) -> str:
-    from deskcli.customers import RECENT
-    from deskcli.output import key_values, render_rows
-
-    text = key_values({k: v for k, v in data.items() if not k.endswith("_tickets")})
-    for title, rows, empty in (
-            ("Open tickets", data["open_tickets"], "no open tickets"),
-            (f"Recent (last {RECENT} resolved or closed)", data["recent_tickets"],
-             "none resolved or closed yet")):
-        for row in rows:
-            row["handling"] = {"assigned": f"{row['handled_by']} (to accept)",
-                               "awaiting_approval": f"(approval: {row['approver'] or 'a manager'})",
-                               "new": "(queue)"}.get(row["status"], row["handled_by"])
-        text += f"\n{title}:\n" + (render_rows(rows, ["id", "status", "type", "title",
-                                                        "handling", "updated_at"], "table")
-                                    if rows else f"  {empty}\n")
-    return text
+    emit_customer(show(desk, key), fmt, as_json)
 
 
 @customer.command("list")
