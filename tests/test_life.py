@@ -704,6 +704,9 @@ def test_text_from_the_editor_and_the_draft_kept_on_failure(desk, tmp_path):
     assert path.startswith(str(tmp_path / "state" / "deskcli" / "drafts"))
     with open(path, encoding="utf-8") as handle:
         assert handle.read() == "Please reinstall the app"
+    import os
+
+    assert os.stat(path).st_mode & 0o777 == 0o600  # a note about a customer: owner only
     code, out, err = run_on_terminal(f"ticket reply {tid} --body-file {path}", "bob", tmp_path,
                                      "unused")
     assert code == 0, err
