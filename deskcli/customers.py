@@ -62,11 +62,40 @@ def customer_reassign(desk: Desk, from_login: str, to_login: str) -> list[str]:
         return [row["key"] for row in rows]
 
 
+RECENT = 5  # closed or resolved tickets `customer show` lists
+
+
 def customer_show(desk: Desk, key: str) -> dict:
+    """The customer, their open tickets and their latest closed or resolved ones ("my
+    questions"), each with its status and who is handling it; only tickets the actor may
+    see are listed."""
     require(desk.actor, "ticket.view", "look up customers")
     staff_only(desk, "look up customers")
+    from deskcli.store import tickets as tstore
+    from deskcli.workflow import OPEN
+
     with desk.store.read():
-        return customer_dict(_customer(desk.store, key))
+        row = _customer(desk.store, key)
+        data = customer_dict(row)
+
+        def tickets(statuses, sort, limit):
+            q = tstore.TicketQuery(customer_id=row["id"], statuses=list(statuses), sort=sort,
+                                   limit=limit, visible_to=desk.visibility(), details=False)
+            return [_customer_ticket(t) for t in tstore.query(desk.store, q)]
+
+        data["open_tickets"] = tickets(OPEN, "id", None)
+        data["recent_tickets"] = tickets(("resolved", "closed"), "updated", RECENT)
+    return data
+
+
+def _customer_ticket(t) -> dict:
+    # who is handling it: the handler (the owner unless transferred), else the assignee
+    # who has yet to accept; none while it is in the queue or awaiting approval
+    return {"id": t.id, "title": t.title, "type": t.type, "status": t.status,
+            "priority": t.priority, "handled_by": t.handler or t.owner or t.assignee,
+            "owner": t.owner, "assignee": t.assignee, "approver": t.approver,
+            "created_at": t.created_at, "updated_at": t.updated_at,
+            "resolved_at": t.resolved_at, "closed_at": t.closed_at}
 
 
 def customer_list(desk: Desk, *, consultant: str | None = None, text: str | None = None,

@@ -300,7 +300,13 @@ def transfer(desk: Desk, ticket_id: int, to: str, message: str | None = None) ->
         else:
             target = _staff(a.db, to)
         if target["id"] == a.row["handler_id"]:
-            return a.done(noop=f"{target['login']} is already handling #{a.id}")
+            if not (message or "").strip():
+                return a.done(noop=f"{target['login']} is already handling #{a.id}")
+            # the message was meant for them: it becomes a note (and its notice), not lost
+            a.event("note", message=message)
+            a.save()
+            return a.done(note=f"{target['login']} is already handling #{a.id}: your message "
+                               "was added as an internal note")
         a.changes["handler_id"] = target["id"]
         a.event("transferred", frm=a.login(a.row["handler_id"]), to=target["login"],
                 message=message, data={"to": to} if to.startswith("dept:") else None)

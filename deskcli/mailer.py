@@ -20,7 +20,7 @@ from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import DeskError, Invalid
 from deskcli.notices import desk_uid, thread_id
-from deskcli.policy import require
+from deskcli.policy import require_outbox
 from deskcli.store import notices as nstore
 
 BACKOFF = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
@@ -256,7 +256,7 @@ def _password(desk: Desk) -> str:
 
 def send(desk: Desk, via: str | None = None, limit: int | None = None, out=None) -> dict:
     """Deliver due notices; returns counts and the failures (id, error, retry_at)."""
-    require(desk.actor, "ticket.view", "send the outbox")
+    require_outbox(desk.actor, "send the outbox")
     via = via or desk.setting("outbox.via")
     if not via:
         raise Invalid("no way to deliver notices is set",
@@ -371,9 +371,9 @@ def _release(desk, batch, worker, error) -> None:
 
 def listing(desk: Desk, statuses: list[str], limit: int | None,
             ticket_id: int | None = None) -> list[dict]:
-    require(desk.actor, "ticket.view", "see the outbox")
+    require_outbox(desk.actor, "see the outbox")
     with desk.store.read():
-        rows = nstore.listing(desk.store, statuses, limit, ticket_id)
+        rows = nstore.listing(desk.store, statuses, limit, ticket_id, _seen(desk))
     return [{"id": r["id"], "status": r["status"], "ticket": r["ticket_id"],
              "template": r["template"], "to": [p["email"] for p in r["recipients"]["to"]],
              "cc": [p["email"] for p in r["recipients"].get("cc", [])],
@@ -384,19 +384,25 @@ def listing(desk: Desk, statuses: list[str], limit: int | None,
 
 
 def retry(desk: Desk, ids: list[int] | None) -> int:
-    require(desk.actor, "desk.configure", "retry notices")
+    require_outbox(desk.actor, "retry notices")
     with desk.store.write():
         return nstore.retry(desk.store, ids, clock.stamp())
 
 
 def preview(desk: Desk, notice_id: int) -> str:
     """The notice as it would be sent now (rendered, not delivered)."""
-    require(desk.actor, "ticket.view", "see the outbox")
+    require_outbox(desk.actor, "see the outbox")
     with desk.store.read():
-        notice = nstore.get(desk.store, notice_id)
+        notice = nstore.get(desk.store, notice_id, _seen(desk))
         if notice is None:
             from deskcli.errors import NotFound
 
             raise NotFound(f"no notice {notice_id} in the outbox", "see `deskcli outbox list`")
         subject, text, html = Renderer(desk).notice(notice)
         return build(desk, notice, subject, text, html).as_string()
+
+
+def _seen(desk: Desk):
+    """Which notices `list` and `show` may show: those about tickets the actor can see
+    (none without ticket.view), and those about no ticket."""
+    return desk.visibility() if desk.actor.can("ticket.view") else "none"

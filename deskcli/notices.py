@@ -196,7 +196,9 @@ def to_must_act(db, facts, event):
 
 
 def to_escalation(db, facts, event):
-    return {"to": _user(db, event["to"]), "cc": _user(db, event["from"])}
+    # `to` names one manager or head, or the desk's admins as LOGIN,LOGIN
+    return {"to": [p for login in (event["to"] or "").split(",") if login
+                   for p in _user(db, login)], "cc": _user(db, event["from"])}
 
 
 def to_approver(db, facts, event):

@@ -24,6 +24,7 @@ PERMISSIONS = {
     "faq.view": "read and search the FAQ",
     "faq.manage": "add, change and remove FAQ entries",
     "report.view": "run reports",
+    "outbox.send": "list, show, retry and deliver notices",
 }
 
 BUILTIN_ROLES = {
@@ -48,15 +49,29 @@ def role_permissions(role: str, custom: dict[str, frozenset] | None = None) -> f
     return (custom or {}).get(role, frozenset())
 
 
-def require(actor, permission: str, doing: str) -> None:
-    """Refuse unless the actor holds `permission`. `doing` completes 'may not ...'."""
-    if actor.can(permission):
+def require(actor, permission: str | tuple, doing: str, hint: str | None = None) -> None:
+    """Refuse unless the actor holds `permission` (or, given a tuple, one of them).
+    `doing` completes 'may not ...'; `hint` replaces the usual advice."""
+    wanted = permission if isinstance(permission, tuple) else (permission,)
+    if any(actor.can(p) for p in wanted):
         return
+    missing = " or ".join(f"'{p}'" for p in wanted)
     raise NotPermitted(
         f"{actor.login} (role {actor.role}) may not {doing}: "
-        f"permission '{permission}' is missing",
-        "ask an admin to grant it (`deskcli user update LOGIN --role ROLE`), "
-        "or run the command as someone who has it (--as LOGIN)")
+        f"permission {missing} is missing",
+        hint or "ask an admin to grant it (`deskcli user update LOGIN --role ROLE`, with a "
+        "role that has it: `deskcli role list`), or run the command as someone who has it "
+        "(--as LOGIN)")
+
+
+def require_outbox(actor, doing: str) -> None:
+    """The outbox holds every notice of the desk (recipients, bodies): reading or sending
+    it needs its own permission, held by admins and given to a cron identity by a role."""
+    login = "LOGIN" if actor.is_client else actor.login  # a client never gets a staff role
+    require(actor, "outbox.send", doing,
+            "an admin can give it through a role: deskcli role add cron --permissions "
+            f"outbox.send, then deskcli user update {login} --role cron (this replaces "
+            "the login's role: a dedicated cron login is best); or run it as an admin")
 
 
 def require_type_grant(actor, type_key: str, type_id: int) -> None:
@@ -77,35 +92,39 @@ def require_type_grant(actor, type_key: str, type_id: int) -> None:
 
 INVOLVED = frozenset({"owner", "handler", "assignee", "opener", "cc", "approver", "supervisor"})
 
-# action -> (permission needed, relations of which one is needed (None: any), who, in words)
+# action -> (permission needed (a tuple: any one of them), relations of which one is needed
+# (None: any), who, in words). Every action writes, so each needs a permission that
+# `viewer` lacks: a read-only role (ticket.view alone) changes nothing. Exceptions by
+# design: the named approver decides with ticket.view (naming them is the grant).
+FOLLOW = ("ticket.work", "ticket.open")  # who opens tickets may follow them up
 ACTION_RULES = {
     "approve": ("ticket.view", {"approver"}, "the approver"),
     "reject": ("ticket.view", {"approver"}, "the approver"),
-    "assign": ("ticket.work", {"dispatcher", "supervisor"},
+    "assign": (("ticket.assign", "ticket.work"), {"dispatcher", "supervisor"},
                "a dispatcher (ticket.assign) or a manager of the people on it"),
     "accept": ("ticket.work", {"assignee", "anyone_if_new"}, "the assignee"),
     "decline": ("ticket.work", {"assignee"}, "the assignee"),
     "transfer": ("ticket.work", {"owner", "handler", "supervisor"},
                  "the owner, the handler or a manager"),
-    "note": ("ticket.view", None, "staff"),
+    "note": ("ticket.work", None, "staff"),
     "reply": ("ticket.work", {"owner"}, "the owner"),
     "resolve": ("ticket.work", {"owner"}, "the owner"),
     "close": ("ticket.work", {"owner", "supervisor"}, "the owner or a manager"),
     "reopen": ("ticket.open", {"owner", "opener", "supervisor"},
                "the owner, the opener or a manager"),
-    "nudge": ("ticket.view", INVOLVED, "someone involved in the ticket"),
+    "nudge": (FOLLOW, INVOLVED, "someone involved in the ticket"),
     "cc": ("ticket.work", {"owner", "handler", "supervisor"},
            "the owner, the handler or a manager"),
     "set": ("ticket.work", {"owner", "supervisor"}, "the owner or a manager"),
     "check": ("ticket.work", {"owner", "handler"}, "the owner or the handler"),
-    "attach": ("ticket.view", INVOLVED, "someone involved in the ticket"),
+    "attach": (FOLLOW, INVOLVED, "someone involved in the ticket"),
     "link": ("ticket.work", {"owner", "handler", "supervisor"},
              "the owner, the handler or a manager"),
     "merge": ("ticket.work", {"owner", "supervisor"}, "the owner or a manager"),
     "tag": ("ticket.work", None, "staff"),
     "log": ("ticket.work", {"owner", "handler", "supervisor"},
             "the owner, the handler or a manager"),
-    "rate": ("ticket.view", {"opener", "cc", "supervisor"},
+    "rate": (FOLLOW, {"opener", "cc", "supervisor"},
              "the opener (for the customer) or a manager"),
 }
 

@@ -10,7 +10,7 @@ one transaction and rolls it back.
 
 import json
 
-from deskcli import clock, reminders
+from deskcli import clock, escalation, reminders
 from deskcli.desk import Desk
 from deskcli.policy import require
 from deskcli.store import life
@@ -105,17 +105,25 @@ def _chase(desk: Desk, ticket_id: int, now, summary: dict) -> None:
     level = reminders.escalation_level(nudges, row["escalations"], policy["escalate_after"])
     person = _person_id(db, row, target)
     if level is not None:
-        chain = ps.manager_chain(db, person) if person is not None else []
-        active = [m for m in chain if m["active"]]
-        reached = min(level, len(active))
+        steps = escalation.ladder(db, person) if person is not None else []
+        reached = min(level, len(steps))
         if reached > row["escalations"]:
-            manager = active[reached - 1]["login"]
-            message = f"{nudges} reminders without action: escalated to {manager}"
-            events.append((ticket_id, at, None, "escalated", target, manager, message,
-                           "internal", json.dumps({"level": reached, "nudges": nudges})))
+            step = steps[reached - 1]
+            to = ",".join(step["to"])
+            message = f"{nudges} reminders without action: escalated to {step['words']}"
+            events.append((ticket_id, at, None, "escalated", target, to, message, "internal",
+                           json.dumps({"level": reached, "nudges": nudges,
+                                       "via": step["via"], "to": step["to"]})))
             summary["escalated"] += 1
             summary["actions"].append({"ticket": ticket_id, "action": "escalated",
-                                       "to": manager, "reason": message})
+                                       "to": to, "reason": message})
+        elif not steps and person is not None and row["escalations"] == 0:
+            message = (f"{nudges} reminders without action: nobody to escalate to ({target} "
+                       "has no manager, department head or fellow admin)")
+            events.append((ticket_id, at, None, "escalated", target, None, message,
+                           "internal", json.dumps({"level": 0, "nudges": nudges})))
+            summary["actions"].append({"ticket": ticket_id, "action": "not escalated",
+                                       "to": None, "reason": message})
         # the top of the chain (or nobody to escalate for): remember the level, so the
         # ticket is not looked at again until its next nudge is due
         changes["escalations"] = level

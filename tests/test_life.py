@@ -116,6 +116,25 @@ def test_transfer_to_a_department_reaches_its_head(desk):
     assert run(f"ticket transfer {tid} --to dept:nope", as_user="zhao").code == 3
 
 
+def test_a_transfer_to_the_handler_keeps_its_message_as_a_note(desk):
+    """Issue 10, point 11: the message is not dropped; exit 0, said on stderr."""
+    tid = accepted()
+    ok("user update carol --email carol@example.com")
+    ok(f"ticket transfer {tid} --to carol", as_user="bob")
+    outbox = len(ok("outbox list --json --limit 0").json)
+    result = run(f"ticket transfer {tid} --to carol -m 'Logs are in /tmp/x'", as_user="bob")
+    assert result.code == 0 and result.out == f"{tid}\n"
+    assert "carol is already handling" in result.err and "added as an internal note" in \
+        result.err and "nothing to do" not in result.err
+    t = show(tid)
+    assert (t["owner"], t["handler"]) == ("bob", "carol")
+    event_is(t["events"][-1], "note", "bob", None, None, "Logs are in /tmp/x")
+    assert [e["kind"] for e in t["events"]].count("transferred") == 1
+    notices = ok("outbox list --json --limit 0").json
+    assert len(notices) == outbox + 1 and notices[0]["template"] == "note"
+    assert notices[0]["to"] == ["carol@example.com"]  # the note reaches the handler
+
+
 def test_note_is_internal(desk):
     tid = accepted()
     ok(f"ticket note {tid} -m 'Called the centre, no answer'", as_user="carol")
@@ -685,6 +704,9 @@ def test_text_from_the_editor_and_the_draft_kept_on_failure(desk, tmp_path):
     assert path.startswith(str(tmp_path / "state" / "deskcli" / "drafts"))
     with open(path, encoding="utf-8") as handle:
         assert handle.read() == "Please reinstall the app"
+    import os
+
+    assert os.stat(path).st_mode & 0o777 == 0o600  # a note about a customer: owner only
     code, out, err = run_on_terminal(f"ticket reply {tid} --body-file {path}", "bob", tmp_path,
                                      "unused")
     assert code == 0, err

@@ -540,7 +540,7 @@ def test_a_colleague_who_may_not_add_notes_is_ignored_with_the_reason(ticket1):
     data = ingest_json("staff_reply.eml")
     assert (data["action"], data["ticket"]) == ("ignored", 1)
     assert data["reason"].startswith("from bob, who may not add notes to #1: ")
-    assert "ticket.view" in data["reason"]
+    assert "ticket.work" in data["reason"]
     assert not events(1, "note")
 
 

@@ -365,3 +365,86 @@ def test_changing_a_types_nudge_policy_reschedules_its_open_tickets(chase):
     assert remind_at(path, 1) == "2026-11-28T10:30:00Z"
     ok("type update chase --nudge-every none")
     assert remind_at(path, 1) is None
+
+
+# --- escalation when the person who must act has no manager (issue 13, point 12) ----------
+
+@pytest.fixture
+def headless(chase):
+    """tina (teaching, no manager) gets the chased tickets; escalate after 2 nudges."""
+    ok("type add top --name Top --route user:tina --accept-within 1h --nudge-every 1h "
+       "--escalate-after 2")
+    for login in ("tina", "alice", "zhao"):
+        ok(f"user update {login} --email {login}@example.com")
+    return chase
+
+
+def escalate_once(as_user: str = "alice") -> dict:
+    ok("ticket open --type top --title 'Room keys'", as_user=as_user)
+    for at in ("2026-11-28T10:00:00Z", "2026-11-28T11:00:00Z"):
+        summary = ok("remind run --json", now=at, as_user=as_user).json
+    return summary
+
+
+def test_no_manager_escalates_to_the_department_head(headless):
+    ok("user add hank --name 'Hank Head' --dept teaching --email hank@example.com")
+    ok("dept update teaching --head hank")
+    summary = escalate_once()
+    assert summary["escalated"] == 1
+    (event,) = kinds(1, "escalated")
+    assert (event["from"], event["to"]) == ("tina", "hank")
+    assert event["data"] == {"level": 1, "nudges": 2, "via": "dept_head", "to": ["hank"]}
+    assert event["message"] == "2 reminders without action: escalated to hank, head of teaching"
+    (notice,) = notices("escalated")
+    assert (notice["to"], notice["cc"]) == (["hank@example.com"], ["tina@example.com"])
+    assert "the head of their department" in ok(f"outbox show {notice['id']}").out
+    # one level only: more nudges do not escalate again
+    assert remind("2026-11-28T15:00:00Z")["escalated"] == 0
+    assert len(kinds(1, "escalated")) == 1
+
+
+def test_the_head_themselves_escalates_to_the_admins(headless):
+    ok("dept update teaching --head tina")  # the round-robin gave the head the ticket
+    ok("user add root2 --name 'Second Admin' --role admin --email root2@example.com")
+    summary = escalate_once()
+    assert summary["escalated"] == 1
+    (event,) = kinds(1, "escalated")
+    assert (event["from"], event["to"]) == ("tina", "alice,root2")
+    assert event["data"]["via"] == "admins" and event["data"]["to"] == ["alice", "root2"]
+    assert "escalated to the desk's admins (alice, root2)" in event["message"]
+    (notice,) = notices("escalated")
+    assert notice["to"] == ["alice@example.com", "root2@example.com"]
+    assert "an admin of the desk" in ok(f"outbox show {notice['id']}").out
+    assert summary["actions"][-1]["to"] == "alice,root2"
+
+
+def test_no_department_escalates_to_the_admins(headless):
+    ok("user update tina --dept none")
+    escalate_once()
+    (event,) = kinds(1, "escalated")
+    assert event["to"] == "alice" and event["data"]["via"] == "admins"
+
+
+def test_a_manager_still_comes_first(headless):
+    ok("user add hank --name 'Hank Head' --dept teaching")
+    ok("dept update teaching --head hank")
+    ok("user update tina --manager mgr")
+    escalate_once()
+    (event,) = kinds(1, "escalated")
+    assert event["to"] == "mgr" and event["data"]["via"] == "manager"
+
+
+def test_nobody_to_escalate_to_is_recorded_not_silent(headless):
+    ok("user update tina --role admin")
+    ok("user update alice --role agent", as_user="tina")  # tina is now the only admin
+    summary = escalate_once(as_user="tina")
+    assert summary["escalated"] == 0
+    assert summary["actions"][-1]["action"] == "not escalated"
+    shown = ok("ticket show 1 --json", as_user="tina").json
+    (event,) = [e for e in shown["events"] if e["kind"] == "escalated"]
+    assert event["to"] is None and "nobody to escalate to" in event["message"]
+    assert not [n for n in ok("outbox list --json --limit 0", as_user="tina").json
+                if n["template"] == "escalated"]
+    ok("remind run", now="2026-11-28T15:00:00Z", as_user="tina")
+    shown = ok("ticket show 1 --json", as_user="tina").json
+    assert [e["kind"] for e in shown["events"]].count("escalated") == 1  # said once

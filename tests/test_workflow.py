@@ -235,7 +235,7 @@ MOVES = [
     ("resolved", "close {id}", "bob", "closed"),
     ("resolved", "reopen {id} -m 'Crashes again'", "bob", "in_progress"),
     ("closed", "reopen {id} -m 'Crashes again'", "bob", "in_progress"),
-    ("closed", "note {id} -m 'For the record'", "viv", "closed"),
+    ("closed", "note {id} -m 'For the record'", "carol", "closed"),
     ("closed", "tag {id} +later", "bob", "closed"),
 ]
 

@@ -155,7 +155,9 @@ def keep_draft(text: Text, label: str) -> str | None:
     from deskcli.clock import now
 
     path = folder / f"{label}-{now().strftime('%Y%m%dT%H%M%S')}.md"
-    path.write_text(text.value, encoding="utf-8")
+    from deskcli.private_file import write_private
+
+    write_private(str(path), text.value)  # 0600: drafts are notes about customers
     return str(path)
 
 

@@ -12,6 +12,8 @@ STATUSES = ("pending", "sending", "sent", "failed", "dead")
 def outbox():
     """Notices (e-mail) waiting for delivery. Every change that concerns someone writes a
     notice here in the same transaction; `outbox send` (from cron) delivers them.
+    Every outbox command needs the permission outbox.send (admins; give it to a cron
+    identity with a role: `deskcli role add cron --permissions outbox.send`).
 
     \b
     Examples:

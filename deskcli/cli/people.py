@@ -378,15 +378,18 @@ def customer_reassign(desk, from_login, to_login):
 @format_options
 @pass_desk
 def customer_show(desk, key, fmt, as_json):
-    """Show a customer.
+    """Show a customer with their open tickets and their latest resolved or closed ones
+    (我的提问): status and who is handling each (csv/tsv: the customer only).
 
     \b
-    Example:
-      deskcli customer show C1001 --json
+    Examples:
+      deskcli customer show C1001
+      deskcli customer show C1001 --json | jq '.open_tickets[] | [.id, .status, .handled_by]'
     """
+    from deskcli.cli.customer_view import emit_customer
     from deskcli.customers import customer_show as show
 
-    emit_object(show(desk, key), fmt, as_json)
+    emit_customer(show(desk, key), fmt, as_json)
 
 
 @customer.command("list")

@@ -50,7 +50,8 @@ def report_options(func):
                      show_default=True, help="Output format."),
         click.option("--json", "as_json", is_flag=True, help="Shorthand for --format json."),
         click.option("--output", "-o", "output_file", metavar="FILE",
-                     help="Write the report to FILE instead of stdout."),
+                     help="Write the report to FILE instead of stdout (created 0600, "
+                          "replaced if it exists; never through a symbolic link)."),
         click.option("--template", metavar="FILE",
                      help="Render through your own Jinja template."),
         click.option("--section", metavar="KEY",
@@ -166,10 +167,9 @@ def emit(text: str, output_file: str | None) -> None:
     if not output_file or output_file == "-":
         write(text)
         return
-    try:
-        Path(output_file).expanduser().write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise Invalid(f"cannot write {output_file}: {exc.strerror}") from None
+    from deskcli.private_file import write_private
+
+    write_private(output_file, text)
     say(f"Wrote {output_file}")
 
 

@@ -114,7 +114,9 @@ def attach_cmd(desk, ticket_id, files, as_json):
 @format_options
 @pass_desk
 def attachment_cmd(desk, ticket_id, name, target, fmt, as_json):
-    """Get an attachment back (or, without NAME, list them).
+    """Get an attachment back (or, without NAME, list them). The file is created
+    readable by you only (0600) and never through a symbolic link; without -o an
+    existing file of that name is left alone (exit 5), with -o FILE it is replaced.
 
     \b
     Examples:
@@ -136,13 +138,11 @@ def attachment_cmd(desk, ticket_id, name, target, fmt, as_json):
     if target == "-":
         sys.stdout.buffer.write(data)
         return
-    path = target or os.path.basename(real_name)
-    if target is None and os.path.exists(path):
-        from deskcli.errors import Conflict
+    from deskcli.private_file import write_private
 
-        raise Conflict(f"{path} already exists", "choose where to write it with -o FILE")
-    with open(path, "wb") as handle:
-        handle.write(data)
+    path = target or os.path.basename(real_name)
+    write_private(path, data, replace=target is not None,
+                  hint="choose where to write it with -o FILE")
     click.echo(path)
 
 

@@ -158,8 +158,9 @@ def _size(handle) -> int:
 @click.option("--type", "types", multiple=True, help="Only these types.")
 @click.option("--since", help="Created since (2026-11-01, 30d, ...).")
 @click.option("--until", help="Created until.")
-@click.option("-o", "--output", "target", type=click.File("w", encoding="utf-8"), default="-",
-              help="Write to FILE instead of stdout.")
+@click.option("-o", "--output", "target", metavar="FILE", default="-",
+              help="Write to FILE instead of stdout (created 0600, replaced if it exists; "
+                   "never through a symbolic link).")
 @pass_desk
 def export_cmd(desk, status, types, since, until, target):
     """Write tickets as JSON lines that `ticket import` accepts (oldest first).
@@ -176,5 +177,10 @@ def export_cmd(desk, status, types, since, until, target):
 
     filters = ListFilters(status=list(status), type=list(types), created_since=since,
                           created_until=until, limit=None)
-    for record in export_tickets(desk, filters):
-        target.write(json.dumps(record, ensure_ascii=False) + "\n")
+    from deskcli.private_file import private_file
+
+    records = export_tickets(desk, filters)
+    with (click.open_file("-", "w", encoding="utf-8") if target == "-"
+          else private_file(target)) as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -79,7 +79,9 @@ def decline_cmd(desk, ids, message, body_file, as_json, yes):
 @pass_desk
 def transfer_cmd(desk, ids, to, message, body_file, as_json, yes):
     """Transfer (流转) the work to a colleague or department; the owner stays the owner
-    and the only one who replies to the customer.
+    and the only one who replies to the customer. Transferring to whoever already
+    handles the ticket changes nothing; a message given with it is added as an internal
+    note (exit 0), so it still reaches them.
 
     \b
     Examples:

@@ -137,8 +137,15 @@ def mark_partly_sent(db: Store, notice_id: int, worker: str, recipients: dict, e
     return changed
 
 
-def listing(db: Store, statuses: list[str], limit: int | None, ticket_id: int | None = None):
+def listing(db: Store, statuses: list[str], limit: int | None, ticket_id: int | None = None,
+            seen=None):
+    """Newest first. `seen`: None (every notice), "none" (only notices about no ticket),
+    or a visibility tuple (notices about no ticket or about a ticket it lets through)."""
     where, params = [], []
+    if seen is not None:
+        clause, more = _seen(seen)
+        where.append(clause)
+        params += more
     if statuses:
         where.append(f"status IN ({','.join('?' * len(statuses))})")
         params += statuses
@@ -151,9 +158,25 @@ def listing(db: Store, statuses: list[str], limit: int | None, ticket_id: int | 
     return [_decode(r) for r in db.all(sql, params)]
 
 
-def get(db: Store, notice_id: int) -> dict | None:
-    row = db.one(f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?", (notice_id,))
+def get(db: Store, notice_id: int, seen=None) -> dict | None:
+    """One notice; None when there is none, or none that `seen` (see listing) lets through."""
+    sql, params = f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?", [notice_id]
+    if seen is not None:
+        clause, more = _seen(seen)
+        sql += " AND " + clause
+        params += more
+    row = db.one(sql, params)
     return _decode(row) if row else None
+
+
+def _seen(seen) -> tuple[str, list]:
+    if seen == "none":
+        return "ticket_id IS NULL", []
+    from deskcli.store.tickets import visible_where
+
+    clause, params = visible_where(seen)
+    return f"(ticket_id IS NULL OR ticket_id IN (SELECT t.id FROM tickets t WHERE {clause}))", \
+        params
 
 
 def retry(db: Store, notice_ids: list[int] | None, at: str) -> int:

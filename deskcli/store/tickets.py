@@ -535,16 +535,19 @@ def _where(q: TicketQuery) -> tuple[list[str], list]:
         where.append("t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)")
         params.append(q.match)
     if q.visible_to:
-        if q.visible_to[0] == "client":
-            where.append("t.opened_by_id = ?")
-            params.append(q.visible_to[1])
-        else:
-            _, me, dept_id = q.visible_to
-            where.append(
-                "(t.status = 'new' OR "
-                "? IN (t.opened_by_id, t.assignee_id, t.owner_id, t.handler_id) OR "
-                "EXISTS (SELECT 1 FROM users u WHERE u.dept_id = ? AND u.id IN "
-                "(t.opened_by_id, t.assignee_id, t.owner_id, t.handler_id)) OR "
-                + cc_clause() + ")")
-            params += [me, dept_id, me, me]
+        clause, more = visible_where(q.visible_to)
+        where.append(clause)
+        params += more
     return where, params
+
+
+def visible_where(visible_to: tuple) -> tuple[str, list]:
+    """The condition on `tickets t` for tickets an actor may see (Desk.visibility)."""
+    if visible_to[0] == "client":
+        return "t.opened_by_id = ?", [visible_to[1]]
+    _, me, dept_id = visible_to
+    return ("(t.status = 'new' OR "
+            "? IN (t.opened_by_id, t.assignee_id, t.owner_id, t.handler_id) OR "
+            "EXISTS (SELECT 1 FROM users u WHERE u.dept_id = ? AND u.id IN "
+            "(t.opened_by_id, t.assignee_id, t.owner_id, t.handler_id)) OR "
+            + cc_clause() + ")", [me, dept_id, me, me])
