@@ -47,7 +47,7 @@ setup(
         "sqlite-utils>=3.35",
     ],
     extras_require={
-        "test": ["pytest>=8", "aiosmtpd>=1.4", "ruff>=0.6", "wheel"],
+        "test": ["pytest>=8", "aiosmtpd>=1.4", "ruff>=0.6", "wheel", "hypothesis>=6.100"],
     },
     entry_points={"console_scripts": ["deskcli = deskcli.cli:run"]},
     data_files=[("share/man/man1", ["man/deskcli.1"])],

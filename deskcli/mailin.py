@@ -12,6 +12,9 @@ What happens to a message, in order:
      the ticket's notices or its thread root):
        from an active staff user's address          -> an internal note by that user, when
           they may see the ticket and add notes (else ignored, with the reason)
+       from neither the ticket's customer nor one
+       of its contacts (the tag is not a key)       -> a new ticket for the sender, as in 4;
+          the ledger says which ticket it named and why it was not threaded
        the ticket is closed                         -> a new ticket, related to it
        otherwise                                    -> a public customer_message; a waiting
           ticket goes back to in_progress (its resolve clock resumes), a resolved one is
@@ -19,8 +22,11 @@ What happens to a message, in order:
   4. anything else                                  -> a new ticket of the type mail.type,
      for the customer with the From address (created when unknown: see customer_key),
      source 'email'; required fields may stay empty until it is resolved.
-Cc addresses of active staff become CCs; other Cc addresses become watchers, who get the
-customer's copies of replies. Attachments are kept up to attachments.max-size.
+Cc addresses of active staff become CCs (a cc_added event says so); other Cc addresses are
+never added as recipients: an internal mail_cc event names them, and staff add the ones
+that belong with `ticket contact`. The Message-ID of a message filed as the customer's is
+kept (ticket_mail_ids), so notices thread under it. Attachments are kept up to
+attachments.max-size.
 """
 
 import hashlib
@@ -34,7 +40,7 @@ from deskcli.desk import Desk
 from deskcli.errors import Busy, NotFound, NotPermitted
 from deskcli.lifecycle import Act
 from deskcli.policy import require
-from deskcli.store import life
+from deskcli.store import contacts, life
 from deskcli.store import mailin as mstore
 from deskcli.store import notices as nstore
 from deskcli.store import people as ps
@@ -67,7 +73,8 @@ class Ingested:
     status: str | None = None
     related_to: int | None = None
     cc: list[str] = field(default_factory=list)
-    watchers: list[str] = field(default_factory=list)
+    not_added: list[str] = field(default_factory=list)  # Cc addresses that are no contacts
+    not_threaded: int | None = None  # the ticket it named, from a sender who may not write
     attachments: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
 
@@ -96,6 +103,8 @@ def ingest(desk: Desk, raw: bytes) -> Ingested:
             result = Ingested("ignored", None, why, key, mail.sender, mail.subject)
         else:
             result = _file(desk, mail, key, now)
+            if result.action in ("opened", "message") and mail.message_id:
+                mstore.add_thread_id(db, result.ticket, mail.message_id)
         mstore.record(db, message_id=key, sender=sender or None, subject=mail.subject,
                       received_at=at, outcome=result.action, ticket_id=result.ticket,
                       reason=result.reason)
@@ -174,6 +183,8 @@ def _file(desk: Desk, mail: mailparse.Inbound, key: str, now) -> Ingested:
     staff = mstore.staff_by_email(db, mail.sender)
     if ticket_id is not None and staff is not None:
         return _staff_note(desk, mail, ticket_id, staff, result)
+    if ticket_id is not None and not mstore.may_write(db, ticket_id, mail.sender):
+        result.not_threaded, ticket_id = ticket_id, None  # a tag is no key: a new ticket
     if ticket_id is not None and life.raw(db, ticket_id)["status"] != "closed":
         return _customer_message(desk, mail, ticket_id, result)
     return _open(desk, mail, staff, ticket_id, result)
@@ -261,15 +272,12 @@ def _open(desk: Desk, mail, staff, closed_id: int | None, result: Ingested) -> I
             opener = colleague  # a colleague's own request: opened in their name
     else:
         customer, result.customer_created = _customer(desk, mail, at)
-    cc, watchers = _split_cc(desk, mail)
+    cc, others = _split_cc(desk, mail)
     body = mailparse.cut_quoted(mail.text) if closed_id else mail.text
     ticket = open_ticket(opener, OpenRequest(
         type=type_key, title=_title(desk, mail, body), body=body, customer=customer,
         cc=[login for login, _ in cc], source="email", from_mail=True))
     events = []
-    for address, name in watchers:
-        nstore.add_watcher(db, ticket.id, address, name or None)
-        result.watchers.append(address)
     result.cc = [login for login, _ in cc]
     if closed_id is not None:
         life.add_link(db, ticket.id, closed_id, "relates", at, None)
@@ -282,6 +290,7 @@ def _open(desk: Desk, mail, staff, closed_id: int | None, result: Ingested) -> I
         result.related_to = closed_id
     record(desk, events)
     a = Act(opener, ticket.id, unseen=True)
+    _not_added(a, others, result)
     _attachments(a, mail, result, opener.actor.id if opener is not desk else None)
     if a.events:
         a.save()
@@ -289,6 +298,10 @@ def _open(desk: Desk, mail, staff, closed_id: int | None, result: Ingested) -> I
     result.status = tstore.get(db, ticket.id).status
     result.reason = f"opened #{ticket.id}" + (f" (related to the closed #{closed_id})"
                                                if closed_id else "")
+    if result.not_threaded is not None:
+        result.reason += (f"; not threaded into #{result.not_threaded}, which its subject or "
+                          f"references name: {mail.sender} is neither its customer nor one "
+                          "of its contacts")
     return result
 
 
@@ -344,8 +357,8 @@ def _customer(desk: Desk, mail, at: str) -> tuple[str, bool]:
 
 
 def _split_cc(desk: Desk, mail) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
-    """Cc addresses: active staff (login, id) become CCs; others (address, name) watchers.
-    The sender and the desk's own address are neither."""
+    """Cc addresses: active staff (login, id), and the others (address, name). The sender
+    and the desk's own address are neither."""
     own, sender = _own_address(desk), mail.sender.lower()
     staff, others, seen = [], [], set()
     for name, address in mail.cc:
@@ -370,9 +383,21 @@ def _people(a: Act, mail, result: Ingested) -> None:
             tstore.insert_cc(a.db, [(a.id, None, user_id)])
             a.event("cc_added", to=login, system=True, message="Cc'd on an e-mail")
             result.cc.append(login)
-    for address, name in others:
-        nstore.add_watcher(a.db, a.id, address, name or None)
-        result.watchers.append(address)
+    _not_added(a, others, result)
+
+
+def _not_added(a: Act, others: list[tuple[str, str]], result: Ingested) -> None:
+    """Outside Cc addresses are never added as recipients (a From address is easy to
+    forge, and a contact gets every reply): they are named in the timeline, for staff to
+    add the ones that belong."""
+    fresh = [address for address, _ in others if not contacts.has(a.db, a.id, address)]
+    if not fresh:
+        return
+    result.not_added += fresh
+    a.event("mail_cc", system=True, data={"addresses": fresh},
+            message=f"the e-mail was also sent (Cc) to {', '.join(fresh)}; not added as "
+                    f"contacts: staff can add one with `deskcli ticket contact {a.id} "
+                    f"--add ADDRESS`")
 
 
 # --- attachments --------------------------------------------------------------------------

@@ -8,8 +8,8 @@ Audiences (SPEC §6, issue 4):
   opened                        -> the CC list (staff); queued/declined/departed -> dispatchers
   transferred                   -> the new handler
   note                          -> owner and handler, not the author
-  reply                         -> the customer, with the CC list and watchers in Cc
-  resolved, closed              -> the customer (and watchers); the opener and the CC list
+  reply                         -> the customer, with the CC list and contacts in Cc
+  resolved, closed              -> the customer (and contacts); the opener and the CC list
   reopened                      -> the owner or assignee, the opener and the CC list
   nudged                        -> whoever must act; escalated -> their manager (Cc them)
   approval_requested            -> the approver (or managers); approved/rejected -> the opener
@@ -43,7 +43,7 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
         for template, audience in plans:
             people = audience(db, facts, event)
             # the actor never hears of their own action; with no actor (the desk itself),
-            # everyone does: customers and watchers have no id either
+            # everyone does: customers and contacts have no id either
             to_list = [p for p in people["to"] if p.get("email")
                        and (actor_id is None or p.get("id") != actor_id)]
             cc_list = [p for p in people.get("cc", []) if p.get("email")
@@ -171,11 +171,11 @@ def to_owner_and_handler(db, facts, event):
 
 def to_customer_with_cc(db, facts, event):
     return {"to": _customer(db, facts), "cc": _unique(_cc(db, facts) +
-                                                      nstore.watchers(db, facts["id"]))}
+                                                      nstore.contacts(db, facts["id"]))}
 
 
-def to_customer_and_watchers(db, facts, event):
-    return {"to": _customer(db, facts), "cc": nstore.watchers(db, facts["id"])}
+def to_customer_and_contacts(db, facts, event):
+    return {"to": _customer(db, facts), "cc": nstore.contacts(db, facts["id"])}
 
 
 def to_opener_and_cc(db, facts, event):
@@ -229,9 +229,9 @@ PLANS = {
     "transferred": [("transferred", to_new_handler)],
     "note": [("note", to_owner_and_handler)],
     "reply": [("reply", to_customer_with_cc)],
-    "resolved": [("customer_resolved", to_customer_and_watchers),
+    "resolved": [("customer_resolved", to_customer_and_contacts),
                  ("resolved", to_opener_and_cc)],
-    "closed": [("customer_closed", to_customer_and_watchers), ("closed", to_opener_and_cc)],
+    "closed": [("customer_closed", to_customer_and_contacts), ("closed", to_opener_and_cc)],
     "reopened": [("reopened", to_workers_opener_cc)],
     "nudged": [("nudged", to_must_act)],
     "escalated": [("escalated", to_escalation)],

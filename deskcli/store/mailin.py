@@ -41,3 +41,27 @@ def ticket_exists(db: Store, ticket_id: int) -> bool:
 
 def customer_key_taken(db: Store, key: str) -> bool:
     return db.one("SELECT 1 FROM customers WHERE key = ?", (key,)) is not None
+
+
+def may_write(db: Store, ticket_id: int, address: str) -> str | None:
+    """'customer' or 'contact' when the address is the ticket's customer's or one of its
+    contacts (case-insensitive), else None: who may thread mail into the ticket."""
+    row = db.one("SELECT 'customer' FROM tickets t JOIN customers c ON c.id = t.customer_id "
+                 "WHERE t.id = ? AND c.email = ? COLLATE NOCASE "
+                 "UNION ALL SELECT 'contact' FROM ticket_contacts "
+                 "WHERE ticket_id = ? AND email = ? LIMIT 1",
+                 (ticket_id, address, ticket_id, address))
+    return row[0] if row else None
+
+
+def add_thread_id(db: Store, ticket_id: int, message_id: str) -> None:
+    """Remember the Message-ID of a mail the customer side sent about the ticket."""
+    db.run("INSERT INTO ticket_mail_ids (ticket_id, message_id) VALUES (?,?)",
+           (ticket_id, message_id))
+
+
+def thread_ids(db: Store, ticket_id: int, limit: int = 20) -> list[str]:
+    """The last `limit` Message-IDs the customer side sent about the ticket, oldest first."""
+    rows = db.all("SELECT message_id FROM ticket_mail_ids WHERE ticket_id = ? "
+                  "ORDER BY id DESC LIMIT ?", (ticket_id, limit))
+    return [r[0] for r in reversed(rows)]
