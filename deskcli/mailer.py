@@ -147,9 +147,12 @@ def build(desk: Desk, notice: dict, subject: str, text: str, html: str | None) -
     msg.set_raw("Date", format_datetime(clock.now()))
     msg.set_raw("Message-ID", notice["message_id"])
     if notice["ticket_id"]:
+        # under the customer's last mail, when the ticket came by mail (their ids, oldest
+        # first, after the ticket's own root: RFC 5322 puts the parent last)
         root = thread_id(desk, notice["ticket_id"])
-        msg.set_raw("In-Reply-To", root)
-        msg.set_raw("References", root)
+        theirs = notice["context"].get("mail_thread") or []
+        msg.set_raw("In-Reply-To", theirs[-1] if theirs else root)
+        msg.set_raw("References", " ".join([root, *theirs]))
         msg.set_raw("X-Deskcli-Ticket", str(notice["ticket_id"]))
     msg.set_raw("X-Loop", f"deskcli-{desk_uid(desk)}")
     if notice["template"] != "reply":  # a reply is written by a person

@@ -103,8 +103,6 @@ def ingest(desk: Desk, raw: bytes) -> Ingested:
             result = Ingested("ignored", None, why, key, mail.sender, mail.subject)
         else:
             result = _file(desk, mail, key, now)
-            if result.action in ("opened", "message") and mail.message_id:
-                mstore.add_thread_id(db, result.ticket, mail.message_id)
         mstore.record(db, message_id=key, sender=sender or None, subject=mail.subject,
                       received_at=at, outcome=result.action, ticket_id=result.ticket,
                       reason=result.reason)
@@ -224,6 +222,8 @@ def _customer_message(desk: Desk, mail, ticket_id: int, result: Ingested) -> Ing
             a.changes["status"] = new
     _people(a, mail, result)
     _attachments(a, mail, result, None)
+    if mail.message_id:  # before the notices are written: they thread under it
+        mstore.add_thread_id(a.db, a.id, mail.message_id)
     a.save(expect={"status": a.status})
     result.ticket, result.status = a.id, a.changes.get("status", a.status)
     result.reason = f"{'reopened #' if result.reopened else 'added to #'}{a.id}"
@@ -279,6 +279,9 @@ def _open(desk: Desk, mail, staff, closed_id: int | None, result: Ingested) -> I
         cc=[login for login, _ in cc], source="email", from_mail=True))
     events = []
     result.cc = [login for login, _ in cc]
+    if mail.message_id:  # and the notices of the opening, written already, thread under it
+        mstore.add_thread_id(db, ticket.id, mail.message_id)
+        mstore.thread_queued_notices(db, ticket.id)
     if closed_id is not None:
         life.add_link(db, ticket.id, closed_id, "relates", at, None)
         events += [(ticket.id, at, None, "linked", None, f"#{closed_id}",

@@ -22,6 +22,7 @@ import json
 import os  # os.urandom, not secrets: secrets imports hmac, hashlib and random (~10 ms)
 
 from deskcli import clock
+from deskcli.store import mailin as mstore
 from deskcli.store import notices as nstore
 from deskcli.store import people as ps
 
@@ -38,6 +39,7 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
             continue
         if ticket_id not in tickets:
             tickets[ticket_id] = nstore.ticket_facts(db, ticket_id)
+            tickets[ticket_id]["mail_thread"] = mstore.thread_ids(db, ticket_id)
         facts = tickets[ticket_id]
         event = {"actor_id": actor_id, "from": frm, "to": to}
         for template, audience in plans:
@@ -58,6 +60,8 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
                           "actor": _actor_name(db, actor_id),
                           "data": json.loads(data) if data else None},
                 "desk": {"name": desk.setting("desk.name") or db.stem},
+                # the customer's Message-IDs, oldest first: the notice threads under them
+                "mail_thread": facts["mail_thread"],
             }
             nstore.insert(db, ticket_id=ticket_id, event_id=event_id, template=template,
                           locale=desk.setting("locale") or "en",

@@ -45,12 +45,15 @@ def customer_key_taken(db: Store, key: str) -> bool:
 
 def may_write(db: Store, ticket_id: int, address: str) -> str | None:
     """'customer' or 'contact' when the address is the ticket's customer's or one of its
-    contacts (case-insensitive), else None: who may thread mail into the ticket."""
-    row = db.one("SELECT 'customer' FROM tickets t JOIN customers c ON c.id = t.customer_id "
-                 "WHERE t.id = ? AND c.email = ? COLLATE NOCASE "
-                 "UNION ALL SELECT 'contact' FROM ticket_contacts "
-                 "WHERE ticket_id = ? AND email = ? LIMIT 1",
-                 (ticket_id, address, ticket_id, address))
+    contacts (case-insensitive), or those of a ticket merged into it; else None: who may
+    thread mail into the ticket."""
+    row = db.one(
+        "WITH RECURSIVE merged(id) AS (SELECT ? UNION SELECT t.id FROM tickets t "
+        "JOIN merged m ON t.merged_into = m.id) "
+        "SELECT 'customer' FROM tickets t JOIN customers c ON c.id = t.customer_id "
+        "WHERE t.id IN merged AND c.email = ? COLLATE NOCASE "
+        "UNION ALL SELECT 'contact' FROM ticket_contacts "
+        "WHERE ticket_id IN merged AND email = ? LIMIT 1", (ticket_id, address, address))
     return row[0] if row else None
 
 
@@ -65,3 +68,13 @@ def thread_ids(db: Store, ticket_id: int, limit: int = 20) -> list[str]:
     rows = db.all("SELECT message_id FROM ticket_mail_ids WHERE ticket_id = ? "
                   "ORDER BY id DESC LIMIT ?", (ticket_id, limit))
     return [r[0] for r in reversed(rows)]
+
+
+def thread_queued_notices(db: Store, ticket_id: int) -> None:
+    """Give the notices queued while a ticket was being opened from a mail (before its
+    Message-ID could be kept) the ticket's mail thread, as later notices get it."""
+    import json
+
+    db.run("UPDATE outbox SET context = json_set(context, '$.mail_thread', json(?)) "
+           "WHERE ticket_id = ? AND status = 'pending'",
+           (json.dumps(thread_ids(db, ticket_id)), ticket_id))
