@@ -48,7 +48,6 @@ from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
 from deskcli.timeline import record
 
-MAX_TITLE = 200
 REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|回复|回覆|答复|转发|轉寄)\s*[:：]\s*)+", re.I)
 
 
@@ -77,6 +76,7 @@ class Ingested:
     not_threaded: int | None = None  # the ticket it named, from a sender who may not write
     attachments: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
+    charset_guesses: list[dict] = field(default_factory=list)  # {part, charset, declared}
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,7 +86,8 @@ def ingest(desk: Desk, raw: bytes) -> Ingested:
     """Read one message and file it (see the module's docstring). Raises TryLater when it
     should be retried later; any other DeskError means the desk is not set up to take it."""
     require(desk.actor, "ticket.open", "file e-mail on the desk")
-    mail = mailparse.parse(raw)
+    charsets = (desk.setting("mail.charsets") or "gb18030,big5").split(",")
+    mail = mailparse.parse(raw, charsets)
     key = mail.message_id or f"<sha256-{hashlib.sha256(raw).hexdigest()}@deskcli>"
     sender = mail.sender.lower()
     now = clock.now()
@@ -103,10 +104,22 @@ def ingest(desk: Desk, raw: bytes) -> Ingested:
             result = Ingested("ignored", None, why, key, mail.sender, mail.subject)
         else:
             result = _file(desk, mail, key, now)
+        result.charset_guesses = mail.charset_guesses
+        reason = result.reason
+        if mail.charset_guesses:  # the ledger says where the text may be misread
+            reason = f"{reason}; {guessed(mail.charset_guesses)}"
         mstore.record(db, message_id=key, sender=sender or None, subject=mail.subject,
                       received_at=at, outcome=result.action, ticket_id=result.ticket,
-                      reason=result.reason)
+                      reason=reason)
         return result
+
+
+def guessed(guesses: list[dict]) -> str:
+    """'charset guessed: subject as koi8-r (none declared), body as ...'"""
+    return "charset guessed: " + ", ".join(
+        f"{g['part']} as {g['charset']} "
+        f"({'declared ' + g['declared'] if g['declared'] else 'none declared'})"
+        for g in guesses)
 
 
 def _ignored(desk: Desk, mail: mailparse.Inbound, sender: str, now) -> str | None:
@@ -274,8 +287,11 @@ def _open(desk: Desk, mail, staff, closed_id: int | None, result: Ingested) -> I
         customer, result.customer_created = _customer(desk, mail, at)
     cc, others = _split_cc(desk, mail)
     body = mailparse.cut_quoted(mail.text) if closed_id else mail.text
+    title, cut = _title(desk, mail, body)
+    if cut:  # the whole subject stays, at the top of the first message
+        body = f"Subject: {' '.join(mail.subject.split())}\n\n{body}".rstrip()
     ticket = open_ticket(opener, OpenRequest(
-        type=type_key, title=_title(desk, mail, body), body=body, customer=customer,
+        type=type_key, title=title, body=body, customer=customer,
         cc=[login for login, _ in cc], source="email", from_mail=True))
     events = []
     result.cc = [login for login, _ in cc]
@@ -315,18 +331,32 @@ def _as(desk: Desk, login: str) -> Desk:
 
 
 def _mail_data(mail, message_id: str | None) -> dict:
-    return {"from": mail.sender, "name": mail.sender_name or None, "subject": mail.subject,
+    data = {"from": mail.sender, "name": mail.sender_name or None, "subject": mail.subject,
             "message_id": message_id, "via": "email"}
+    if mail.charset_guesses:
+        data["charset_guesses"] = mail.charset_guesses
+    return data
 
 
-def _title(desk: Desk, mail, body: str) -> str:
+def _title(desk: Desk, mail, body: str) -> tuple[str, bool]:
+    """The subject without reply prefixes and the ticket tag, whole up to the title limit
+    (tickets.MAX_TITLE characters); a longer one is cut at a word and ends with '…' (and
+    True says so: the caller keeps the whole subject). No subject: the first line."""
+    from deskcli.tickets import MAX_TITLE
+
     tag = re.escape(desk.setting("mail.tag") or "desk")
     title = re.sub(rf"\[\s*{tag}\s*#\s*\d+\s*\]", "", mail.subject, flags=re.I)
     title = REPLY_PREFIX.sub("", " ".join(title.split())).strip()
     if not title:
         first = next((line.strip() for line in body.splitlines() if line.strip()), "")
-        title = first[:80] or f"E-mail from {mail.sender_name or mail.sender}"
-    return title if len(title) <= MAX_TITLE else title[:MAX_TITLE - 1].rstrip() + "…"
+        return first[:80] or f"E-mail from {mail.sender_name or mail.sender}", False
+    if len(title) <= MAX_TITLE:
+        return title, False
+    cut = title[:MAX_TITLE - 1]
+    space = cut.rfind(" ")
+    if space > MAX_TITLE - 40:  # a word boundary near the end (Chinese has none)
+        cut = cut[:space]
+    return cut.rstrip() + "…", True
 
 
 # --- customers, CC and watchers -----------------------------------------------------------

@@ -472,7 +472,7 @@ def test_a_desk_side_problem_keeps_the_mail_at_the_mta(mail_desk, who):
 def test_an_unexpected_failure_is_75_without_a_traceback(mail_desk, monkeypatch):
     import deskcli.mailparse
 
-    def broken(data):
+    def broken(data, charsets=None):
         raise RuntimeError("parser exploded")
 
     monkeypatch.setattr(deskcli.mailparse, "parse", broken)

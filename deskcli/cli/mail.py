@@ -117,6 +117,10 @@ def mail_ingest(app, source, as_json):
         say(f"{result.reason}{customer}")
     for item in result.skipped:
         say(f"not kept: {item['name']} ({item['size']:,} bytes): {item['reason']}")
+    if result.charset_guesses:
+        from deskcli.mailin import guessed
+
+        say(f"{guessed(result.charset_guesses)} (the desk setting mail.charsets)")
 
 
 def _read(source: str) -> bytes:
