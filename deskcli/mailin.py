@@ -128,6 +128,8 @@ def _ignored(desk: Desk, mail: mailparse.Inbound, sender: str, now) -> str | Non
 
     if "@" not in sender:
         return "no sender address (From)"
+    if mail.unreadable:
+        return mail.unreadable
     loop = f"deskcli-{desk_uid(desk)}".lower()
     if any(value.strip().lower() == loop for value in mail.headers.get("x-loop", [])):
         return f"a mail loop (X-Loop: {loop}, sent by this desk)"
@@ -347,16 +349,17 @@ def _title(desk: Desk, mail, body: str) -> tuple[str, bool]:
     tag = re.escape(desk.setting("mail.tag") or "desk")
     title = re.sub(rf"\[\s*{tag}\s*#\s*\d+\s*\]", "", mail.subject, flags=re.I)
     title = REPLY_PREFIX.sub("", " ".join(title.split())).strip()
+    from_subject = bool(title)
     if not title:
         first = next((line.strip() for line in body.splitlines() if line.strip()), "")
-        return first[:80] or f"E-mail from {mail.sender_name or mail.sender}", False
+        title = first[:80] or f"E-mail from {mail.sender_name or mail.sender}"
     if len(title) <= MAX_TITLE:
         return title, False
     cut = title[:MAX_TITLE - 1]
     space = cut.rfind(" ")
     if space > MAX_TITLE - 40:  # a word boundary near the end (Chinese has none)
         cut = cut[:space]
-    return cut.rstrip() + "…", True
+    return cut.rstrip() + "…", from_subject
 
 
 # --- customers, CC and watchers -----------------------------------------------------------

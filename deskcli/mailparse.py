@@ -42,10 +42,14 @@ class Inbound:
     headers: dict[str, list[str]] = field(default_factory=dict)  # lower-case name -> values
     content_type: str = "text/plain"
     charset_guesses: list[dict] = field(default_factory=list)  # {part, charset, declared}
+    unreadable: str | None = None    # why the body could not be read (headers only)
 
     def header(self, name: str) -> str:
+        """The first value of a header as text (raw 8-bit bytes as U+FFFD)."""
         values = self.headers.get(name.lower())
-        return values[0] if values else ""
+        if not values:
+            return ""
+        return values[0].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
     def has(self, name: str) -> bool:
         return name.lower() in self.headers
@@ -75,7 +79,9 @@ def _addresses(raw_values: list[str], dec: Decoder, where: str) -> list[tuple[st
 
 
 def _message_ids(values: list[str]) -> list[str]:
-    return [m for value in values for m in re.findall(r"<[^<>\s]+>", value)]
+    """The <id@host> in Message-ID, In-Reply-To, References: printable ASCII only (a
+    damaged one is no id)."""
+    return [m for value in values for m in re.findall(r"<[\x21-\x3b=\x3f-\x7e]+>", value)]
 
 
 # --- the message --------------------------------------------------------------------------
@@ -86,11 +92,19 @@ def parse(raw: bytes, charsets: list[str] | None = None) -> Inbound:
     if raw.startswith(b"From ") and b"\n" in raw:  # an mbox "From " line (procmail, maildrop)
         raw = raw.split(b"\n", 1)[1]
     dec = Decoder(charsets)
-    msg = message_from_bytes(raw, policy=compat32)
-    headers = _raw_headers(msg)
     texts: list[str] = []
     attachments: list[Attachment] = []
-    _walk(msg, texts, attachments, dec, 0)  # first: the body teaches the decoder the most
+    unreadable = None
+    try:
+        msg = message_from_bytes(raw, policy=compat32)
+        _walk(msg, texts, attachments, dec, 0)  # first: the body teaches the decoder most
+    except RecursionError:  # a MIME bomb: Python's parser recurses once per level
+        from email.parser import BytesHeaderParser
+
+        msg = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        texts, attachments = [], []
+        unreadable = "MIME parts nested too deeply to read (a mail bomb?)"
+    headers = _raw_headers(msg)
     senders = _addresses(headers.get("from", []), dec, "from") or \
         _addresses(headers.get("sender", []), dec, "from")
     if senders:
@@ -106,15 +120,20 @@ def parse(raw: bytes, charsets: list[str] | None = None) -> Inbound:
         in_reply_to=_message_ids(headers.get("in-reply-to", [])),
         references=_message_ids(headers.get("references", [])),
         text=_tidy("\n\n".join(t for t in texts if t.strip())),
-        attachments=attachments, headers=headers, content_type=msg.get_content_type(),
-        charset_guesses=dec.guesses)
+        attachments=attachments, headers=headers, content_type=_content_type(msg),
+        charset_guesses=dec.guesses, unreadable=unreadable)
+
+
+def _content_type(part: Message) -> str:
+    ctype = part.get_content_type()
+    return ctype if ctype.isascii() and ctype.isprintable() else "application/octet-stream"
 
 
 def _walk(part: Message, texts: list[str], attachments: list[Attachment], dec: Decoder,
           depth: int) -> None:
     if depth > MAX_DEPTH:
         return
-    ctype = part.get_content_type()
+    ctype = _content_type(part)
     if ctype == "message/rfc822" or (part.is_multipart() and ctype.startswith("message/")):
         inner = part.get_payload()
         inner = inner[0] if isinstance(inner, list) and inner else inner
