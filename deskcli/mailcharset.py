@@ -101,7 +101,7 @@ class Decoder:
                 self._guessed(where, candidate, declared)
                 self.preferred = candidate
                 return text
-        self._guessed(where, "utf-8 (undecodable bytes replaced)", declared)
+        self._guessed(where, "utf-8, undecodable bytes replaced", declared)
         return data.decode("utf-8", errors="replace")
 
     def _guessed(self, where: str, charset: str, declared: str | None) -> None:

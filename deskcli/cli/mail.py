@@ -49,7 +49,8 @@ def mail_ingest(app, source, as_json):
     Ignored, with the reason on standard error: auto-replies (Auto-Submitted,
     X-Autoreply, out-of-office subjects such as 自动回复), bulk and list mail (Precedence),
     bounces (an empty Return-Path, delivery reports), mail loops (this desk's X-Loop or
-    its own mail.from address) and a sender's mail beyond mail.max-per-hour. The same
+    its own mail.from address), a sender's mail beyond mail.max-per-hour, and MIME
+    nested too deeply to read (parts below 30 levels are not read anyway). The same
     Message-ID is filed once, so an MTA retry is safe.
 
     Prints the ticket's id (--json: everything that was done). Exit status for an MTA
@@ -114,7 +115,10 @@ def mail_ingest(app, source, as_json):
     else:
         customer = f" for customer {result.customer}" + (" (new)" if result.customer_created
                                                           else "") if result.customer else ""
-        say(f"{result.reason}{customer}")
+        done, _, why = (result.reason or "").partition("; ")
+        say(f"{done}{customer}")
+        if why:  # not threaded into the ticket it named, and why
+            say(why)
     for item in result.skipped:
         say(f"not kept: {item['name']} ({item['size']:,} bytes): {item['reason']}")
     if result.charset_guesses:
