@@ -132,6 +132,7 @@ def messages(draw) -> bytes:
     return head + b"\r\n" + draw(bodies)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(message=messages())
 def test_generated_messages_hold_the_property(mail_desk, message):
@@ -163,6 +164,7 @@ def damaged(draw) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(message=damaged())
 def test_damaged_corpus_messages_hold_the_property(mail_desk, message):
