@@ -130,7 +130,10 @@ def build(desk: Desk, notice: dict, subject: str, text: str, html: str | None) -
     msg = EmailMessage()
     tag = f"[{desk.setting('mail.tag') or 'desk'} #{notice['ticket_id']}]" \
         if notice["ticket_id"] else ""
-    msg["Subject"] = f"{tag} {subject}".strip()
+    answered = notice["context"].get("mail_subject")  # what the customer wrote
+    # to the customer about mail of theirs: their own subject, as a mail client answers
+    # it, for Gmail and Outlook group a conversation by its subject
+    msg["Subject"] = f"Re: {answered}" if answered else f"{tag} {subject}".strip()
     # Parsing a header through the email package's registry costs about 0.3 ms; the From
     # header is the same for every notice, so it is parsed once and reused, and the plain
     # ASCII headers below are stored as they are (set_raw).

@@ -238,7 +238,7 @@ def _customer_message(desk: Desk, mail, ticket_id: int, result: Ingested) -> Ing
     _people(a, mail, result)
     _attachments(a, mail, result, None)
     if mail.message_id:  # before the notices are written: they thread under it
-        mstore.add_thread_id(a.db, a.id, mail.message_id)
+        mstore.add_thread_id(a.db, a.id, mail.message_id, _their_subject(mail))
     a.save(expect={"status": a.status})
     result.ticket, result.status = a.id, a.changes.get("status", a.status)
     result.reason = f"{'reopened #' if result.reopened else 'added to #'}{a.id}"
@@ -298,7 +298,7 @@ def _open(desk: Desk, mail, staff, closed_id: int | None, result: Ingested) -> I
     events = []
     result.cc = [login for login, _ in cc]
     if mail.message_id:  # and the notices of the opening, written already, thread under it
-        mstore.add_thread_id(db, ticket.id, mail.message_id)
+        mstore.add_thread_id(db, ticket.id, mail.message_id, _their_subject(mail))
         mstore.thread_queued_notices(db, ticket.id)
     if closed_id is not None:
         life.add_link(db, ticket.id, closed_id, "relates", at, None)
@@ -338,6 +338,12 @@ def _mail_data(mail, message_id: str | None) -> dict:
     if mail.charset_guesses:
         data["charset_guesses"] = mail.charset_guesses
     return data
+
+
+def _their_subject(mail) -> str:
+    """The subject the customer wrote, without reply prefixes: notices to them answer it
+    ('Re: ' + this), so their mail client keeps one conversation."""
+    return REPLY_PREFIX.sub("", " ".join(mail.subject.split())).strip()[:900]
 
 
 def _title(desk: Desk, mail, body: str) -> tuple[str, bool]:

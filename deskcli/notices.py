@@ -40,6 +40,7 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
         if ticket_id not in tickets:
             tickets[ticket_id] = nstore.ticket_facts(db, ticket_id)
             tickets[ticket_id]["mail_thread"] = mstore.thread_ids(db, ticket_id)
+            tickets[ticket_id]["mail_subject"] = mstore.thread_subject(db, ticket_id)
         facts = tickets[ticket_id]
         event = {"actor_id": actor_id, "from": frm, "to": to}
         for template, audience in plans:
@@ -60,8 +61,10 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
                           "actor": _actor_name(db, actor_id),
                           "data": json.loads(data) if data else None},
                 "desk": {"name": desk.setting("desk.name") or db.stem},
-                # the customer's Message-IDs, oldest first: the notice threads under them
+                # the customer's Message-IDs, oldest first: the notice threads under them;
+                # what goes to the customer answers their last subject
                 "mail_thread": facts["mail_thread"],
+                "mail_subject": facts["mail_subject"] if template in TO_CUSTOMER else None,
             }
             nstore.insert(db, ticket_id=ticket_id, event_id=event_id, template=template,
                           locale=desk.setting("locale") or "en",
@@ -73,6 +76,7 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
     return written
 
 
+TO_CUSTOMER = ("reply", "customer_resolved", "customer_closed")  # addressed to the customer
 FACT_KEYS = ("id", "title", "status", "priority", "type", "type_name", "customer",
              "customer_name", "assignee", "owner", "handler", "opened_by", "accept_due_at",
              "resolve_due_at", "nudges", "created_at")

@@ -1,6 +1,8 @@
 """Notices about a ticket that came in by mail thread under the customer's own mail in
-their client (issue 13, point 3): In-Reply-To is the customer's last Message-ID, and
-References lists the ticket's root and then the customer's Message-IDs, oldest first.
+their client (issue 13, point 3): In-Reply-To is the customer's last Message-ID,
+References lists the ticket's root and then the customer's Message-IDs, oldest first, and
+what goes to the customer answers their subject ('Re: ...', as Gmail and Outlook group
+by subject).
 Checked by parsing the messages `outbox send` delivers into a maildir and to stdout."""
 
 import email
@@ -46,6 +48,8 @@ def test_replies_thread_under_the_customers_last_mail(mail_desk, tmp_path):
     ok(f"ticket accept {ticket}", as_user="bob")
     ok(f"ticket reply {ticket} -m 'Please reinstall the app.'", as_user="bob")
     (first_reply,) = to_customer(delivered(tmp_path))
+    # the customer's own subject, answered: Gmail and Outlook group by subject
+    assert first_reply["Subject"] == "Re: Student cannot log in to the app"
     assert first_reply["In-Reply-To"] == FIRST
     assert ids(first_reply["References"]) == [ROOT.format(ticket), FIRST]
     # the customer answers that reply from their client; the next reply threads under it
@@ -55,6 +59,7 @@ def test_replies_thread_under_the_customers_last_mail(mail_desk, tmp_path):
     newest = [m for m in to_customer(delivered(tmp_path))
               if m["Message-ID"] != first_reply["Message-ID"]]
     (second_reply,) = newest
+    assert second_reply["Subject"] == "Re: Student cannot log in to the app"
     assert second_reply["In-Reply-To"] == "<second@sunshine-centre.example>"
     assert ids(second_reply["References"]) == [ROOT.format(ticket), FIRST,
                                                "<second@sunshine-centre.example>"]
@@ -69,7 +74,8 @@ def test_every_notice_of_a_mailed_ticket_threads_too(mail_desk):
                 for part in re.split(r"\n(?=Subject: |Content-Type: multipart)", out)
                 if "Message-ID:" in part]
     assert messages
-    for message in messages:
+    for message in messages:  # to staff: the tagged subject of the notice
+        assert message["Subject"].startswith(f"[desk #{ticket}] ")
         assert message["In-Reply-To"] == FIRST
         assert ids(message["References"]) == [ROOT.format(ticket), FIRST]
 
@@ -79,6 +85,7 @@ def test_a_ticket_opened_by_hand_keeps_its_own_root(mail_desk, tmp_path):
     ok("ticket accept 1", as_user="bob")
     ok("ticket reply 1 -m 'Hello'", as_user="bob")
     for message in delivered(tmp_path):
+        assert message["Subject"].startswith("[desk #1] ")
         assert message["In-Reply-To"] == ROOT.format(1)
         assert ids(message["References"]) == [ROOT.format(1)]
 

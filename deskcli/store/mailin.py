@@ -57,10 +57,11 @@ def may_write(db: Store, ticket_id: int, address: str) -> str | None:
     return row[0] if row else None
 
 
-def add_thread_id(db: Store, ticket_id: int, message_id: str) -> None:
-    """Remember the Message-ID of a mail the customer side sent about the ticket."""
-    db.run("INSERT INTO ticket_mail_ids (ticket_id, message_id) VALUES (?,?)",
-           (ticket_id, message_id))
+def add_thread_id(db: Store, ticket_id: int, message_id: str, subject: str | None) -> None:
+    """Remember the Message-ID (and subject) of a mail the customer side sent about the
+    ticket."""
+    db.run("INSERT INTO ticket_mail_ids (ticket_id, message_id, subject) VALUES (?,?,?)",
+           (ticket_id, message_id, subject or None))
 
 
 def thread_ids(db: Store, ticket_id: int, limit: int = 20) -> list[str]:
@@ -68,6 +69,12 @@ def thread_ids(db: Store, ticket_id: int, limit: int = 20) -> list[str]:
     rows = db.all("SELECT message_id FROM ticket_mail_ids WHERE ticket_id = ? "
                   "ORDER BY id DESC LIMIT ?", (ticket_id, limit))
     return [r[0] for r in reversed(rows)]
+
+
+def thread_subject(db: Store, ticket_id: int) -> str | None:
+    """The subject of the customer side's last mail about the ticket."""
+    return db.scalar("SELECT subject FROM ticket_mail_ids WHERE ticket_id = ? "
+                     "ORDER BY id DESC LIMIT 1", (ticket_id,))
 
 
 def thread_queued_notices(db: Store, ticket_id: int) -> None:

@@ -523,11 +523,12 @@ DROP TABLE ticket_watchers;
 CREATE TABLE ticket_mail_ids (
     id         INTEGER PRIMARY KEY,             -- the order they came in
     ticket_id  INTEGER NOT NULL REFERENCES tickets(id),
-    message_id TEXT NOT NULL
+    message_id TEXT NOT NULL,
+    subject    TEXT                             -- as the customer wrote it
 );
 CREATE INDEX ticket_mail_ids_ticket ON ticket_mail_ids(ticket_id, id);
-INSERT INTO ticket_mail_ids (ticket_id, message_id)
-    SELECT ticket_id, message_id FROM mail_in
+INSERT INTO ticket_mail_ids (ticket_id, message_id, subject)
+    SELECT ticket_id, message_id, nullif(subject, '') FROM mail_in
     WHERE outcome IN ('opened', 'message') AND ticket_id IS NOT NULL
       AND message_id NOT LIKE '<sha256-%@deskcli>'
     ORDER BY received_at, message_id;
