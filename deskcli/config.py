@@ -67,6 +67,11 @@ register(
     Setting("mail.max-per-hour", "desk", "`mail ingest` ignores a sender's messages beyond "
             "this many an hour (mail loops, floods)", default="20", pattern=r"[1-9]\d*",
             example="50"),
+    Setting("mail.charsets", "desk", "`mail ingest` reads 8-bit text that declares no "
+            "charset (or a wrong one) in the first of these that fits, in order; a guess "
+            "is recorded", default="gb18030,big5",
+            pattern=r"[A-Za-z0-9_.:-]+(\s*,\s*[A-Za-z0-9_.:-]+)*",
+            example="gb18030,big5,koi8-r"),
     Setting("smtp.starttls", "desk", "use STARTTLS on smtp:// (auto: when offered)",
             default="auto", choices=("auto", "yes", "no")),
     Setting("smtp.user", "desk", "login for the SMTP server", example="desk@brand-a.example"),
@@ -116,6 +121,14 @@ def check_value(setting: Setting, value: str) -> str:
         from deskcli.clock import zone
 
         zone(value)
+    if setting.key == "mail.charsets":
+        from deskcli.mailcharset import check_fallbacks
+
+        try:
+            value = ",".join(check_fallbacks(value))
+        except ValueError as exc:
+            raise Invalid(f"mail.charsets: {exc}", "name charsets Python knows, in order, "
+                          "e.g. gb18030,big5,koi8-r,windows-1251,shift_jis") from None
     if setting.key == "business-hours":
         from deskcli.sla import parse_hours
 

@@ -130,7 +130,10 @@ def build(desk: Desk, notice: dict, subject: str, text: str, html: str | None) -
     msg = EmailMessage()
     tag = f"[{desk.setting('mail.tag') or 'desk'} #{notice['ticket_id']}]" \
         if notice["ticket_id"] else ""
-    msg["Subject"] = f"{tag} {subject}".strip()
+    answered = notice["context"].get("mail_subject")  # what the customer wrote
+    # to the customer about mail of theirs: their own subject, as a mail client answers
+    # it, for Gmail and Outlook group a conversation by its subject
+    msg["Subject"] = f"Re: {answered}" if answered else f"{tag} {subject}".strip()
     # Parsing a header through the email package's registry costs about 0.3 ms; the From
     # header is the same for every notice, so it is parsed once and reused, and the plain
     # ASCII headers below are stored as they are (set_raw).
@@ -147,9 +150,12 @@ def build(desk: Desk, notice: dict, subject: str, text: str, html: str | None) -
     msg.set_raw("Date", format_datetime(clock.now()))
     msg.set_raw("Message-ID", notice["message_id"])
     if notice["ticket_id"]:
+        # under the customer's last mail, when the ticket came by mail (their ids, oldest
+        # first, after the ticket's own root: RFC 5322 puts the parent last)
         root = thread_id(desk, notice["ticket_id"])
-        msg.set_raw("In-Reply-To", root)
-        msg.set_raw("References", root)
+        theirs = notice["context"].get("mail_thread") or []
+        msg.set_raw("In-Reply-To", theirs[-1] if theirs else root)
+        msg.set_raw("References", " ".join([root, *theirs]))
         msg.set_raw("X-Deskcli-Ticket", str(notice["ticket_id"]))
     msg.set_raw("X-Loop", f"deskcli-{desk_uid(desk)}")
     if notice["template"] != "reply":  # a reply is written by a person

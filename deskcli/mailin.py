@@ -12,6 +12,9 @@ What happens to a message, in order:
      the ticket's notices or its thread root):
        from an active staff user's address          -> an internal note by that user, when
           they may see the ticket and add notes (else ignored, with the reason)
+       from neither the ticket's customer nor one
+       of its contacts (the tag is not a key)       -> a new ticket for the sender, as in 4;
+          the ledger says which ticket it named and why it was not threaded
        the ticket is closed                         -> a new ticket, related to it
        otherwise                                    -> a public customer_message; a waiting
           ticket goes back to in_progress (its resolve clock resumes), a resolved one is
@@ -19,8 +22,11 @@ What happens to a message, in order:
   4. anything else                                  -> a new ticket of the type mail.type,
      for the customer with the From address (created when unknown: see customer_key),
      source 'email'; required fields may stay empty until it is resolved.
-Cc addresses of active staff become CCs; other Cc addresses become watchers, who get the
-customer's copies of replies. Attachments are kept up to attachments.max-size.
+Cc addresses of active staff become CCs (a cc_added event says so); other Cc addresses are
+never added as recipients: an internal mail_cc event names them, and staff add the ones
+that belong with `ticket contact`. The Message-ID of a message filed as the customer's is
+kept (ticket_mail_ids), so notices thread under it. Attachments are kept up to
+attachments.max-size.
 """
 
 import hashlib
@@ -34,7 +40,7 @@ from deskcli.desk import Desk
 from deskcli.errors import Busy, NotFound, NotPermitted
 from deskcli.lifecycle import Act
 from deskcli.policy import require
-from deskcli.store import life
+from deskcli.store import contacts, life
 from deskcli.store import mailin as mstore
 from deskcli.store import notices as nstore
 from deskcli.store import people as ps
@@ -42,7 +48,6 @@ from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
 from deskcli.timeline import record
 
-MAX_TITLE = 200
 REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|回复|回覆|答复|转发|轉寄)\s*[:：]\s*)+", re.I)
 
 
@@ -67,9 +72,11 @@ class Ingested:
     status: str | None = None
     related_to: int | None = None
     cc: list[str] = field(default_factory=list)
-    watchers: list[str] = field(default_factory=list)
+    not_added: list[str] = field(default_factory=list)  # Cc addresses that are no contacts
+    not_threaded: int | None = None  # the ticket it named, from a sender who may not write
     attachments: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
+    charset_guesses: list[dict] = field(default_factory=list)  # {part, charset, declared}
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -79,7 +86,8 @@ def ingest(desk: Desk, raw: bytes) -> Ingested:
     """Read one message and file it (see the module's docstring). Raises TryLater when it
     should be retried later; any other DeskError means the desk is not set up to take it."""
     require(desk.actor, "ticket.open", "file e-mail on the desk")
-    mail = mailparse.parse(raw)
+    charsets = (desk.setting("mail.charsets") or "gb18030,big5").split(",")
+    mail = mailparse.parse(raw, charsets)
     key = mail.message_id or f"<sha256-{hashlib.sha256(raw).hexdigest()}@deskcli>"
     sender = mail.sender.lower()
     now = clock.now()
@@ -96,10 +104,22 @@ def ingest(desk: Desk, raw: bytes) -> Ingested:
             result = Ingested("ignored", None, why, key, mail.sender, mail.subject)
         else:
             result = _file(desk, mail, key, now)
+        result.charset_guesses = mail.charset_guesses
+        reason = result.reason
+        if mail.charset_guesses:  # the ledger says where the text may be misread
+            reason = f"{reason}; {guessed(mail.charset_guesses)}"
         mstore.record(db, message_id=key, sender=sender or None, subject=mail.subject,
                       received_at=at, outcome=result.action, ticket_id=result.ticket,
-                      reason=result.reason)
+                      reason=reason)
         return result
+
+
+def guessed(guesses: list[dict]) -> str:
+    """'charset guessed: subject as koi8-r (none declared), body as ...'"""
+    return "charset guessed: " + ", ".join(
+        f"{g['part']} as {g['charset']} "
+        f"({'declared ' + g['declared'] if g['declared'] else 'none declared'})"
+        for g in guesses)
 
 
 def _ignored(desk: Desk, mail: mailparse.Inbound, sender: str, now) -> str | None:
@@ -108,6 +128,8 @@ def _ignored(desk: Desk, mail: mailparse.Inbound, sender: str, now) -> str | Non
 
     if "@" not in sender:
         return "no sender address (From)"
+    if mail.unreadable:
+        return mail.unreadable
     loop = f"deskcli-{desk_uid(desk)}".lower()
     if any(value.strip().lower() == loop for value in mail.headers.get("x-loop", [])):
         return f"a mail loop (X-Loop: {loop}, sent by this desk)"
@@ -174,6 +196,8 @@ def _file(desk: Desk, mail: mailparse.Inbound, key: str, now) -> Ingested:
     staff = mstore.staff_by_email(db, mail.sender)
     if ticket_id is not None and staff is not None:
         return _staff_note(desk, mail, ticket_id, staff, result)
+    if ticket_id is not None and not mstore.may_write(db, ticket_id, mail.sender):
+        result.not_threaded, ticket_id = ticket_id, None  # a tag is no key: a new ticket
     if ticket_id is not None and life.raw(db, ticket_id)["status"] != "closed":
         return _customer_message(desk, mail, ticket_id, result)
     return _open(desk, mail, staff, ticket_id, result)
@@ -213,6 +237,8 @@ def _customer_message(desk: Desk, mail, ticket_id: int, result: Ingested) -> Ing
             a.changes["status"] = new
     _people(a, mail, result)
     _attachments(a, mail, result, None)
+    if mail.message_id:  # before the notices are written: they thread under it
+        mstore.add_thread_id(a.db, a.id, mail.message_id, _their_subject(mail))
     a.save(expect={"status": a.status})
     result.ticket, result.status = a.id, a.changes.get("status", a.status)
     result.reason = f"{'reopened #' if result.reopened else 'added to #'}{a.id}"
@@ -261,16 +287,19 @@ def _open(desk: Desk, mail, staff, closed_id: int | None, result: Ingested) -> I
             opener = colleague  # a colleague's own request: opened in their name
     else:
         customer, result.customer_created = _customer(desk, mail, at)
-    cc, watchers = _split_cc(desk, mail)
+    cc, others = _split_cc(desk, mail)
     body = mailparse.cut_quoted(mail.text) if closed_id else mail.text
+    title, cut = _title(desk, mail, body)
+    if cut:  # the whole subject stays, at the top of the first message
+        body = f"Subject: {' '.join(mail.subject.split())}\n\n{body}".rstrip()
     ticket = open_ticket(opener, OpenRequest(
-        type=type_key, title=_title(desk, mail, body), body=body, customer=customer,
+        type=type_key, title=title, body=body, customer=customer,
         cc=[login for login, _ in cc], source="email", from_mail=True))
     events = []
-    for address, name in watchers:
-        nstore.add_watcher(db, ticket.id, address, name or None)
-        result.watchers.append(address)
     result.cc = [login for login, _ in cc]
+    if mail.message_id:  # and the notices of the opening, written already, thread under it
+        mstore.add_thread_id(db, ticket.id, mail.message_id, _their_subject(mail))
+        mstore.thread_queued_notices(db, ticket.id)
     if closed_id is not None:
         life.add_link(db, ticket.id, closed_id, "relates", at, None)
         events += [(ticket.id, at, None, "linked", None, f"#{closed_id}",
@@ -282,6 +311,7 @@ def _open(desk: Desk, mail, staff, closed_id: int | None, result: Ingested) -> I
         result.related_to = closed_id
     record(desk, events)
     a = Act(opener, ticket.id, unseen=True)
+    _not_added(a, others, result)
     _attachments(a, mail, result, opener.actor.id if opener is not desk else None)
     if a.events:
         a.save()
@@ -289,6 +319,10 @@ def _open(desk: Desk, mail, staff, closed_id: int | None, result: Ingested) -> I
     result.status = tstore.get(db, ticket.id).status
     result.reason = f"opened #{ticket.id}" + (f" (related to the closed #{closed_id})"
                                                if closed_id else "")
+    if result.not_threaded is not None:
+        result.reason += (f"; not threaded into #{result.not_threaded}, which its subject or "
+                          f"references name: {mail.sender} is neither its customer nor one "
+                          "of its contacts")
     return result
 
 
@@ -299,18 +333,39 @@ def _as(desk: Desk, login: str) -> Desk:
 
 
 def _mail_data(mail, message_id: str | None) -> dict:
-    return {"from": mail.sender, "name": mail.sender_name or None, "subject": mail.subject,
+    data = {"from": mail.sender, "name": mail.sender_name or None, "subject": mail.subject,
             "message_id": message_id, "via": "email"}
+    if mail.charset_guesses:
+        data["charset_guesses"] = mail.charset_guesses
+    return data
 
 
-def _title(desk: Desk, mail, body: str) -> str:
+def _their_subject(mail) -> str:
+    """The subject the customer wrote, without reply prefixes: notices to them answer it
+    ('Re: ' + this), so their mail client keeps one conversation."""
+    return REPLY_PREFIX.sub("", " ".join(mail.subject.split())).strip()[:900]
+
+
+def _title(desk: Desk, mail, body: str) -> tuple[str, bool]:
+    """The subject without reply prefixes and the ticket tag, whole up to the title limit
+    (tickets.MAX_TITLE characters); a longer one is cut at a word and ends with '…' (and
+    True says so: the caller keeps the whole subject). No subject: the first line."""
+    from deskcli.tickets import MAX_TITLE
+
     tag = re.escape(desk.setting("mail.tag") or "desk")
     title = re.sub(rf"\[\s*{tag}\s*#\s*\d+\s*\]", "", mail.subject, flags=re.I)
     title = REPLY_PREFIX.sub("", " ".join(title.split())).strip()
+    from_subject = bool(title)
     if not title:
         first = next((line.strip() for line in body.splitlines() if line.strip()), "")
         title = first[:80] or f"E-mail from {mail.sender_name or mail.sender}"
-    return title if len(title) <= MAX_TITLE else title[:MAX_TITLE - 1].rstrip() + "…"
+    if len(title) <= MAX_TITLE:
+        return title, False
+    cut = title[:MAX_TITLE - 1]
+    space = cut.rfind(" ")
+    if space > MAX_TITLE - 40:  # a word boundary near the end (Chinese has none)
+        cut = cut[:space]
+    return cut.rstrip() + "…", from_subject
 
 
 # --- customers, CC and watchers -----------------------------------------------------------
@@ -344,8 +399,8 @@ def _customer(desk: Desk, mail, at: str) -> tuple[str, bool]:
 
 
 def _split_cc(desk: Desk, mail) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
-    """Cc addresses: active staff (login, id) become CCs; others (address, name) watchers.
-    The sender and the desk's own address are neither."""
+    """Cc addresses: active staff (login, id), and the others (address, name). The sender
+    and the desk's own address are neither."""
     own, sender = _own_address(desk), mail.sender.lower()
     staff, others, seen = [], [], set()
     for name, address in mail.cc:
@@ -370,9 +425,21 @@ def _people(a: Act, mail, result: Ingested) -> None:
             tstore.insert_cc(a.db, [(a.id, None, user_id)])
             a.event("cc_added", to=login, system=True, message="Cc'd on an e-mail")
             result.cc.append(login)
-    for address, name in others:
-        nstore.add_watcher(a.db, a.id, address, name or None)
-        result.watchers.append(address)
+    _not_added(a, others, result)
+
+
+def _not_added(a: Act, others: list[tuple[str, str]], result: Ingested) -> None:
+    """Outside Cc addresses are never added as recipients (a From address is easy to
+    forge, and a contact gets every reply): they are named in the timeline, for staff to
+    add the ones that belong."""
+    fresh = [address for address, _ in others if not contacts.has(a.db, a.id, address)]
+    if not fresh:
+        return
+    result.not_added += fresh
+    a.event("mail_cc", system=True, data={"addresses": fresh},
+            message=f"the e-mail was also sent (Cc) to {', '.join(fresh)}; not added as "
+                    f"contacts: staff can add one with `deskcli ticket contact {a.id} "
+                    f"--add ADDRESS`")
 
 
 # --- attachments --------------------------------------------------------------------------

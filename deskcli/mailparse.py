@@ -1,27 +1,22 @@
 """Reading an inbound e-mail: headers, text, attachments, quoted replies and auto-replies.
 Pure: bytes in, plain data out, no desk.
 
-Real mail is messy, so every decoder here degrades instead of failing: an unknown or wrong
-charset falls back to UTF-8, then GB18030, then a lossy decode. Chinese clients often
-declare GB2312 or GBK for text that uses characters only GBK (or GB18030) has, so those
-declarations are read as GB18030, the superset. Raw 8-bit bytes in headers (no encoded
-words) are read the same way.
+Real mail is messy, so every decoder here degrades instead of failing: how text in an
+unknown, wrong or missing charset is read is deskcli.mailcharset's job (the desk's
+fallback charsets, mail.charsets), and each guess it made is reported with the message.
 """
 
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes
-from email.header import decode_header
 from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
-CHARSET_ALIASES = {
-    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
-    "euc-cn": "gb18030", "x-euc-cn": "gb18030", "csgb2312": "gb18030", "gb_2312-80": "gb18030",
-    "windows-936": "gb18030", "ks_c_5601-1987": "cp949", "unicode-1-1-utf-7": "utf-7",
-}
+from deskcli.mailcharset import Decoder
+
+MAX_DEPTH = 30  # MIME nesting deeper than this is not read (no mail client writes it)
 
 
 @dataclass
@@ -46,58 +41,21 @@ class Inbound:
     attachments: list[Attachment] = field(default_factory=list)
     headers: dict[str, list[str]] = field(default_factory=dict)  # lower-case name -> values
     content_type: str = "text/plain"
+    charset_guesses: list[dict] = field(default_factory=list)  # {part, charset, declared}
+    unreadable: str | None = None    # why the body could not be read (headers only)
 
     def header(self, name: str) -> str:
+        """The first value of a header as text (raw 8-bit bytes as U+FFFD)."""
         values = self.headers.get(name.lower())
-        return values[0] if values else ""
+        if not values:
+            return ""
+        return values[0].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
     def has(self, name: str) -> bool:
         return name.lower() in self.headers
 
 
-# --- decoding -----------------------------------------------------------------------------
-
-def charset_name(charset: str | None) -> str | None:
-    if not charset:
-        return None
-    name = charset.strip().strip('"').lower()
-    return CHARSET_ALIASES.get(name, name)
-
-
-def decode_bytes(data: bytes, charset: str | None = None) -> str:
-    """Bytes in a declared (possibly wrong or unknown) charset -> text, never failing."""
-    declared = charset_name(charset)
-    for candidate in (declared, "utf-8", "gb18030"):
-        if not candidate:
-            continue
-        try:
-            return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    try:
-        return data.decode(declared or "utf-8", errors="replace")
-    except LookupError:
-        return data.decode("utf-8", errors="replace")
-
-
-def header_text(raw: str | None) -> str:
-    """A raw header value (encoded words, or raw 8-bit bytes) -> unfolded text."""
-    if not raw:
-        return ""
-    if any("\udc80" <= ch <= "\udcff" for ch in raw):  # raw 8-bit bytes, kept by the parser
-        raw = decode_bytes(raw.encode("ascii", "surrogateescape"))
-    raw = re.sub(r"\r?\n[ \t]+", " ", raw)
-    if "=?" not in raw:
-        return raw.strip()
-    try:
-        chunks = decode_header(raw)
-    except Exception:  # noqa: BLE001 - a malformed encoded word: keep the raw text
-        return raw.strip()
-    out = []
-    for chunk, charset in chunks:
-        out.append(chunk if isinstance(chunk, str) else decode_bytes(chunk, charset or "ascii"))
-    return "".join(out).strip()
-
+# --- headers ------------------------------------------------------------------------------
 
 def _raw_headers(msg: Message) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
@@ -107,61 +65,83 @@ def _raw_headers(msg: Message) -> dict[str, list[str]]:
     return found
 
 
-def _addresses(raw_values: list[str]) -> list[tuple[str, str]]:
+def _addresses(raw_values: list[str], dec: Decoder, where: str) -> list[tuple[str, str]]:
     """Parse address headers before decoding names, so a decoded name with a comma cannot
     split an address in two."""
-    values = [decode_bytes(v.encode("ascii", "surrogateescape"))
-              if any("\udc80" <= ch <= "\udcff" for ch in v) else v for v in raw_values]
+    values = [dec.raw_bytes(v, where) for v in raw_values]
     values = [re.sub(r"\r?\n[ \t]+", " ", v) for v in values]
     result = []
     for name, address in getaddresses(values):
         address = address.strip()
         if "@" in address:
-            result.append((header_text(name), address))
+            result.append((dec.header(name, where), address))
     return result
 
 
 def _message_ids(values: list[str]) -> list[str]:
-    return [m for value in values for m in re.findall(r"<[^<>\s]+>", value)]
+    """The <id@host> in Message-ID, In-Reply-To, References: printable ASCII only (a
+    damaged one is no id)."""
+    return [m for value in values for m in re.findall(r"<[\x21-\x3b=\x3f-\x7e]+>", value)]
 
 
 # --- the message --------------------------------------------------------------------------
 
-def parse(raw: bytes) -> Inbound:
-    """Read a message (RFC 5322 bytes, as an MTA hands it over)."""
+def parse(raw: bytes, charsets: list[str] | None = None) -> Inbound:
+    """Read a message (RFC 5322 bytes, as an MTA hands it over). `charsets`: the fallback
+    charsets for undeclared 8-bit text, in order (see deskcli.mailcharset)."""
     if raw.startswith(b"From ") and b"\n" in raw:  # an mbox "From " line (procmail, maildrop)
         raw = raw.split(b"\n", 1)[1]
-    msg = message_from_bytes(raw, policy=compat32)
+    dec = Decoder(charsets)
+    texts: list[str] = []
+    attachments: list[Attachment] = []
+    unreadable = None
+    try:
+        msg = message_from_bytes(raw, policy=compat32)
+        _walk(msg, texts, attachments, dec, 0)  # first: the body teaches the decoder most
+    except RecursionError:  # a MIME bomb: Python's parser recurses once per level
+        from email.parser import BytesHeaderParser
+
+        msg = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        texts, attachments = [], []
+        unreadable = "MIME parts nested too deeply to read (a mail bomb?)"
     headers = _raw_headers(msg)
-    senders = _addresses(headers.get("from", [])) or _addresses(headers.get("sender", []))
+    senders = _addresses(headers.get("from", []), dec, "from") or \
+        _addresses(headers.get("sender", []), dec, "from")
     if senders:
         sender_name, sender = senders[0]
     else:
-        sender_name, sender = "", parseaddr(header_text(msg.get("from", "")))[1]
+        sender_name, sender = "", parseaddr(dec.header(str(msg.get("from", "")), "from"))[1]
     message_ids = _message_ids(headers.get("message-id", []))
-    texts: list[str] = []
-    attachments: list[Attachment] = []
-    _walk(msg, texts, attachments)
     return Inbound(
         message_id=message_ids[0] if message_ids else None,
         sender=sender, sender_name=sender_name,
-        subject=header_text(headers.get("subject", [""])[0]),
-        cc=_addresses(headers.get("cc", [])),
+        subject=dec.header(headers.get("subject", [""])[0], "subject"),
+        cc=_addresses(headers.get("cc", []), dec, "cc"),
         in_reply_to=_message_ids(headers.get("in-reply-to", [])),
         references=_message_ids(headers.get("references", [])),
         text=_tidy("\n\n".join(t for t in texts if t.strip())),
-        attachments=attachments, headers=headers, content_type=msg.get_content_type())
+        attachments=attachments, headers=headers, content_type=_content_type(msg),
+        charset_guesses=dec.guesses, unreadable=unreadable)
 
 
-def _walk(part: Message, texts: list[str], attachments: list[Attachment]) -> None:
+def _content_type(part: Message) -> str:
     ctype = part.get_content_type()
+    return ctype if ctype.isascii() and ctype.isprintable() else "application/octet-stream"
+
+
+def _walk(part: Message, texts: list[str], attachments: list[Attachment], dec: Decoder,
+          depth: int) -> None:
+    if depth > MAX_DEPTH:
+        return
+    ctype = _content_type(part)
     if ctype == "message/rfc822" or (part.is_multipart() and ctype.startswith("message/")):
         inner = part.get_payload()
         inner = inner[0] if isinstance(inner, list) and inner else inner
         if isinstance(inner, Message):
-            subject = header_text(inner.get("subject")) or "message"
+            subject = dec.header(str(inner.get("subject") or ""), "attached message") or \
+                "message"
             attachments.append(Attachment(_safe_name(subject) + ".eml", "message/rfc822",
-                                          inner.as_bytes()))
+                                          _as_bytes(inner)))
         return
     if part.is_multipart():
         children = [c for c in part.get_payload() if isinstance(c, Message)]
@@ -171,54 +151,75 @@ def _walk(part: Message, texts: list[str], attachments: list[Attachment]) -> Non
             renderings = []
             for child in children:
                 rendered: list[str] = []
-                _walk(child, rendered, attachments)
+                _walk(child, rendered, attachments, dec, depth + 1)
                 if any(t.strip() for t in rendered):
                     renderings.append((child.get_content_type(), rendered))
             plain = [r for kind, r in renderings if kind == "text/plain"]
             texts.extend(plain[0] if plain else renderings[-1][1] if renderings else [])
             return
         for child in children:
-            _walk(child, texts, attachments)
+            _walk(child, texts, attachments, dec, depth + 1)
         return
     if _is_attachment(part):
         data = part.get_payload(decode=True) or b""
-        attachments.append(Attachment(_filename(part, len(attachments) + 1), ctype, data))
+        attachments.append(Attachment(_filename(part, len(attachments) + 1, dec), ctype,
+                                      data))
     elif ctype == "text/html":
-        texts.append(html_to_text(_text_of(part)))
+        texts.append(html_to_text(_text_of(part, dec)))
     elif ctype.startswith("text/"):
-        texts.append(_text_of(part))
+        texts.append(_text_of(part, dec))
+
+
+def _as_bytes(message: Message) -> bytes:
+    try:
+        return message.as_bytes()
+    except Exception:  # noqa: BLE001 - a message the generator cannot write back
+        return str(message.get_payload()).encode("utf-8", "surrogateescape")
 
 
 def _is_attachment(part: Message) -> bool:
+    """A file the sender attached: marked as one, or carrying a file name (a customer's
+    .txt log or .html page is a file, not the message's text), or not text at all."""
     if part.is_multipart():
         return False
-    disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
-    ctype = part.get_content_type()
-    if disposition == "attachment":
+    disposition = str(part.get("content-disposition") or "").split(";")[0].strip().lower()
+    if disposition == "attachment" or _has_filename(part):
         return True
-    if ctype in ("text/plain", "text/html"):
+    return part.get_content_type() not in ("text/plain", "text/html")
+
+
+def _has_filename(part: Message) -> bool:
+    try:
+        return any(part.get_param(name, header=header) not in (None, "")
+                   for name, header in (("filename", "content-disposition"),
+                                        ("name", "content-type")))
+    except Exception:  # noqa: BLE001 - a header too broken to read has no name
         return False
-    return True  # images, PDFs, ... even when inline
 
 
-def _text_of(part: Message) -> str:
+def _text_of(part: Message, dec: Decoder) -> str:
     data = part.get_payload(decode=True)
     if data is None:
         data = str(part.get_payload()).encode("utf-8", "surrogateescape")
-    return decode_bytes(data, part.get_content_charset())
+    try:
+        charset = part.get_content_charset()
+    except Exception:  # noqa: BLE001 - an undecodable charset parameter: none declared
+        charset = None
+    return dec.text(data, charset, "body")
 
 
-def _filename(part: Message, number: int) -> str:
+def _filename(part: Message, number: int, dec: Decoder) -> str:
+    """The part's file name: RFC 2231 (continuations, charset), RFC 2047 encoded words, or
+    raw 8-bit bytes in a fallback charset; a made-up name when it has none."""
     raw = part.get_param("filename", header="content-disposition") or \
         part.get_param("name", header="content-type")
     name = ""
-    if isinstance(raw, tuple):  # RFC 2231: (charset, language, %-decoded text)
+    if isinstance(raw, tuple):  # RFC 2231, continuations joined: (charset, language, text)
         charset, _, value = raw
-        from urllib.parse import unquote_to_bytes
-
-        name = decode_bytes(unquote_to_bytes(value.encode("latin-1", "replace")), charset)
+        data = value.encode("raw-unicode-escape") if isinstance(value, str) else bytes(value)
+        name = dec.text(data, charset or None, "file name")
     elif raw:
-        name = header_text(raw.strip('"'))
+        name = dec.header(str(raw).strip('"'), "file name")
     name = _safe_name(name)
     if not name:
         import mimetypes

@@ -8,8 +8,8 @@ Audiences (SPEC §6, issue 4):
   opened                        -> the CC list (staff); queued/declined/departed -> dispatchers
   transferred                   -> the new handler
   note                          -> owner and handler, not the author
-  reply                         -> the customer, with the CC list and watchers in Cc
-  resolved, closed              -> the customer (and watchers); the opener and the CC list
+  reply                         -> the customer, with the CC list and contacts in Cc
+  resolved, closed              -> the customer (and contacts); the opener and the CC list
   reopened                      -> the owner or assignee, the opener and the CC list
   nudged                        -> whoever must act; escalated -> their manager (Cc them)
   approval_requested            -> the approver (or managers); approved/rejected -> the opener
@@ -22,6 +22,7 @@ import json
 import os  # os.urandom, not secrets: secrets imports hmac, hashlib and random (~10 ms)
 
 from deskcli import clock
+from deskcli.store import mailin as mstore
 from deskcli.store import notices as nstore
 from deskcli.store import people as ps
 
@@ -38,12 +39,14 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
             continue
         if ticket_id not in tickets:
             tickets[ticket_id] = nstore.ticket_facts(db, ticket_id)
+            tickets[ticket_id]["mail_thread"] = mstore.thread_ids(db, ticket_id)
+            tickets[ticket_id]["mail_subject"] = mstore.thread_subject(db, ticket_id)
         facts = tickets[ticket_id]
         event = {"actor_id": actor_id, "from": frm, "to": to}
         for template, audience in plans:
             people = audience(db, facts, event)
             # the actor never hears of their own action; with no actor (the desk itself),
-            # everyone does: customers and watchers have no id either
+            # everyone does: customers and contacts have no id either
             to_list = [p for p in people["to"] if p.get("email")
                        and (actor_id is None or p.get("id") != actor_id)]
             cc_list = [p for p in people.get("cc", []) if p.get("email")
@@ -58,6 +61,10 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
                           "actor": _actor_name(db, actor_id),
                           "data": json.loads(data) if data else None},
                 "desk": {"name": desk.setting("desk.name") or db.stem},
+                # the customer's Message-IDs, oldest first: the notice threads under them;
+                # what goes to the customer answers their last subject
+                "mail_thread": facts["mail_thread"],
+                "mail_subject": facts["mail_subject"] if template in TO_CUSTOMER else None,
             }
             nstore.insert(db, ticket_id=ticket_id, event_id=event_id, template=template,
                           locale=desk.setting("locale") or "en",
@@ -69,6 +76,7 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
     return written
 
 
+TO_CUSTOMER = ("reply", "customer_resolved", "customer_closed")  # addressed to the customer
 FACT_KEYS = ("id", "title", "status", "priority", "type", "type_name", "customer",
              "customer_name", "assignee", "owner", "handler", "opened_by", "accept_due_at",
              "resolve_due_at", "nudges", "created_at")
@@ -171,11 +179,11 @@ def to_owner_and_handler(db, facts, event):
 
 def to_customer_with_cc(db, facts, event):
     return {"to": _customer(db, facts), "cc": _unique(_cc(db, facts) +
-                                                      nstore.watchers(db, facts["id"]))}
+                                                      nstore.contacts(db, facts["id"]))}
 
 
-def to_customer_and_watchers(db, facts, event):
-    return {"to": _customer(db, facts), "cc": nstore.watchers(db, facts["id"])}
+def to_customer_and_contacts(db, facts, event):
+    return {"to": _customer(db, facts), "cc": nstore.contacts(db, facts["id"])}
 
 
 def to_opener_and_cc(db, facts, event):
@@ -231,9 +239,9 @@ PLANS = {
     "transferred": [("transferred", to_new_handler)],
     "note": [("note", to_owner_and_handler)],
     "reply": [("reply", to_customer_with_cc)],
-    "resolved": [("customer_resolved", to_customer_and_watchers),
+    "resolved": [("customer_resolved", to_customer_and_contacts),
                  ("resolved", to_opener_and_cc)],
-    "closed": [("customer_closed", to_customer_and_watchers), ("closed", to_opener_and_cc)],
+    "closed": [("customer_closed", to_customer_and_contacts), ("closed", to_opener_and_cc)],
     "reopened": [("reopened", to_workers_opener_cc)],
     "nudged": [("nudged", to_must_act)],
     "escalated": [("escalated", to_escalation)],

@@ -493,10 +493,11 @@ def show_ticket(desk: Desk, ticket_id: int, *, internal: bool = True) -> Ticket:
 
 
 def details(db: Store, ticket_id: int) -> dict:
-    """What `ticket show` adds: tags, links, attachments, time worked, rating."""
-    from deskcli.store import life
+    """What `ticket show` adds: contacts, tags, links, attachments, time worked, rating."""
+    from deskcli.store import contacts, life
 
     return {"tags": life.tags(db, [ticket_id])[ticket_id],
+            "contacts": [c["email"] for c in contacts.listing(db, ticket_id)],
             "links": life.links(db, ticket_id),
             "attachments": [{k: x[k] for k in ("name", "size", "content_type", "added_by",
                                                "added_at")}

@@ -117,13 +117,20 @@ def test_outlook_mail_opens_a_ticket_for_a_new_customer(mail_desk):
     assert opened["actor"] == "mail-in" and opened["data"]["source"] == "email"
 
 
-def test_an_outside_cc_becomes_a_watcher_who_gets_the_replies(mail_desk):
+def test_an_outside_cc_is_named_not_added_and_staff_can_add_it(mail_desk):
     ticket_id = int(ingest("outlook_new.eml").out)
+    t = show(ticket_id)
+    assert t["contacts"] == []
+    (named,) = [e for e in t["events"] if e["kind"] == "mail_cc"]
+    assert named["visibility"] == "internal"
+    assert "Grandpa.Chen@example.org" in named["message"]
     ok(f"ticket accept {ticket_id}", as_user="bob")
     ok(f"ticket reply {ticket_id} -m 'Please reinstall the app.'", as_user="bob")
     (reply,) = outbox(ticket_id, "reply")
-    assert reply["to"] == ["chen.jing@sunshine-centre.example"]
-    assert "Grandpa.Chen@example.org" in reply["cc"]
+    assert reply["to"] == ["chen.jing@sunshine-centre.example"] and reply["cc"] == []
+    ok(f"ticket contact {ticket_id} --add Grandpa.Chen@example.org", as_user="bob")
+    ok(f"ticket reply {ticket_id} -m 'Did it work?'", as_user="bob")
+    assert outbox(ticket_id, "reply")[0]["cc"] == ["Grandpa.Chen@example.org"]
 
 
 def test_a_known_customer_is_matched_by_address_and_quoted_printable_decodes(mail_desk):
@@ -160,7 +167,7 @@ def test_base64_body_and_chinese_attachment_names(mail_desk):
     assert names == ["学生名单.xls", "截屏.png"]  # RFC 2231, and an encoded word
     sizes = {a["name"]: a["size"] for a in data["attachments"]}
     assert sizes == {"截屏.png": 216, "学生名单.xls": 3008}
-    assert data["watchers"] == ["zhao.lei@partner.example"]
+    assert data["not_added"] == ["zhao.lei@partner.example"]
 
 
 def test_attachments_over_the_size_limit_are_skipped_and_named(mail_desk):
@@ -249,6 +256,7 @@ def test_a_reply_to_a_real_notice_message_id(ticket1):
 @pytest.mark.parametrize("name", ["qqmail_reply_gb18030.eml", "outlook_reply_zh.eml",
                                   "html_only.eml"])
 def test_quoted_earlier_messages_are_cut(ticket1, name):
+    ok("ticket contact 1 --add wangkun@qq.example", as_user="bob")  # the other parent
     expected = {"qqmail_reply_gb18030.eml": "好的，我们换了 Wi-Fi 以后可以登录了，谢谢！",
                 "outlook_reply_zh.eml": "收到，已经安装 3.2 版本，我们再观察两天。"}
     data = ingest_json(name)
@@ -317,17 +325,20 @@ def test_a_colleagues_mail_is_an_internal_note_by_them(ticket1):
     assert not [e for e in show(1)["events"] if e["kind"] == "customer_message"]
 
 
-def test_cc_on_a_reply_adds_colleagues_and_watchers(ticket1):
+def test_cc_on_a_reply_adds_colleagues_visibly_and_no_outside_address(ticket1):
     message = variant("gmail_reply.eml", add={
         "Cc": "Alice Admin <ALICE@example.com>, =?utf-8?b?5aW25aW2?= <grandma@example.org>, "
               "Help desk <desk@school.example>"})
     data = ingest_json(message)
-    assert data["cc"] == ["alice"] and data["watchers"] == ["grandma@example.org"]
-    assert "alice" in show(1)["cc"]
+    assert data["cc"] == ["alice"] and data["not_added"] == ["grandma@example.org"]
+    t = show(1)
+    assert "alice" in t["cc"] and t["contacts"] == []
+    assert [e["to"] for e in t["events"] if e["kind"] == "cc_added"] == ["alice"]
     ok("ticket reply 1 -m 'Thanks, we are on it.'", as_user="bob")
-    reply = outbox(1, "reply")[0]
+    reply = outbox(1, "reply")[0]  # the newest
     assert reply["to"] == ["zw@example.com"]
-    assert {"alice@example.com", "grandma@example.org"} <= set(reply["cc"])
+    assert "alice@example.com" in reply["cc"]
+    assert "grandma@example.org" not in reply["cc"]
     assert "desk@school.example" not in reply["cc"]
 
 
@@ -461,7 +472,7 @@ def test_a_desk_side_problem_keeps_the_mail_at_the_mta(mail_desk, who):
 def test_an_unexpected_failure_is_75_without_a_traceback(mail_desk, monkeypatch):
     import deskcli.mailparse
 
-    def broken(data):
+    def broken(data, charsets=None):
         raise RuntimeError("parser exploded")
 
     monkeypatch.setattr(deskcli.mailparse, "parse", broken)
@@ -470,8 +481,17 @@ def test_an_unexpected_failure_is_75_without_a_traceback(mail_desk, monkeypatch)
     assert "Traceback" not in result.err
 
 
-def test_an_empty_message_and_a_missing_file(mail_desk, tmp_path):
-    assert ingest(b"").code == 2
+@pytest.mark.parametrize("empty", [b"", b"\r\n \n\t"])
+def test_an_empty_message_is_ignored_with_0_and_nothing_written(mail_desk, empty):
+    before = {t: db_count(mail_desk, t) for t in ("mail_in", "tickets", "customers")}
+    result = ingest(empty)
+    assert (result.code, result.out) == (0, ""), result  # an MTA would bounce on 2
+    assert result.err.startswith("ignored: the message is empty")
+    assert ingest(empty, "--json").json["action"] == "ignored"
+    assert {t: db_count(mail_desk, t) for t in before} == before
+
+
+def test_a_missing_file_is_a_usage_error(mail_desk, tmp_path):
     result = run(f"mail ingest {tmp_path / 'nope.eml'}", as_user="mail-in")
     assert result.code == 2 and "cannot read" in result.err
 
@@ -485,10 +505,10 @@ def test_a_file_argument_and_an_mbox_from_line(mail_desk):
 def test_json_reports_everything(mail_desk):
     data = ingest_json("outlook_new.eml")
     assert set(data) >= {"action", "ticket", "reason", "message_id", "sender", "subject",
-                         "customer", "customer_created", "status", "cc", "watchers",
+                         "customer", "customer_created", "status", "cc", "not_added",
                          "attachments", "skipped"}
     assert data["sender"] == "chen.jing@sunshine-centre.example"
-    assert data["cc"] == ["bob"] and data["watchers"] == ["Grandpa.Chen@example.org"]
+    assert data["cc"] == ["bob"] and data["not_added"] == ["Grandpa.Chen@example.org"]
     assert data["status"] == "assigned"
 
 

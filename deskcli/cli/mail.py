@@ -29,30 +29,37 @@ def mail_ingest(app, source, as_json):
 
     A message about a ticket -- its subject carries the ticket's tag [desk #42] (the desk
     setting mail.tag), or its In-Reply-To/References name one of the ticket's notices --
-    becomes a customer message on it: a waiting ticket goes back to in_progress (its
-    resolve clock resumes), a resolved one is reopened, and mail about a closed ticket
-    opens a new ticket related to it. Mail from an active colleague's address becomes an
-    internal note by them (replies to the customer are written with `ticket reply`).
+    from the ticket's customer or one of its contacts (`ticket contact`) becomes a
+    customer message on it: a waiting ticket goes back to in_progress (its resolve clock
+    resumes), a resolved one is reopened, and mail about a closed ticket opens a new
+    ticket related to it. Mail from an active colleague's address becomes an internal
+    note by them (replies to the customer are written with `ticket reply`). A tag is no
+    key: from anyone else, the message opens a new ticket for its sender, and the ledger
+    says which ticket it named and why it was not threaded (--json: not_threaded).
     Quoted earlier messages are cut from replies.
 
     Any other message opens a ticket of the type mail.type (source email; required
     fields may stay empty until it is resolved) for the customer with the From address.
     An unknown address becomes a new customer keyed by the address with '@' written as
     '_' (zw@example.com becomes zw_example.com; a taken key gets -2, -3 ...). Cc'd
-    colleagues are put on the CC list; other Cc addresses become watchers, who get the
-    customer's copies of replies. Attachments are kept up to attachments.max-size (larger
-    ones are named on standard error and in the timeline).
+    colleagues are put on the CC list; other Cc addresses are never added as recipients:
+    the timeline names them (mail_cc) and staff add the right ones with `ticket contact`.
+    Attachments are kept up to attachments.max-size (larger ones are named on standard
+    error and in the timeline).
 
     Ignored, with the reason on standard error: auto-replies (Auto-Submitted,
     X-Autoreply, out-of-office subjects such as 自动回复), bulk and list mail (Precedence),
     bounces (an empty Return-Path, delivery reports), mail loops (this desk's X-Loop or
-    its own mail.from address) and a sender's mail beyond mail.max-per-hour. The same
+    its own mail.from address), a sender's mail beyond mail.max-per-hour, and MIME
+    nested too deeply to read (parts below 30 levels are not read anyway). The same
     Message-ID is filed once, so an MTA retry is safe.
 
-    Prints the ticket's id (--json: everything that was done). Exit status for an MTA:
-    0 when filed or deliberately ignored; 75 (EX_TEMPFAIL: the MTA keeps the message and
-    retries) when the desk is busy, mail.type is not set, or anything else on the desk's
-    side fails (no desk, unknown --as identity, type not granted). Never a traceback.
+    Prints the ticket's id (--json: everything that was done). Exit status for an MTA
+    (which bounces the mail on any other status): 0 when filed or deliberately ignored,
+    an empty message too (nothing is written for it); 75 (EX_TEMPFAIL: the MTA keeps the
+    message and retries) when the desk is busy, mail.type is not set, or anything else on
+    the desk's side fails (no desk, unknown --as identity, type not granted). Only a FILE
+    argument that cannot be read exits 2 (an MTA never passes one). Never a traceback.
 
     Run it as an access client granted the mail type (set up once):
 
@@ -84,15 +91,13 @@ def mail_ingest(app, source, as_json):
       deskcli --as mail-in mail ingest - < message.eml
       deskcli --as mail-in mail ingest --json message.eml
     """
-    from deskcli.errors import DeskError, Invalid
-    from deskcli.mailin import TryLater, ingest
+    from deskcli.errors import DeskError
+    from deskcli.mailin import Ingested, TryLater, ingest
 
     raw = _read(source)
-    if not raw.strip():
-        raise Invalid("the message is empty", "pass a file, or pipe a message into "
-                                              "`deskcli mail ingest -`")
     try:
-        result = ingest(app.desk(), raw)
+        result = ingest(app.desk(), raw) if raw.strip() else \
+            Ingested("ignored", reason="the message is empty: nothing was filed")
     except TryLater:
         raise
     except DeskError as exc:  # the desk is not ready for mail: keep it at the MTA
@@ -111,9 +116,16 @@ def mail_ingest(app, source, as_json):
     else:
         customer = f" for customer {result.customer}" + (" (new)" if result.customer_created
                                                           else "") if result.customer else ""
-        say(f"{result.reason}{customer}")
+        done, _, why = (result.reason or "").partition("; ")
+        say(f"{done}{customer}")
+        if why:  # not threaded into the ticket it named, and why
+            say(why)
     for item in result.skipped:
         say(f"not kept: {item['name']} ({item['size']:,} bytes): {item['reason']}")
+    if result.charset_guesses:
+        from deskcli.mailin import guessed
+
+        say(f"{guessed(result.charset_guesses)} (the desk setting mail.charsets)")
 
 
 @mail.command("check")

@@ -23,6 +23,8 @@ VERBS = {
     "approve": ("deskcli.cli.ticket_work", "approve_cmd", "Approve: route the ticket."),
     "reject": ("deskcli.cli.ticket_work", "reject_cmd", "Reject: close as rejected."),
     "cc": ("deskcli.cli.ticket_more", "cc_cmd", "Change the CC list (抄送)."),
+    "contact": ("deskcli.cli.ticket_more", "contact_cmd",
+                "Change the customer-side recipients (contacts)."),
     "set": ("deskcli.cli.ticket_more", "set_cmd", "Change fields, priority or title."),
     "check": ("deskcli.cli.ticket_more", "check_cmd", "Tick a checklist step."),
     "attach": ("deskcli.cli.ticket_more", "attach_cmd", "Attach files."),

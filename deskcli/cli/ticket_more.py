@@ -1,4 +1,4 @@
-"""Commands around a ticket: cc, set, check, attach, attachment, link, merge, tag, log,
+"""Commands around a ticket: cc, contact, set, check, attach, attachment, link, merge, tag, log,
 rate."""
 
 import click
@@ -38,6 +38,34 @@ def cc_cmd(desk, ids, add, remove, as_json, yes):
         raise Invalid("nothing to change", "use --add LOGIN|dept:KEY or --remove ...")
     for_each(ticket_ids(ids), lambda i: cc(desk, i, list(add), list(remove)), verb="cc",
              yes=yes, as_json=as_json)
+
+
+@click.command("contact")
+@bulk_options
+@click.option("--add", multiple=True, metavar="EMAIL",
+              help="Add a contact ('Name <address>' or an address). Repeatable.")
+@click.option("--remove", multiple=True, metavar="EMAIL", help="Remove a contact. Repeatable.")
+@pass_desk
+def contact_cmd(desk, ids, add, remove, as_json, yes):
+    """Change the ticket's contacts: customer-side addresses (a parent's spouse, a
+    centre's office) that get the customer's copies of replies, resolutions and closings,
+    and whose mail about the ticket is filed on it as the customer's. An e-mail's Cc never
+    adds one: `ticket show` names such addresses (mail_cc) for you to add. Allowed to
+    whoever may change the CC list (the owner, the handler or a manager).
+
+    \b
+    Examples:
+      deskcli ticket contact 42 --add grandma@example.org
+      deskcli ticket contact 42 --add 'Centre office <office@sunshine.example>'
+      deskcli ticket contact 42 --remove stranger@elsewhere.example
+    """
+    from deskcli.contacts import change
+    from deskcli.errors import Invalid
+
+    if not add and not remove:
+        raise Invalid("nothing to change", "use --add EMAIL or --remove EMAIL")
+    for_each(ticket_ids(ids), lambda i: change(desk, i, list(add), list(remove)),
+             verb="contact", yes=yes, as_json=as_json)
 
 
 @click.command("set")

@@ -167,6 +167,8 @@ def human(desk, t: dict) -> str:
         lines.append(f"merged into: #{t['merged_into']}")
     if t["cc"]:
         lines.append("cc: " + ", ".join(t["cc"]))
+    if t.get("contacts"):
+        lines.append("contacts: " + ", ".join(t["contacts"]))
     for key in ("tags",):
         if t.get(key):
             lines.append(f"{key}: " + ", ".join(t[key]))
@@ -177,6 +179,10 @@ def human(desk, t: dict) -> str:
         lines.append("checklist:")
         lines += [f"  [{'x' if s['done'] else ' '}] {s['step']}. {s['text']}"
                   + (f"  ({s['done_by']})" if s["done"] else "") for s in t["checklist"]]
+    if t.get("attachments"):
+        lines.append("attachments:")
+        lines += [f"  {x['name']}  ({x['size']:,} bytes, {x['content_type'] or '?'})"
+                  for x in t["attachments"]]
     if t["body"]:
         lines += ["", t["body"].rstrip()]
     if t.get("resolution"):

@@ -41,3 +41,47 @@ def ticket_exists(db: Store, ticket_id: int) -> bool:
 
 def customer_key_taken(db: Store, key: str) -> bool:
     return db.one("SELECT 1 FROM customers WHERE key = ?", (key,)) is not None
+
+
+def may_write(db: Store, ticket_id: int, address: str) -> str | None:
+    """'customer' or 'contact' when the address is the ticket's customer's or one of its
+    contacts (case-insensitive), or those of a ticket merged into it; else None: who may
+    thread mail into the ticket."""
+    row = db.one(
+        "WITH RECURSIVE merged(id) AS (SELECT ? UNION SELECT t.id FROM tickets t "
+        "JOIN merged m ON t.merged_into = m.id) "
+        "SELECT 'customer' FROM tickets t JOIN customers c ON c.id = t.customer_id "
+        "WHERE t.id IN merged AND c.email = ? COLLATE NOCASE "
+        "UNION ALL SELECT 'contact' FROM ticket_contacts "
+        "WHERE ticket_id IN merged AND email = ? LIMIT 1", (ticket_id, address, address))
+    return row[0] if row else None
+
+
+def add_thread_id(db: Store, ticket_id: int, message_id: str, subject: str | None) -> None:
+    """Remember the Message-ID (and subject) of a mail the customer side sent about the
+    ticket."""
+    db.run("INSERT INTO ticket_mail_ids (ticket_id, message_id, subject) VALUES (?,?,?)",
+           (ticket_id, message_id, subject or None))
+
+
+def thread_ids(db: Store, ticket_id: int, limit: int = 20) -> list[str]:
+    """The last `limit` Message-IDs the customer side sent about the ticket, oldest first."""
+    rows = db.all("SELECT message_id FROM ticket_mail_ids WHERE ticket_id = ? "
+                  "ORDER BY id DESC LIMIT ?", (ticket_id, limit))
+    return [r[0] for r in reversed(rows)]
+
+
+def thread_subject(db: Store, ticket_id: int) -> str | None:
+    """The subject of the customer side's last mail about the ticket."""
+    return db.scalar("SELECT subject FROM ticket_mail_ids WHERE ticket_id = ? "
+                     "ORDER BY id DESC LIMIT 1", (ticket_id,))
+
+
+def thread_queued_notices(db: Store, ticket_id: int) -> None:
+    """Give the notices queued while a ticket was being opened from a mail (before its
+    Message-ID could be kept) the ticket's mail thread, as later notices get it."""
+    import json
+
+    db.run("UPDATE outbox SET context = json_set(context, '$.mail_thread', json(?)) "
+           "WHERE ticket_id = ? AND status = 'pending'",
+           (json.dumps(thread_ids(db, ticket_id)), ticket_id))

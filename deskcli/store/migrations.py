@@ -516,6 +516,42 @@ def m013_open_work_not_null(conn):
 
 
 @migration
+def m014_ticket_contacts(conn):
+    """Customer-side recipients made visible (issue 10): the Cc addresses that `mail ingest`
+    used to add silently as 'watchers' become the ticket's contacts, listed by `ticket show`
+    and changed by `ticket contact`; those kept from before are marked via = 'mail-cc' with
+    no time. And the Message-IDs of the mail the customer side sent about a ticket, in the
+    order they came, so notices thread under them (In-Reply-To, References)."""
+    execute_script(conn, """
+CREATE TABLE ticket_contacts (
+    ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
+    email       TEXT NOT NULL COLLATE NOCASE,
+    name        TEXT,
+    via         TEXT NOT NULL DEFAULT 'staff',   -- staff, or mail-cc (kept from before m014)
+    added_by_id INTEGER REFERENCES users(id),
+    added_at    TEXT,
+    PRIMARY KEY (ticket_id, email)
+) WITHOUT ROWID;
+INSERT INTO ticket_contacts (ticket_id, email, name, via)
+    SELECT ticket_id, email, name, 'mail-cc' FROM ticket_watchers;
+DROP TABLE ticket_watchers;
+
+CREATE TABLE ticket_mail_ids (
+    id         INTEGER PRIMARY KEY,             -- the order they came in
+    ticket_id  INTEGER NOT NULL REFERENCES tickets(id),
+    message_id TEXT NOT NULL,
+    subject    TEXT                             -- as the customer wrote it
+);
+CREATE INDEX ticket_mail_ids_ticket ON ticket_mail_ids(ticket_id, id);
+INSERT INTO ticket_mail_ids (ticket_id, message_id, subject)
+    SELECT ticket_id, message_id, nullif(subject, '') FROM mail_in
+    WHERE outcome IN ('opened', 'message') AND ticket_id IS NOT NULL
+      AND message_id NOT LIKE '<sha256-%@deskcli>'
+    ORDER BY received_at, message_id;
+""")
+
+
+@migration
 def m017_workdays(conn):
     """Make-up working days (调休: `holiday add --workday`, `holiday import --cn`): a
     holiday row with working = 1 is a working day whatever its weekday. Views that name

@@ -32,15 +32,11 @@ def cc_people(db: Store, ticket_id: int) -> list[dict]:
         "WHERE c.ticket_id = ? AND u.active ORDER BY c.rowid", (ticket_id,))]
 
 
-def watchers(db: Store, ticket_id: int) -> list[dict]:
+def contacts(db: Store, ticket_id: int) -> list[dict]:
+    """The ticket's contacts (customer-side addresses that get the customer's copies)."""
     return [{"id": None, "login": None, "name": r[1], "email": r[0]} for r in db.all(
-        "SELECT email, name FROM ticket_watchers WHERE ticket_id = ? ORDER BY email",
+        "SELECT email, name FROM ticket_contacts WHERE ticket_id = ? ORDER BY email",
         (ticket_id,))]
-
-
-def add_watcher(db: Store, ticket_id: int, email: str, name: str | None) -> None:
-    db.run("INSERT OR IGNORE INTO ticket_watchers (ticket_id, email, name) VALUES (?,?,?)",
-           (ticket_id, email, name))
 
 
 def dispatchers(db: Store, entries: list[str]) -> list[dict]:
