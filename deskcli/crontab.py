@@ -44,11 +44,14 @@ def crontab(desk: Desk, *, login: str, log: str | None, mailto: str | None,
     """The crontab text: `remind run` and `outbox send` every minute as `login`, with
     their output appended to `log`, or mailed to `mailto` by cron."""
     actor = desk.load_actor(login, "--user")
-    if not actor.can("ticket.manage"):
+    missing = [p for p in ("ticket.manage", "outbox.send") if not actor.can(p)]
+    if missing:
         raise NotPermitted(
-            f"{login} may not run reminders (the role {actor.role} lacks ticket.manage)",
-            "create a cron identity: deskcli user add desk-cron --name 'Desk cron' "
-            "--role manager, then: deskcli --as desk-cron remind crontab")
+            f"{login} may not run reminders and send notices (the role {actor.role} lacks "
+            f"{' and '.join(missing)})",
+            "create a cron identity: deskcli role add cron --permissions "
+            "outbox.send,ticket.manage; deskcli user add desk-cron --name 'Desk cron' "
+            "--role cron; then: deskcli --as desk-cron remind crontab")
     if mailto is not None and any(ch in mailto for ch in "\n\r"):
         raise Invalid("--mailto must be one line", "e.g. --mailto ops@school.example")
     desk_path = os.path.abspath(desk.store.path)

@@ -43,7 +43,8 @@ def test_printed_crontab_runs_under_cron_environment(tmp_path):
     env.update(DESKCLI_DB=str(desk), DESKCLI_USER="alice",
                DESKCLI_NOW="2026-11-28T09:00:00Z")
     deskcli(link, "init", "--admin", "alice", "--email", "alice@example.com", env=env)
-    deskcli(link, "user", "add", "desk-cron", "--name", "Desk cron", "--role", "manager",
+    deskcli(link, "role", "add", "cron", "--permissions", "outbox.send,ticket.manage", env=env)
+    deskcli(link, "user", "add", "desk-cron", "--name", "Desk cron", "--role", "cron",
             env=env)
     deskcli(link, "user", "add", "bob", "--name", "Bob", "--email", "bob@example.com", env=env)
     deskcli(link, "type", "add", "it", "--name", "IT", "--route", "user:bob",
