@@ -184,10 +184,12 @@ def deliver(app, sources, result, addresses, enqueue, login, source) -> None:
     """Queue the report for each address in the outbox of the root desk (the first desk
     of the report when there is none)."""
     from deskcli.desk import Desk
+    from deskcli.report_locale import for_people
     from deskcli.report_output import desks_text, period_text, render
 
-    subject = f"{result.title} · {desks_text(result)} · {period_text(result)}"
-    text, html = render(result, "md"), render(result, "html")
+    shown = for_people(result)
+    subject = f"{shown.title} · {desks_text(shown)} · {period_text(shown)}"
+    text, html = render(result, "md"), render(result, "html", mail=True)
     path = Path(app.db_path())
     desk = Desk.open(path if path.exists() else sources[0].path, login, source)
     try:

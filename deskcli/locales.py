@@ -1,0 +1,200 @@
+"""Words for people in the desk's language (the `locale` setting: en or zh).
+
+What the desk stores stays English and machine-shaped (statuses, priorities, the reasons
+deskcli writes on events); notices and reports translate them when they are rendered, so a
+desk can switch its locale without rewriting history. Pure: no I/O, no click.
+
+Times a person reads are in the desk's zone, with the zone named: `2026-12-04 17:00
+(Asia/Shanghai)` in English, `2026-12-04 17:00（北京时间）` in Chinese.
+"""
+
+from __future__ import annotations
+
+import re
+
+LOCALES = ("en", "zh")
+
+ZH_WORDS = {
+    # statuses (SPEC §5)
+    "awaiting_approval": "待审批", "new": "新建", "assigned": "待接单", "in_progress": "处理中",
+    "waiting": "等待客户", "resolved": "已解决", "closed": "已关闭",
+    # priorities
+    "low": "低", "normal": "普通", "high": "高", "urgent": "紧急",
+}
+
+# zones Chinese readers name by their common name; others keep their IANA key
+ZH_ZONES = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Harbin": "北京时间",
+            "PRC": "北京时间", "Asia/Urumqi": "新疆时间", "Asia/Hong_Kong": "香港时间",
+            "Asia/Macau": "澳门时间", "Asia/Taipei": "台北时间"}
+
+_ZH_UNITS = {"w": "周", "d": "天", "h": "小时", "m": "分钟", "s": "秒"}
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)")
+_DURATION = re.compile(r"\b(?:\d+[wdhms])+\b")
+
+
+def word(value, locale: str | None) -> str:
+    """A status or priority (or any stored word) as people of `locale` read it."""
+    if value is None:
+        return ""
+    if locale == "zh":
+        return ZH_WORDS.get(str(value), str(value))
+    return str(value).replace("_", " ")
+
+
+def zone_name(tz, locale: str | None = "en") -> str:
+    """The name of a tzinfo for people: its IANA key (or UTC), in Chinese the usual name."""
+    name = getattr(tz, "key", None) or tz.tzname(None) or "UTC"
+    if name == "Etc/UTC":
+        name = "UTC"
+    return ZH_ZONES.get(name, name) if locale == "zh" else name
+
+
+def local_time(stamp: str | None, tz, locale: str | None = "en", *,
+               named: bool = True) -> str:
+    """A stored RFC 3339 timestamp in the zone `tz`, minutes precision, the zone named."""
+    from deskcli import clock
+
+    if not stamp:
+        return ""
+    text = clock.parse_stamp(stamp).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    if not named:
+        return text
+    zone = zone_name(tz, locale)
+    return f"{text}（{zone}）" if locale == "zh" else f"{text} ({zone})"
+
+
+def duration(text: str, locale: str | None) -> str:
+    """A duration as deskcli writes it ('1d12h') for people: '1天12小时' in Chinese."""
+    if locale != "zh":
+        return text
+    return "".join(f"{n}{_ZH_UNITS[u]}" for n, u in re.findall(r"(\d+)([wdhms])", text))
+
+
+def actor(name: str | None, locale: str | None) -> str:
+    """The actor of an event; deskcli itself (cron, rules) is 'the system' in Chinese."""
+    if name in (None, "deskcli"):
+        return "系统" if locale == "zh" else "deskcli"
+    return name
+
+
+# --- the reasons deskcli writes on events ---------------------------------------------------
+# Each is (pattern, Chinese); they are tried in order on the message deskcli wrote, so a
+# message a person typed (a note, a reply) is left alone unless it has the very same form.
+# `{when}` in a Chinese text is a timestamp group put into the desk's zone.
+
+_L = r"(?P<{}>[^\s:;,()]+)"  # a login, a key or a rule argument
+
+
+def _p(pattern: str) -> re.Pattern:
+    names = re.findall(r"\{(\w+)\}", pattern)
+    for name in names:
+        pattern = pattern.replace("{" + name + "}", _L.format(name), 1)
+    return re.compile(pattern)
+
+
+_ROUTE_TAIL = [  # routing.py: what follows "routing rule RULE"
+    (_p(r": to the assignment queue$"), "：进入待分配队列"),
+    (_p(r": no such user; to the queue$"), "：没有这个用户，进入待分配队列"),
+    (_p(r": customer {who} has no consultant; to the queue$"),
+     "：客户 {who} 没有跟进的课程顾问，进入待分配队列"),
+    (_p(r": the ticket has no consultant; to the queue$"), "：工单没有课程顾问，进入待分配队列"),
+    (_p(r": no such department; to the queue$"), "：没有这个部门，进入待分配队列"),
+    (_p(r": nobody active in {dept}; to the queue$"), "：{dept} 部门没有在职人员，进入待分配队列"),
+    (_p(r": next in turn is {who}$"), "：轮到 {who}"),
+    (_p(r": {who} has the fewest open tickets \((?P<n>\d+)\)$"),
+     "：{who} 的未结工单最少（{n} 张）"),
+]
+_ROUTE_WHY = [  # routing.py: the `why` before ": assigned to ..." and ", but ..."
+    (_p(r": {who} follows customer {customer}$"), "：{who} 跟进客户 {customer}"),
+    (_p(r": nobody active in {dept}, its head {head}$"),
+     "：{dept} 部门没有在职人员，由负责人 {head} 处理"),
+    (_p(r"$"), ""),
+]
+_ROUTE_END = [
+    (_p(r": assigned to {who}$"), "：分配给 {who}"),
+    (_p(r", but {who} is inactive: assigned to their manager {manager}$"),
+     "，但 {who} 已停用：分配给其上级 {manager}"),
+    (_p(r", but {who} is inactive and has no active manager: to the queue$"),
+     "，但 {who} 已停用且没有在职的上级，进入待分配队列"),
+]
+
+_REASONS = [
+    (_p(r"^not accepted by (?P<when>\S+)$"), "已过接单期限 {when}，仍未接单"),
+    (_p(r"^not resolved by (?P<when>\S+)$"), "已过解决期限 {when}，仍未解决"),
+    (_p(r"^(?P<n>\d+) reminders without action: escalated to {who}$"),
+     "催单 {n} 次仍未处理：升级给 {who}"),
+    (_p(r"^closed automatically: no answer from the customer for (?P<d>\w+)$"),
+     "自动关闭：客户 {d}未回复"),
+    (_p(r"^closed automatically (?P<d>\w+) after it was resolved$"), "解决 {d}后自动关闭"),
+    (_p(r"^declined by {who}: (?P<text>.*)$"), "{who} 拒绝接单：{text}"),
+    (_p(r"^schedule {key}$"), "定期任务 {key}"),
+    (_p(r"^needs approval by {who}, the opener's manager$"), "需由发起人的上级 {who} 审批"),
+    (_p(r"^needs approval by the opener's manager, but {who} has none: any manager may "
+        r"approve$"), "需由发起人的上级审批，但 {who} 没有上级：任一经理均可审批"),
+    (_p(r"^the approver {who} is not active: any manager may approve$"),
+     "审批人 {who} 已停用：任一经理均可审批"),
+    (_p(r"^needs approval by {who}$"), "需由 {who} 审批"),
+    (_p(r"^reopened: the customer wrote again \((?P<text>.*)\)$"),
+     "客户再次来信，重新打开（{text}）"),
+    (_p(r"^{who} left \(deactivated (?P<day>[\d-]+)\): to the successor {heir}$"),
+     "{who} 已离职（{day} 停用）：交给接替人 {heir}"),
+    (_p(r"^{who} left \(deactivated (?P<day>[\d-]+)\): back to the assignment queue$"),
+     "{who} 已离职（{day} 停用）：退回待分配队列"),
+    (_p(r"^{who} left \(deactivated (?P<day>[\d-]+)\): back to the owner$"),
+     "{who} 已离职（{day} 停用）：退回接单人"),
+    (_p(r"^{who} left \(deactivated (?P<day>[\d-]+)\): {heir} approves now$"),
+     "{who} 已离职（{day} 停用）：改由 {heir} 审批"),
+]
+
+
+def reason(message: str | None, locale: str | None, tz=None) -> str:
+    """A message deskcli wrote on an event, for people: timestamps in the desk's zone (any
+    locale), and in Chinese the reason itself translated. Other text is returned as is."""
+    if not message:
+        return message or ""
+    if locale != "zh":
+        if tz is None:
+            return message
+        return _STAMP.sub(lambda m: local_time(m.group(0), tz, locale), message)
+    text = _zh_route(message)
+    if text is not None:
+        return text
+    for pattern, chinese in _REASONS:
+        found = pattern.match(message)
+        if found:
+            return _fill(chinese, found, tz)
+    return message
+
+
+def _zh_route(message: str) -> str | None:
+    head = re.match(r"^routing rule (?P<rule>manual|consultant|(?:user|round-robin|"
+                    r"least-loaded):[^\s:;,]+)", message)
+    if head is None:
+        return None
+    rest = message[head.end():]
+    for pattern, chinese in _ROUTE_TAIL:
+        found = pattern.match(rest)
+        if found:
+            return f"分配规则 {head['rule']}{_fill(chinese, found, None)}"
+    for end, end_zh in _ROUTE_END:
+        tail = end.search(rest)
+        if tail is None:
+            continue
+        why = rest[:tail.start()]
+        for pattern, chinese in _ROUTE_WHY:
+            found = pattern.match(why)
+            if found:
+                return (f"分配规则 {head['rule']}{_fill(chinese, found, None)}"
+                        f"{_fill(end_zh, tail, None)}")
+    return None
+
+
+def _fill(chinese: str, found: re.Match, tz) -> str:
+    values = {}
+    for key, value in found.groupdict().items():
+        if key == "when" and tz is not None and _STAMP.fullmatch(value or ""):
+            value = local_time(value, tz, "zh")
+        elif key == "d":
+            value = duration(value, "zh")
+        values[key] = value
+    return chinese.format(**values)
