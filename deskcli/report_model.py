@@ -64,7 +64,8 @@ class Section:
 
     def to_dict(self) -> dict:
         return {"key": self.key, "title": self.title, "note": self.note,
-                "columns": [{"key": c.key, "kind": c.kind, "header": c.header}
+                "columns": [{"key": c.key, "kind": c.kind, "header": c.header,
+                             "free": c.free}
                             for c in self.columns],
                 "rows": self.rows, "totals": self.totals, "chart": self.chart}
 

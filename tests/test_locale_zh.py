@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import ok, run
 
 from deskcli import locales
-from tests.conftest import ok, run
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 LOGINS = {"alice", "mgr", "bob", "carol", "zhao", "sun", "viv", "tina", "lee", "dan"}
