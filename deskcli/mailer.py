@@ -406,4 +406,19 @@ def preview(desk: Desk, notice_id: int) -> str:
 
             raise NotFound(f"no notice {notice_id} in the outbox", "see `deskcli outbox list`")
         subject, text, html = Renderer(desk).notice(notice)
-        return build(desk, notice, subject, text, html).as_string()
+        return readable(build(desk, notice, subject, text, html))
+
+
+def readable(msg: EmailMessage) -> str:
+    """A message for people: its headers decoded (a Chinese subject or name as text, not
+    =?utf-8?b?...?=) and each text part decoded (not base64), the plain text first."""
+    from email import policy
+    from email.parser import BytesParser
+
+    parsed = BytesParser(policy=policy.default).parsebytes(msg.as_bytes())
+    skip = {"content-type", "content-transfer-encoding", "mime-version"}
+    lines = [f"{name}: {value}" for name, value in parsed.items() if name.lower() not in skip]
+    for part in parsed.walk():
+        if part.get_content_maintype() == "text":
+            lines += ["", f"--- {part.get_content_type()}", part.get_content().rstrip("\n")]
+    return "\n".join(lines)

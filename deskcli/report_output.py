@@ -10,7 +10,6 @@ formula are neutralised by deskcli.output.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from deskcli import output
@@ -116,14 +115,13 @@ def table(report: Report, width: int | None, only: str | None = None) -> str:
         head.append(f"{words('filters', report.locale)}: {filters}")
     head += [f"{words('note', report.locale)}: {n}" for n in report.notes]
     out = [piece for line in head
-           for piece in (textwrap.wrap(line, width, subsequent_indent="  ") if width
-                         else [line])]
+           for piece in (output.wrap(line, width, "  ") if width else [line])]
     for section in [report.section(only)] if only else report.sections:
-        out += ["", section.title]
+        out += ["", *(output.wrap(section.title, width, "  ") if width else [section.title])]
         out.append(grid(section, show, width, report.locale))
         if section.note:
-            out += textwrap.wrap(section.note, width=min(width or 100, 100),
-                                 initial_indent="  ", subsequent_indent="  ")
+            out += ["  " + line for line in output.wrap(section.note,
+                                                          min(width or 100, 100) - 2)]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

@@ -12,6 +12,7 @@ import os
 import sys
 
 from deskcli.cli.fastimport import import_click
+from deskcli.cli.helpwidth import install as install_help_width
 from deskcli.errors import DeskError
 
 # Starting a command allocates tens of thousands of objects (click, our modules), and the
@@ -21,6 +22,7 @@ from deskcli.errors import DeskError
 # ones (an import, a report) still collect.
 gc.set_threshold(100_000, 50, 100)
 click = import_click()  # click, without loading `inspect`: see fastimport
+install_help_width(click)  # --help wraps Chinese by display columns
 
 # noun -> (module, attribute, one-line help). `deskcli --help` reads the help from here.
 COMMANDS = {

@@ -72,9 +72,11 @@ def schedule():
 
     \b
     Examples:
-      deskcli schedule add parent-meeting --type meeting --title "Parent meeting {month}" \\
+      deskcli schedule add parent-meeting --type meeting \\
+          --title "Parent meeting {month}" \\
           --every "monthly 1 09:00" --field centre=SH01
-      deskcli schedule add weekly-check --type inspection --title "Safety check {week}" \\
+      deskcli schedule add weekly-check --type inspection \\
+          --title "Safety check {week}" \\
           --every "weekly mon"
       deskcli schedule list
     """
@@ -103,9 +105,11 @@ def schedule_add(desk, key, type_key, title, every, body, body_file, customer, f
 
     \b
     Examples:
-      deskcli schedule add stage-test --type stage-test --title "Stage test {month}" \\
+      deskcli schedule add stage-test --type stage-test \\
+          --title "Stage test {month}" \\
           --every "monthly last 10:00"
-      deskcli schedule add renewals --type renewal --title "Renewal calls {week}" \\
+      deskcli schedule add renewals --type renewal \\
+          --title "Renewal calls {week}" \\
           --every "0 9 * * mon,thu" --start 2026-12-01
     """
     from deskcli.fields import parse_assignments

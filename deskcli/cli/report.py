@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from deskcli import output
 from deskcli.errors import Invalid
 from deskcli.output import say, write
 
@@ -76,7 +77,8 @@ def report():
     \b
     Examples:
       deskcli report summary
-      deskcli report sla --since 2026-11-01 --until 2026-11-30 --format html -o sla.html
+      deskcli report sla --since 2026-11-01 --until 2026-11-30 \\
+          --format html -o sla.html
       deskcli report agents --dept support --since 7d
       deskcli report fields --type app-crash --by phone_model --by app_version
       deskcli report trend --by week --desk all
@@ -107,7 +109,7 @@ def run(build):
                 deliver(app, sources, result, mail_to, enqueue, login, source)
             if output_file or not mail_to:
                 text = render(result, fmt, template=template, section=section,
-                              width=None if output_file else terminal_width())
+                              width=None if output_file else output.terminal_width())
                 emit(text, output_file)
         finally:
             reports.close_desks(sources)
@@ -147,19 +149,6 @@ def desk_specs(app, dbs, desks) -> list[tuple[str, Path]]:
         labels.add(label)
         unique.append((label, path))
     return unique
-
-
-def terminal_width() -> int | None:
-    import os
-    import shutil
-    import sys
-
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit():
-        return int(columns)
-    if sys.stdout.isatty():
-        return shutil.get_terminal_size().columns
-    return None
 
 
 def emit(text: str, output_file: str | None) -> None:
@@ -225,7 +214,8 @@ def summary(sources, filters, since, until):
     \b
     Examples:
       deskcli report summary
-      deskcli report summary --since 2026-11-01 --until 2026-11-30 --type app-crash
+      deskcli report summary --since 2026-11-01 --until 2026-11-30 \\
+          --type app-crash
       deskcli report summary --since 7d --format md > weekly.md
       deskcli report summary --desk all --format html -o group.html
       deskcli report summary --db brand-a.db --db brand-b.db --json
@@ -312,8 +302,10 @@ def fields(sources, filters, since, until, by, limit):
     \b
     Examples:
       deskcli report fields --type app-crash --by phone_model
-      deskcli report fields --type app-crash --by phone_model --by app_version --since 7d
-      deskcli report fields --type refund --by reason --desk all --format html -o refunds.html
+      deskcli report fields --type app-crash --by phone_model \\
+          --by app_version --since 7d
+      deskcli report fields --type refund --by reason --desk all \\
+          --format html -o refunds.html
     """
     from deskcli.reports import fields as build
 

@@ -150,6 +150,8 @@ def show_cmd(desk, ticket_id, public, fmt, as_json):
 
 
 def human(desk, t: dict) -> str:
+    from deskcli.locales import reason, zone_name
+
     lines = [f"#{t['id']}  {t['title']}", f"status: {t['status']}   priority: {t['priority']}"
              f"   type: {t['type']}"]
     people = [f"{k.replace('_', ' ')}: {t[k]}" for k in
@@ -162,7 +164,7 @@ def human(desk, t: dict) -> str:
              (("created", "created_at"), ("updated", "updated_at"),
               ("accept due", "accept_due_at"), ("resolve due", "resolve_due_at"))
              if t.get(k)]
-    lines.append("   ".join(times))
+    lines.append("   ".join(times) + f"   ({zone_name(desk.tz)})")
     if t.get("merged_into"):
         lines.append(f"merged into: #{t['merged_into']}")
     if t["cc"]:
@@ -191,6 +193,8 @@ def human(desk, t: dict) -> str:
             who = e["actor"] or (e["data"] or {}).get("from") or "desk"
             lines.append(f"  {local(desk, e['at'])}  {who}  "
                          f"{e['kind']}{change}{flag}")
-            if e["message"]:
-                lines += [f"      {line}" for line in e["message"].rstrip().splitlines()]
+            if e["message"]:  # a time deskcli wrote in a reason, in the desk's zone too
+                message = reason(e["message"], "en", desk.tz) if e["actor"] is None \
+                    else e["message"]
+                lines += [f"      {line}" for line in message.rstrip().splitlines()]
     return "\n".join(lines) + "\n"
