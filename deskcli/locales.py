@@ -10,6 +10,7 @@ Times a person reads are in the desk's zone, with the zone named: `2026-12-04 17
 
 from __future__ import annotations
 
+import functools
 import re
 
 LOCALES = ("en", "zh")
@@ -28,8 +29,7 @@ ZH_ZONES = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "
             "Asia/Macau": "澳门时间", "Asia/Taipei": "台北时间"}
 
 _ZH_UNITS = {"w": "周", "d": "天", "h": "小时", "m": "分钟", "s": "秒"}
-_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)")
-_DURATION = re.compile(r"\b(?:\d+[wdhms])+\b")
+_STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)"
 
 
 def word(value, locale: str | None) -> str:
@@ -43,9 +43,9 @@ def word(value, locale: str | None) -> str:
 
 def zone_name(tz, locale: str | None = "en") -> str:
     """The name of a tzinfo for people: its IANA key (or UTC), in Chinese the usual name."""
-    name = getattr(tz, "key", None) or tz.tzname(None) or "UTC"
-    if name == "Etc/UTC":
-        name = "UTC"
+    from deskcli.clock import zone_key
+
+    name = zone_key(tz)
     return ZH_ZONES.get(name, name) if locale == "zh" else name
 
 
@@ -85,64 +85,65 @@ def actor(name: str | None, locale: str | None) -> str:
 _L = r"(?P<{}>[^\s:;,()]+)"  # a login, a key or a rule argument
 
 
-def _p(pattern: str) -> re.Pattern:
-    names = re.findall(r"\{(\w+)\}", pattern)
-    for name in names:
+def _p(pattern: str) -> str:
+    """A pattern with {name} for a login or key. The tables below are compiled on first
+    use (_compiled): importing this module must stay cheap, `ticket show` imports it."""
+    for name in re.findall(r"\{(\w+)\}", pattern):
         pattern = pattern.replace("{" + name + "}", _L.format(name), 1)
-    return re.compile(pattern)
+    return pattern
 
 
 _ROUTE_TAIL = [  # routing.py: what follows "routing rule RULE"
-    (_p(r": to the assignment queue$"), "：进入待分配队列"),
-    (_p(r": no such user; to the queue$"), "：没有这个用户，进入待分配队列"),
-    (_p(r": customer {who} has no consultant; to the queue$"),
+    (r": to the assignment queue$", "：进入待分配队列"),
+    (r": no such user; to the queue$", "：没有这个用户，进入待分配队列"),
+    (r": customer {who} has no consultant; to the queue$",
      "：客户 {who} 没有跟进的课程顾问，进入待分配队列"),
-    (_p(r": the ticket has no consultant; to the queue$"), "：工单没有课程顾问，进入待分配队列"),
-    (_p(r": no such department; to the queue$"), "：没有这个部门，进入待分配队列"),
-    (_p(r": nobody active in {dept}; to the queue$"), "：{dept} 部门没有在职人员，进入待分配队列"),
-    (_p(r": next in turn is {who}$"), "：轮到 {who}"),
-    (_p(r": {who} has the fewest open tickets \((?P<n>\d+)\)$"),
+    (r": the ticket has no consultant; to the queue$", "：工单没有课程顾问，进入待分配队列"),
+    (r": no such department; to the queue$", "：没有这个部门，进入待分配队列"),
+    (r": nobody active in {dept}; to the queue$", "：{dept} 部门没有在职人员，进入待分配队列"),
+    (r": next in turn is {who}$", "：轮到 {who}"),
+    (r": {who} has the fewest open tickets \((?P<n>\d+)\)$",
      "：{who} 的未结工单最少（{n} 张）"),
 ]
 _ROUTE_WHY = [  # routing.py: the `why` before ": assigned to ..." and ", but ..."
-    (_p(r": {who} follows customer {customer}$"), "：{who} 跟进客户 {customer}"),
-    (_p(r": nobody active in {dept}, its head {head}$"),
+    (r": {who} follows customer {customer}$", "：{who} 跟进客户 {customer}"),
+    (r": nobody active in {dept}, its head {head}$",
      "：{dept} 部门没有在职人员，由负责人 {head} 处理"),
-    (_p(r"$"), ""),
+    (r"$", ""),
 ]
 _ROUTE_END = [
-    (_p(r": assigned to {who}$"), "：分配给 {who}"),
-    (_p(r", but {who} is inactive: assigned to their manager {manager}$"),
+    (r": assigned to {who}$", "：分配给 {who}"),
+    (r", but {who} is inactive: assigned to their manager {manager}$",
      "，但 {who} 已停用：分配给其上级 {manager}"),
-    (_p(r", but {who} is inactive and has no active manager: to the queue$"),
+    (r", but {who} is inactive and has no active manager: to the queue$",
      "，但 {who} 已停用且没有在职的上级，进入待分配队列"),
 ]
 
 _REASONS = [
-    (_p(r"^not accepted by (?P<when>\S+)$"), "已过接单期限 {when}，仍未接单"),
-    (_p(r"^not resolved by (?P<when>\S+)$"), "已过解决期限 {when}，仍未解决"),
-    (_p(r"^(?P<n>\d+) reminders without action: escalated to {who}$"),
+    (r"^not accepted by (?P<when>\S+)$", "已过接单期限 {when}，仍未接单"),
+    (r"^not resolved by (?P<when>\S+)$", "已过解决期限 {when}，仍未解决"),
+    (r"^(?P<n>\d+) reminders without action: escalated to {who}$",
      "催单 {n} 次仍未处理：升级给 {who}"),
-    (_p(r"^closed automatically: no answer from the customer for (?P<d>\w+)$"),
+    (r"^closed automatically: no answer from the customer for (?P<d>\w+)$",
      "自动关闭：客户 {d}未回复"),
-    (_p(r"^closed automatically (?P<d>\w+) after it was resolved$"), "解决 {d}后自动关闭"),
-    (_p(r"^declined by {who}: (?P<text>.*)$"), "{who} 拒绝接单：{text}"),
-    (_p(r"^schedule {key}$"), "定期任务 {key}"),
-    (_p(r"^needs approval by {who}, the opener's manager$"), "需由发起人的上级 {who} 审批"),
-    (_p(r"^needs approval by the opener's manager, but {who} has none: any manager may "
-        r"approve$"), "需由发起人的上级审批，但 {who} 没有上级：任一经理均可审批"),
-    (_p(r"^the approver {who} is not active: any manager may approve$"),
+    (r"^closed automatically (?P<d>\w+) after it was resolved$", "解决 {d}后自动关闭"),
+    (r"^declined by {who}: (?P<text>.*)$", "{who} 拒绝接单：{text}"),
+    (r"^schedule {key}$", "定期任务 {key}"),
+    (r"^needs approval by {who}, the opener's manager$", "需由发起人的上级 {who} 审批"),
+    (r"^needs approval by the opener's manager, but {who} has none: any manager may "
+        r"approve$", "需由发起人的上级审批，但 {who} 没有上级：任一经理均可审批"),
+    (r"^the approver {who} is not active: any manager may approve$",
      "审批人 {who} 已停用：任一经理均可审批"),
-    (_p(r"^needs approval by {who}$"), "需由 {who} 审批"),
-    (_p(r"^reopened: the customer wrote again \((?P<text>.*)\)$"),
+    (r"^needs approval by {who}$", "需由 {who} 审批"),
+    (r"^reopened: the customer wrote again \((?P<text>.*)\)$",
      "客户再次来信，重新打开（{text}）"),
-    (_p(r"^{who} left \(deactivated (?P<day>[\d-]+)\): to the successor {heir}$"),
+    (r"^{who} left \(deactivated (?P<day>[\d-]+)\): to the successor {heir}$",
      "{who} 已离职（{day} 停用）：交给接替人 {heir}"),
-    (_p(r"^{who} left \(deactivated (?P<day>[\d-]+)\): back to the assignment queue$"),
+    (r"^{who} left \(deactivated (?P<day>[\d-]+)\): back to the assignment queue$",
      "{who} 已离职（{day} 停用）：退回待分配队列"),
-    (_p(r"^{who} left \(deactivated (?P<day>[\d-]+)\): back to the owner$"),
+    (r"^{who} left \(deactivated (?P<day>[\d-]+)\): back to the owner$",
      "{who} 已离职（{day} 停用）：退回接单人"),
-    (_p(r"^{who} left \(deactivated (?P<day>[\d-]+)\): {heir} approves now$"),
+    (r"^{who} left \(deactivated (?P<day>[\d-]+)\): {heir} approves now$",
      "{who} 已离职（{day} 停用）：改由 {heir} 审批"),
 ]
 
@@ -153,35 +154,43 @@ def reason(message: str | None, locale: str | None, tz=None) -> str:
     if not message:
         return message or ""
     if locale != "zh":
-        if tz is None:
+        if tz is None or not re.search(r"\dT\d", message):
             return message
-        return _STAMP.sub(lambda m: local_time(m.group(0), tz, locale), message)
-    text = _zh_route(message)
+        return re.sub(_STAMP, lambda m: local_time(m.group(0), tz, locale), message)
+    tables = _compiled()
+    text = _zh_route(message, tables)
     if text is not None:
         return text
-    for pattern, chinese in _REASONS:
+    for pattern, chinese in tables["reasons"]:
         found = pattern.match(message)
         if found:
             return _fill(chinese, found, tz)
     return message
 
 
-def _zh_route(message: str) -> str | None:
+@functools.cache
+def _compiled() -> dict[str, list[tuple[re.Pattern, str]]]:
+    return {name: [(re.compile(_p(p)), zh) for p, zh in table] for name, table in (
+        ("tail", _ROUTE_TAIL), ("why", _ROUTE_WHY), ("end", _ROUTE_END),
+        ("reasons", _REASONS))}
+
+
+def _zh_route(message: str, tables: dict) -> str | None:
     head = re.match(r"^routing rule (?P<rule>manual|consultant|(?:user|round-robin|"
                     r"least-loaded):[^\s:;,]+)", message)
     if head is None:
         return None
     rest = message[head.end():]
-    for pattern, chinese in _ROUTE_TAIL:
+    for pattern, chinese in tables["tail"]:
         found = pattern.match(rest)
         if found:
             return f"分配规则 {head['rule']}{_fill(chinese, found, None)}"
-    for end, end_zh in _ROUTE_END:
+    for end, end_zh in tables["end"]:
         tail = end.search(rest)
         if tail is None:
             continue
         why = rest[:tail.start()]
-        for pattern, chinese in _ROUTE_WHY:
+        for pattern, chinese in tables["why"]:
             found = pattern.match(why)
             if found:
                 return (f"分配规则 {head['rule']}{_fill(chinese, found, None)}"
@@ -192,7 +201,7 @@ def _zh_route(message: str) -> str | None:
 def _fill(chinese: str, found: re.Match, tz) -> str:
     values = {}
     for key, value in found.groupdict().items():
-        if key == "when" and tz is not None and _STAMP.fullmatch(value or ""):
+        if key == "when" and tz is not None and re.fullmatch(_STAMP, value or ""):
             value = local_time(value, tz, "zh")
         elif key == "d":
             value = duration(value, "zh")

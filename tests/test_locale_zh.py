@@ -145,6 +145,10 @@ def test_times_in_english_notices_are_local_and_named(life_desk, tmp_path):
     text = nudge.get_body(("plain",)).get_content()
     assert "Accept was due: 2026-11-28 18:00 (Asia/Shanghai)" in text
     assert "not accepted by 2026-11-28 18:00 (Asia/Shanghai)" in text  # was ...T10:00:00Z
+    shown = ok("ticket show 1").out  # the text output names the zone too
+    assert "accept due: 2026-11-28 18:00   (Asia/Shanghai)" in shown
+    assert "not accepted by 2026-11-28 18:00 (Asia/Shanghai)" in shown
+    assert ok("ticket show 1 --json").json["accept_due_at"] == "2026-11-28T10:00:00Z"
 
 
 @pytest.mark.parametrize("message", [

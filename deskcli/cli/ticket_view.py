@@ -150,7 +150,7 @@ def show_cmd(desk, ticket_id, public, fmt, as_json):
 
 
 def human(desk, t: dict) -> str:
-    from deskcli.locales import reason, zone_name
+    from deskcli.clock import zone_key
 
     lines = [f"#{t['id']}  {t['title']}", f"status: {t['status']}   priority: {t['priority']}"
              f"   type: {t['type']}"]
@@ -164,7 +164,7 @@ def human(desk, t: dict) -> str:
              (("created", "created_at"), ("updated", "updated_at"),
               ("accept due", "accept_due_at"), ("resolve due", "resolve_due_at"))
              if t.get(k)]
-    lines.append("   ".join(times) + f"   ({zone_name(desk.tz)})")
+    lines.append("   ".join(times) + f"   ({zone_key(desk.tz)})")
     if t.get("merged_into"):
         lines.append(f"merged into: #{t['merged_into']}")
     if t["cc"]:
@@ -193,8 +193,11 @@ def human(desk, t: dict) -> str:
             who = e["actor"] or (e["data"] or {}).get("from") or "desk"
             lines.append(f"  {local(desk, e['at'])}  {who}  "
                          f"{e['kind']}{change}{flag}")
-            if e["message"]:  # a time deskcli wrote in a reason, in the desk's zone too
-                message = reason(e["message"], "en", desk.tz) if e["actor"] is None \
-                    else e["message"]
+            message = e["message"]
+            if message and e["actor"] is None and "Z" in message:  # deskcli's UTC time
+                from deskcli.locales import reason
+
+                message = reason(message, "en", desk.tz)
+            if message:
                 lines += [f"      {line}" for line in message.rstrip().splitlines()]
     return "\n".join(lines) + "\n"
