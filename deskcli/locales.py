@@ -165,7 +165,27 @@ def reason(message: str | None, locale: str | None, tz=None) -> str:
         found = pattern.match(message)
         if found:
             return _fill(chinese, found, tz)
+    found = re.match(r"^(?P<text>.*) \((?P<note>[^()]*)\)$", message, re.S)
+    if found:  # a reopen reason with what became of the ticket (lifecycle.reopen)
+        parts = [_REOPEN_NOTES.get(part) or _reopen_note(part)
+                 for part in found["note"].split("; ")]
+        if all(parts):
+            return f"{found['text']}（{'；'.join(parts)}）"
     return message
+
+
+_REOPEN_NOTES = {
+    "the owner is no longer active: back to the assignment queue": "接单人已停用：退回待分配队列",
+    "it had no owner: back to the assignment queue": "无接单人：退回待分配队列",
+}
+
+
+def _reopen_note(part: str) -> str | None:
+    owner = re.fullmatch(r"back with its owner (\S+)", part)
+    if owner:
+        return f"交回接单人 {owner[1]}"
+    merged = re.fullmatch(r"no longer merged into #(\d+)", part)
+    return f"不再合并到 #{merged[1]}" if merged else None
 
 
 @functools.cache

@@ -181,6 +181,9 @@ def test_times_in_english_notices_are_local_and_named(life_desk, tmp_path):
     "bob left (deactivated 2026-11-28): back to the assignment queue",
     "bob left (deactivated 2026-11-28): back to the owner",
     "bob left (deactivated 2026-11-28): carol approves now",
+    "又卡纸了 (the owner is no longer active: back to the assignment queue)",
+    "又卡纸了 (it had no owner: back to the assignment queue; no longer merged into #3)",
+    "又卡纸了 (back with its owner bob; no longer merged into #3)",
 ])
 def test_every_reason_deskcli_writes_reads_in_chinese(message):
     from deskcli import clock
