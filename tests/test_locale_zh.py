@@ -140,7 +140,8 @@ def test_times_in_english_notices_are_local_and_named(life_desk, tmp_path):
     ok("config set timezone Asia/Shanghai")
     ok("type add chase --name Chase --route user:dan --accept-within 1h --nudge-every 1h")
     ok("ticket open --type chase --title 'Call the parent'")
-    ok("remind run", now="2026-11-28T10:30:00Z")
+    said = ok("remind run -v", now="2026-11-28T10:30:00Z").err
+    assert "#1: nudged → dan (not accepted by 2026-11-28 18:00 (Asia/Shanghai))" in said
     nudge = [m for m in delivered(tmp_path) if "Reminder" in str(m["Subject"])][0]
     text = nudge.get_body(("plain",)).get_content()
     assert "Accept was due: 2026-11-28 18:00 (Asia/Shanghai)" in text

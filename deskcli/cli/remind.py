@@ -53,10 +53,13 @@ def remind_run(desk, dry_run, as_json, verbose):
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     elif verbose or dry_run:
+        from deskcli.locales import reason
+
         prefix = "would have " if dry_run else ""
-        for action in summary["actions"]:
+        for action in summary["actions"]:  # times for people: in the desk's zone, named
             to = f" → {action['to']}" if action["to"] else ""
-            say(f"#{action['ticket']}: {prefix}{action['action']}{to} ({action['reason']})")
+            why = reason(action["reason"], "en", desk.tz)
+            say(f"#{action['ticket']}: {prefix}{action['action']}{to} ({why})")
         say(f"{prefix}nudged {summary['nudged']}, escalated {summary['escalated']}, "
             f"closed {summary['closed']}, opened {summary['opened']}")
     for error in summary["errors"]:
