@@ -25,7 +25,7 @@ def jsonl(rows) -> str:
 # --- round trips ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
-def test_customer_list_goes_back_into_customer_import(desk, fmt):
+def test_customer_list_goes_back_into_customer_import(seeded_desk, fmt):
     listed = ok(f"customer list --format {fmt}").out
     # the keys the desk keeps (in JSON), which import used to refuse
     assert ("created_at" in listed) == (fmt != "csv")
@@ -36,7 +36,7 @@ def test_customer_list_goes_back_into_customer_import(desk, fmt):
     assert c1["name"] == "Zhang Wei" and c1["phone"] is None and c1["consultant"] == "sun"
 
 
-def test_customers_move_to_another_desk_and_a_typo_is_still_refused(desk, tmp_path):
+def test_customers_move_to_another_desk_and_a_typo_is_still_refused(seeded_desk, tmp_path):
     listed = ok("customer list --format jsonl").out
     other = tmp_path / "other.db"
     ok(f"--db {other} init --admin alice", as_user=None)
@@ -49,7 +49,7 @@ def test_customers_move_to_another_desk_and_a_typo_is_still_refused(desk, tmp_pa
 
 
 @pytest.fixture
-def faq_entries(desk):
+def faq_entries(seeded_desk):
     ok("faq add --key login --category 账号 --question 学员登录不了怎么办？ "
        "--answer 请先重置密码。 --keywords 登录,密码")
     ok("faq add --key leave --category 考勤 --question 怎么请假？ --answer 在App里点请假。")
@@ -67,7 +67,7 @@ def test_faq_listings_and_exports_go_back_into_faq_import_from_a_pipe(faq_entrie
     assert ok("faq show leave --json").json["answer"] == "在App里点请假。"
 
 
-def test_ticket_list_jsonl_is_opened_anew_by_ticket_import(desk):
+def test_ticket_list_jsonl_is_opened_anew_by_ticket_import(seeded_desk):
     ok("ticket open --type crash --title 'App closes' --customer C1 --field phone_model=X "
        "--field os=iOS -m 'at login'")
     listed = ok("ticket list --format jsonl").out
@@ -82,7 +82,7 @@ def test_ticket_list_jsonl_is_opened_anew_by_ticket_import(desk):
     assert bad.code == 2 and "unknown key statuss" in bad.err
 
 
-def test_ticket_export_moves_tickets_once(desk, tmp_path):
+def test_ticket_export_moves_tickets_once(seeded_desk, tmp_path):
     ok("ticket open --type crash --title 'App closes' --field phone_model=X --field os=iOS")
     exported = ok("ticket export").out
     other = tmp_path / "other.db"
@@ -122,7 +122,7 @@ def test_faq_search_bolds_matches_only_where_colour_is_wanted(faq_entries):
 
 # --- outbox show ----------------------------------------------------------------------------
 
-def test_outbox_show_prints_the_text_not_base64(desk):
+def test_outbox_show_prints_the_text_not_base64(seeded_desk):
     ok("config set locale zh")
     ok("config set mail.from '服务台 <desk@school.example>'")
     ok("user update bob --name 李波")
@@ -147,7 +147,6 @@ def commands(cmd=main, path=()):
                 yield from commands(sub, (*path, name))
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("columns", ["200", "80", "40"])
 def test_every_help_line_fits_in_80_columns(columns):
     seen, long = 0, []
@@ -160,7 +159,7 @@ def test_every_help_line_fits_in_80_columns(columns):
     assert seen > 100 and not long, long
 
 
-def test_a_narrow_terminal_gets_one_block_per_row(desk):
+def test_a_narrow_terminal_gets_one_block_per_row(seeded_desk):
     ok("ticket open --type crash --title 'The app closes at once when a parent logs in "
        "from the home screen' --customer C1 --field phone_model=X --field os=iOS")
     ok("ticket open --type renewal --title 续费提醒：请在本周内联系家长 --customer C1 "
@@ -179,7 +178,7 @@ def test_a_narrow_terminal_gets_one_block_per_row(desk):
 
 @pytest.mark.parametrize("command", ["report summary", "report sla", "report agents",
                                      "report trend --since 7d", "dashboard"])
-def test_reports_and_the_dashboard_fit_a_narrow_terminal(desk, command):
+def test_reports_and_the_dashboard_fit_a_narrow_terminal(seeded_desk, command):
     ok("ticket open --type crash --title 'The app closes at once when a parent logs in' "
        "--customer C1 --field phone_model=X --field os=iOS")
     ok("ticket accept 1", as_user="bob")

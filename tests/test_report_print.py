@@ -12,7 +12,7 @@ from conftest import ok
 LABEL_PX = 6.6  # width of one character of a date label (11 px sans-serif digits)
 
 
-def test_the_html_report_has_print_css_for_a4_and_tables_that_wrap(desk):
+def test_the_html_report_has_print_css_for_a4_and_tables_that_wrap(seeded_desk):
     ok("ticket open --type crash --title 'App closes' --field phone_model=X --field os=iOS")
     page = ok("report sla --format html", now="2026-11-29T12:00:00Z").out
     css = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
@@ -48,7 +48,7 @@ def axis_labels(page: str) -> list[tuple[float, float]]:
                          [("day", "2026-10-01"), ("day", "2026-10-29"), ("week", "2026-08-31"),
                           ("week", "2026-10-01"), ("month", "2025-12-01"),
                           ("month", "2026-06-01")])
-def test_the_trend_chart_s_date_labels_never_overlap(desk, by, since):
+def test_the_trend_chart_s_date_labels_never_overlap(seeded_desk, by, since):
     page = ok(f"report trend --by {by} --since {since} --until 2026-11-30 "
               "--format html").out
     boxes = axis_labels(page)
@@ -58,7 +58,7 @@ def test_the_trend_chart_s_date_labels_never_overlap(desk, by, since):
         assert left - right >= 4, (by, since, boxes)
 
 
-def test_the_mailed_report_is_tables_only_with_inline_styles(desk, tmp_path):
+def test_the_mailed_report_is_tables_only_with_inline_styles(seeded_desk, tmp_path):
     ok("config set mail.from 'Reports <desk@school.example>'")
     ok("report trend --mail-to boss@example.com")
     ok(f"outbox send --via maildir:{tmp_path / 'mail'}")
