@@ -185,3 +185,13 @@ def test_reports_and_the_dashboard_fit_a_narrow_terminal(seeded_desk, command):
     shown = ok(command, env={"COLUMNS": "44"},
                as_user="bob" if command == "dashboard" else "alice").out
     assert max(width(line) for line in shown.splitlines()) <= 44, shown
+
+
+def test_ticket_show_breaks_its_head_lines_between_items_on_a_narrow_terminal(seeded_desk):
+    ok("ticket open --type crash --title 'App closes' --customer C1 --field phone_model=X "
+       "--field os=iOS -m 'at login'")
+    narrow = ok("ticket show 1", env={"COLUMNS": "40"}).out
+    assert "customer: C1   assignee: bob\nopened by: alice\n" in narrow
+    assert max(width(line) for line in narrow.splitlines()) <= 40
+    wide = ok("ticket show 1").out
+    assert "customer: C1   assignee: bob   opened by: alice\n" in wide

@@ -3,7 +3,7 @@
 import click
 
 from deskcli.cli.common import chosen, emit_object, emit_rows, format_options, pass_desk, whole
-from deskcli.output import say
+from deskcli.output import say, terminal_width, width, wrap
 
 LIST_COLUMNS = ["id", "status", "priority", "type", "title", "customer", "assignee", "owner",
                 "due", "created"]
@@ -149,6 +149,19 @@ def show_cmd(desk, ticket_id, public, fmt, as_json):
     emit_object(ticket.to_dict(), fmt, as_json, human=lambda t: human(desk, t))
 
 
+def _fit(line: str, room: int) -> list[str]:
+    """A line of items ('status: new   priority: high') in lines of at most `room`
+    columns, broken between items; an item that is still too long wraps."""
+    out: list[str] = []
+    for item in line.split("   "):
+        joined = f"{out[-1]}   {item}" if out else item
+        if out and width(joined) <= room:
+            out[-1] = joined
+        else:
+            out += wrap(item, room, "    ")
+    return out
+
+
 def human(desk, t: dict) -> str:
     from deskcli.clock import zone_key
 
@@ -179,6 +192,9 @@ def human(desk, t: dict) -> str:
         lines.append("checklist:")
         lines += [f"  [{'x' if s['done'] else ' '}] {s['step']}. {s['text']}"
                   + (f"  ({s['done_by']})" if s["done"] else "") for s in t["checklist"]]
+    room = terminal_width()
+    if room:  # a narrow terminal: the head lines wrap between their items, not in one
+        lines = [piece for line in lines for piece in _fit(line, room)]
     if t["body"]:
         lines += ["", t["body"].rstrip()]
     if t.get("resolution"):
@@ -200,4 +216,7 @@ def human(desk, t: dict) -> str:
                 message = reason(message, "en", desk.tz)
             if message:
                 lines += [f"      {line}" for line in message.rstrip().splitlines()]
+    if room:  # the rest (text, timeline) wraps under its own indent
+        lines = [piece for line in lines for piece in
+                 wrap(line, room, " " * (len(line) - len(line.lstrip(" ")) + 2))]
     return "\n".join(lines) + "\n"
