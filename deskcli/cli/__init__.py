@@ -12,7 +12,6 @@ import os
 import sys
 
 from deskcli.cli.fastimport import import_click
-from deskcli.cli.helpwidth import install as install_help_width
 from deskcli.errors import DeskError
 
 # Starting a command allocates tens of thousands of objects (click, our modules), and the
@@ -22,7 +21,6 @@ from deskcli.errors import DeskError
 # ones (an import, a report) still collect.
 gc.set_threshold(100_000, 50, 100)
 click = import_click()  # click, without loading `inspect`: see fastimport
-install_help_width(click)  # --help wraps Chinese by display columns
 
 # noun -> (module, attribute, one-line help). `deskcli --help` reads the help from here.
 COMMANDS = {
@@ -92,6 +90,15 @@ class LazyGroup(click.Group):
 
 class RootGroup(LazyGroup):
     """Maps domain errors to exit statuses once, for every command."""
+
+    def parse_args(self, ctx, args):
+        # help wraps Chinese by display columns (deskcli.cli.helpwidth), loaded only when
+        # help may be printed: asked for, or a noun given alone
+        if len(args) < 2 or "--help" in args or "-h" in args:
+            from deskcli.cli.helpwidth import install
+
+            install(click)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
         try:
