@@ -74,9 +74,8 @@ ZH_TEXT = {
     "Charts are left out of mailed reports; run the report with --format html for them.":
         "邮件版不含图表；需要图表时请用 --format html 生成报表。",
     "over time": "随时间变化", " and ": "、",
-    "This report's charts are in the HTML version (open it in a browser).":
-        "图表见 HTML 版本（用浏览器打开）。",
 }
+CELL_WORDS = ("TOTAL", "(other)", "(empty)")  # deskcli's own words among the data
 
 _ZH_PATTERNS = [
     (re.compile(r"^Worst breaches \(top (\d+)\)$"), "超时最严重的工单（前 {0} 张）"),
@@ -126,7 +125,7 @@ def for_people(report):
             section.totals = _row(section.totals, section.columns)
         if section.chart:
             section.chart = {**section.chart,
-                             "labels": [text(lbl, locale) for lbl in section.chart["labels"]],
+                             "labels": [_label(lbl) for lbl in section.chart["labels"]],
                              "series": [{**s, "name": text(s["name"], locale)}
                                         for s in section.chart["series"]]}
     return out
@@ -138,8 +137,17 @@ def _row(row: dict, columns) -> dict:
     for key, value in row.items():
         if kinds.get(key) != "text" or not isinstance(value, str):
             continue
-        if value in ("TOTAL", "(other)", "(empty)") or key == "sla":
+        if value in CELL_WORDS or key == "sla":
             out[key] = ZH_TEXT.get(value, value)
         elif key == "status":
             out[key] = word(value, "zh")
     return out
+
+
+def _label(label) -> str:
+    """A chart label is data (a type, a field value, a date) but for deskcli's own words
+    ('desk / (other)')."""
+    if not isinstance(label, str):
+        return label
+    return " / ".join(ZH_TEXT[part] if part in CELL_WORDS else part
+                      for part in label.split(" / "))
