@@ -21,6 +21,14 @@ from deskcli.tickets import Batch, ListFilters, Lookup, OpenRequest, _build, _pr
 
 IMPORT_KEYS = ("type", "title", "body", "customer", "fields", "priority", "cc", "source",
                "external_id")
+# What a `ticket list --format jsonl` (or `queue list`, `ticket show --json`) line adds
+# about the ticket's life on its desk. An import opens the ticket anew (validated and
+# routed like `ticket open`), so these are ignored, and the counts say which were.
+READ_ONLY_KEYS = frozenset((
+    "id", "status", "assignee", "owner", "handler", "opened_by", "checklist", "created_at",
+    "updated_at", "accept_due_at", "resolve_due_at", "accepted_at", "resolved_at",
+    "closed_at", "resolution", "merged_into", "nudges", "approver", "tags", "events",
+    "faq", "faq_ids", "queue_reason"))
 BATCH = 5000
 DEFER_INDEXES_AT = 20_000  # tickets added before the indexes may be dropped (see below)
 
@@ -35,6 +43,7 @@ def import_tickets(desk: Desk, lines: Iterable[str],
     require(desk.actor, "ticket.import", "import tickets")
     db = desk.store
     imported = skipped = number = 0
+    ignored: set[str] = set()
     now = clock.now()
     db.bulk_cache()
     search.for_bulk()
@@ -84,7 +93,7 @@ def import_tickets(desk: Desk, lines: Iterable[str],
             for number, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue
-                pending.append((number, _parse_line(line, number)))
+                pending.append((number, _parse_line(line, number, ignored)))
                 if len(pending) >= BATCH:
                     flush()
             flush()
@@ -94,10 +103,10 @@ def import_tickets(desk: Desk, lines: Iterable[str],
             indexes.rebuild()
         lookup.save_round_robin()
     return {"imported": imported, "skipped": skipped, "lines": number,
-            "rebuilt_indexes": rebuilt}
+            "rebuilt_indexes": rebuilt, "ignored_keys": sorted(ignored)}
 
 
-def _parse_line(line: str, number: int) -> OpenRequest:
+def _parse_line(line: str, number: int, ignored: set[str]) -> OpenRequest:
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -105,7 +114,8 @@ def _parse_line(line: str, number: int) -> OpenRequest:
                       "each line must be one JSON object") from None
     if not isinstance(data, dict):
         raise Invalid(f"line {number}: expected a JSON object, got {type(data).__name__}")
-    unknown = set(data) - set(IMPORT_KEYS)
+    unknown = set(data) - set(IMPORT_KEYS) - READ_ONLY_KEYS
+    ignored.update(READ_ONLY_KEYS.intersection(data))
     if unknown:
         raise Invalid(f"line {number}: unknown key {', '.join(sorted(unknown))}",
                       f"keys: {', '.join(IMPORT_KEYS)}")

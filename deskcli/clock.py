@@ -69,6 +69,12 @@ def zone(name: str | None) -> tzinfo:
                       "use an IANA name such as Asia/Shanghai or UTC") from None
 
 
+def zone_key(tz: tzinfo) -> str:
+    """The name of a zone from zone(): its IANA key, or UTC."""
+    name = getattr(tz, "key", None) or tz.tzname(None) or "UTC"
+    return "UTC" if name == "Etc/UTC" else name
+
+
 def parse_duration(text: str) -> int:
     """'30m', '4h', '2d', '1w', '1d12h' -> seconds. Raises Invalid with the fix."""
     cleaned = str(text).strip().lower()

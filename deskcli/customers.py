@@ -22,6 +22,8 @@ from deskcli.store import types as ts
 # --- customers ----------------------------------------------------------------------------
 
 CUSTOMER_FIELDS = ("key", "name", "email", "phone", "consultant", "note")
+# what `customer list`/`show` print besides the fields: kept by the desk, ignored on import
+CUSTOMER_READ_ONLY = frozenset(("id", "created_at", "updated_at"))
 
 
 def customer_add(desk: Desk, key: str, *, name: str, email=None, phone=None,
@@ -119,10 +121,11 @@ def customer_import(desk: Desk, records, *, update: bool = False) -> dict:
         for number, record in records:
             if not isinstance(record, dict):
                 raise Invalid(f"record {number}: expected an object with key and name")
-            unknown = set(record) - set(CUSTOMER_FIELDS)
+            unknown = set(record) - set(CUSTOMER_FIELDS) - CUSTOMER_READ_ONLY
             if unknown:
                 raise Invalid(f"record {number}: unknown column {', '.join(sorted(unknown))}",
                               f"columns: {', '.join(CUSTOMER_FIELDS)}")
+            record = {k: v for k, v in record.items() if k not in CUSTOMER_READ_ONLY}
             for column, value in record.items():
                 numeric = column in ("key", "phone") and isinstance(value, int) \
                     and not isinstance(value, bool)

@@ -35,6 +35,14 @@ def format_of(name: str | None, given: str | None) -> str | None:
     return None
 
 
+def format_of_text(text: str) -> str:
+    """The format of text without a file name (stdin): Markdown when it starts with a
+    heading, else JSON, JSON lines or CSV by its first character."""
+    from deskcli.records import format_of_text as records_format
+
+    return "md" if text.lstrip("\ufeff \t\r\n").startswith("#") else records_format(text)
+
+
 def parse(text: str, fmt: str) -> list[dict]:
     """Records from a file's text. Raises ValueError with the line or entry at fault."""
     if text.startswith("\ufeff"):

@@ -53,7 +53,19 @@ class Renderer:
             undefined=StrictUndefined, autoescape=lambda name: bool(name and
                                                                     name.endswith(".html.j2")),
             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-        self.env.filters["local"] = lambda stamp: _local(desk, stamp)
+        self.locale = "en"  # of the notice being rendered (see notice())
+        self._add_filters(desk)
+
+    def _add_filters(self, desk: Desk) -> None:
+        """Words and times for people, in the locale of the notice being rendered."""
+        from deskcli import locales
+
+        tz = desk.tz
+        self.env.filters.update(
+            local=lambda stamp: locales.local_time(stamp, tz, self.locale),
+            word=lambda value: locales.word(value, self.locale),
+            reason=lambda text: locales.reason(text, self.locale, tz),
+            actor=lambda name: locales.actor(name, self.locale))
 
     def exists(self, name: str) -> bool:
         from jinja2 import TemplateNotFound
@@ -83,6 +95,7 @@ class Renderer:
         for locale in (notice["locale"], "en"):
             name = f"notices/{locale}/{template}.txt.j2"
             if self.exists(name):
+                self.locale = locale
                 break
         else:
             raise RenderError(f"no template notices/{notice['locale']}/{template}.txt.j2",
@@ -107,12 +120,6 @@ def _template_line(exc: Exception, name: str) -> int | str:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
-
-
-def _local(desk: Desk, stamp: str | None) -> str:
-    if not stamp:
-        return ""
-    return clock.parse_stamp(stamp).astimezone(desk.tz).strftime("%Y-%m-%d %H:%M")
 
 
 # --- building messages --------------------------------------------------------------------
@@ -405,10 +412,25 @@ def preview(desk: Desk, notice_id: int) -> str:
 
             raise NotFound(f"no notice {notice_id} in the outbox", "see `deskcli outbox list`")
         subject, text, html = Renderer(desk).notice(notice)
-        return build(desk, notice, subject, text, html).as_string()
+        return readable(build(desk, notice, subject, text, html))
 
 
 def _seen(desk: Desk):
     """Which notices `list` and `show` may show: those about tickets the actor can see
     (none without ticket.view), and those about no ticket."""
     return desk.visibility() if desk.actor.can("ticket.view") else "none"
+
+
+def readable(msg: EmailMessage) -> str:
+    """A message for people: its headers decoded (a Chinese subject or name as text, not
+    =?utf-8?b?...?=) and each text part decoded (not base64), the plain text first."""
+    from email import policy
+    from email.parser import BytesParser
+
+    parsed = BytesParser(policy=policy.default).parsebytes(msg.as_bytes())
+    skip = {"content-type", "content-transfer-encoding", "mime-version"}
+    lines = [f"{name}: {value}" for name, value in parsed.items() if name.lower() not in skip]
+    for part in parsed.walk():
+        if part.get_content_maintype() == "text":
+            lines += ["", f"--- {part.get_content_type()}", part.get_content().rstrip("\n")]
+    return "\n".join(lines)

@@ -2,8 +2,9 @@
 
 Machine formats are a stable contract (SPEC §9): snake_case keys, RFC 3339 UTC times,
 null for missing values, lists as arrays, and the same bytes whether stdout is a terminal
-or a pipe. Tables never depend on the terminal either: long text is cut at a fixed width,
-and wide (Chinese) characters count as two columns.
+or a pipe. Tables for people cut long text at a fixed width, and wide (Chinese) characters
+count as two columns; a table wider than the terminal ($COLUMNS, else the terminal's
+width; never in a pipe) is printed as one block of 'TITLE  value' lines per row.
 """
 
 import sys
@@ -97,7 +98,66 @@ def render_rows(rows: list[dict], columns: list[str], fmt: str,
     titles = [(headers or {}).get(c, c.upper()) for c in columns]
     lines = [[(text, width(text)) for text in line] for line in [titles, *texts]]
     widths = [max(line[i][1] for line in lines) for i in range(len(columns))]
+    room = terminal_width()
+    if room and sum(widths) + 2 * (len(widths) - 1) > room:
+        return as_records(titles, texts, room) if texts else ""
     return "".join(_line(line, widths) + "\n" for line in lines)
+
+
+def terminal_width() -> int | None:
+    """The width people read tables at: $COLUMNS, else the terminal's; None in a pipe
+    (so what a script reads never depends on a terminal)."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return int(columns)
+    if sys.stdout.isatty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def as_records(titles: list[str], texts: list[list[str]], room: int) -> str:
+    """A table too wide for the terminal, as one block per row: 'TITLE  value' lines,
+    long values wrapped under themselves, a blank line between rows."""
+    label = max(width(t) for t in titles)
+    space = max(room - label - 2, 12)
+    out: list[str] = []
+    for line in texts:
+        if out:
+            out.append("")
+        for title, text in zip(titles, line, strict=True):
+            first, *rest = wrap(text, space)
+            out.append((title + " " * (label - width(title)) + "  " + first).rstrip())
+            out += [" " * (label + 2) + piece for piece in rest]
+    return "\n".join(out) + "\n"
+
+
+def wrap(text: str, limit: int, indent: str = "") -> list[str]:
+    """Lines of at most `limit` display columns, broken at a space where there is one
+    (Chinese text, which has none, anywhere); lines after the first start with
+    `indent`."""
+    lines: list[str] = []
+    while True:
+        room = max(limit - width(indent), 8) if lines else limit
+        if width(text) <= room:
+            break
+        end = used = 0
+        space = -1
+        for i, ch in enumerate(text):
+            used += width(ch)
+            if used > room:
+                break
+            end = i + 1
+            if ch == " ":
+                space = i
+        cut_at = space if space > 0 else max(end, 1)
+        lines.append(text[:cut_at].rstrip())
+        text = text[cut_at:].lstrip(" ")
+    lines.append(text)
+    return lines[:1] + [indent + line for line in lines[1:]]
 
 
 def _line(cells: list[tuple[str, int]], widths: list[int]) -> str:

@@ -104,6 +104,10 @@ def _guess(handle: TextIO) -> tuple[str, TextIO]:
     import io
 
     text = handle.read()
-    first = text.lstrip()[:1]
-    fmt = "json" if first == "[" else "jsonl" if first == "{" else "csv"
-    return fmt, io.StringIO(text)
+    return format_of_text(text), io.StringIO(text)
+
+
+def format_of_text(text: str) -> str:
+    """json, jsonl or csv, by the first character of the text ([, { or anything else)."""
+    first = text.lstrip("\ufeff \t\r\n")[:1]
+    return "json" if first == "[" else "jsonl" if first == "{" else "csv"

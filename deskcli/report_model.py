@@ -64,7 +64,8 @@ class Section:
 
     def to_dict(self) -> dict:
         return {"key": self.key, "title": self.title, "note": self.note,
-                "columns": [{"key": c.key, "kind": c.kind, "header": c.header}
+                "columns": [{"key": c.key, "kind": c.kind, "header": c.header,
+                             "free": c.free}
                             for c in self.columns],
                 "rows": self.rows, "totals": self.totals, "chart": self.chart}
 
@@ -81,6 +82,7 @@ class Report:
     sections: list[Section] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     generated_at: str = field(default_factory=lambda: clock.stamp())
+    locale: str = "en"  # of the words for people (deskcli.report_locale); not in JSON
 
     @property
     def main(self) -> Section:
@@ -149,20 +151,26 @@ def human(value, kind: str) -> str:
     return str(value)
 
 
-def duration(total: float) -> str:
-    """Seconds as '45s', '12m', '3h 05m', '2d 4h' (rounded to the unit shown)."""
+DURATION_FORMS = {"en": ("{}s", "{}m", "{}h {:02d}m", "{}d {}h"),
+                  "zh": ("{}秒", "{}分钟", "{}小时{:02d}分", "{}天{}小时")}
+
+
+def duration(total: float, locale: str = "en") -> str:
+    """Seconds as '45s', '12m', '3h 05m', '2d 4h' (rounded to the unit shown); in Chinese
+    '45秒', '12分钟', '3小时05分', '2天4小时'."""
+    secs, mins, hours_minutes, days_hours = DURATION_FORMS.get(locale, DURATION_FORMS["en"])
     total = int(round(total))
     sign = "-" if total < 0 else ""
     total = abs(total)
     if total < 60:
-        return f"{sign}{total}s"
+        return sign + secs.format(total)
     minutes = (total + 30) // 60
     if minutes < 60:
-        return f"{sign}{minutes}m"
+        return sign + mins.format(minutes)
     if minutes < 24 * 60:
-        return f"{sign}{minutes // 60}h {minutes % 60:02d}m"
+        return sign + hours_minutes.format(minutes // 60, minutes % 60)
     hours = (total + 1800) // 3600
-    return f"{sign}{hours // 24}d {hours % 24}h"
+    return sign + days_hours.format(hours // 24, hours % 24)
 
 
 # --- desks and periods ----------------------------------------------------------------------
@@ -358,7 +366,8 @@ def new_report(name: str, title: str, sources: list[Source], p: Period,
         desks=[{"name": s.label, "path": s.path, "title": rs.desk_title(s.db)}
                for s in sources],
         since=p.since_s, until=p.until_s, timezone=first.setting("timezone") or "UTC",
-        filters={**filters.to_dict(), **(extra or {})})
+        filters={**filters.to_dict(), **(extra or {})},
+        locale=first.setting("locale") or "en")
 
 
 def with_desk(columns: list[Column], multi: bool) -> list[Column]:

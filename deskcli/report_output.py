@@ -10,11 +10,12 @@ formula are neutralised by deskcli.output.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from deskcli import output
 from deskcli.errors import Invalid
+from deskcli.report_locale import for_people
+from deskcli.report_locale import text as words
 from deskcli.report_model import Column, Report, Section, human
 
 FORMATS = ("table", "md", "html", "csv", "json")
@@ -23,33 +24,47 @@ MIN_TEXT = 8  # and never narrower than this
 
 
 def render(report: Report, fmt: str, *, template: str | None = None,
-           section: str | None = None, width: int | None = None) -> str:
-    """The report as text in `fmt` (or through a custom template file)."""
+           section: str | None = None, width: int | None = None, mail: bool = False) -> str:
+    """The report as text in `fmt` (or through a custom template file); `mail`: the HTML
+    for mail clients (tables only, inline styles, no SVG charts)."""
     if template:
         return render_template(report, template, html=fmt == "html")
     if fmt == "json":
         return output.to_json(report.to_dict()) + "\n"
+    report = for_people(report)
     if fmt == "csv":
         chosen = report.section(section) if section else report.main
-        return output.render_rows(chosen.rows, [c.key for c in chosen.columns], "csv")
+        keys = [c.key for c in chosen.columns]
+        text = output.render_rows(chosen.rows, keys, "csv")
+        if report.locale == "en":  # the keys head the columns; in Chinese, the headers
+            return text
+        header = output.render_rows([{c.key: c.header for c in chosen.columns}], keys, "csv")
+        return header.partition("\n")[2] + text.partition("\n")[2]
     if fmt == "table":
         return table(report, width, section)
     if fmt in ("md", "html"):
-        return render_template(report, f"report.{fmt}.j2", builtin=True)
+        return render_template(report, f"report.{fmt}.j2", builtin=True, mail=mail)
     raise Invalid(f"unknown report format {fmt!r}", f"use one of {', '.join(FORMATS)}")
 
 
 # --- values for people ----------------------------------------------------------------------
 
 def shower(report: Report):
-    """show(value, kind): human() plus stored timestamps in the report's time zone."""
+    """show(value, kind): human() plus stored timestamps in the report's time zone, in the
+    report's language."""
     from deskcli import clock
+    from deskcli.report_model import duration
 
     tz = clock.zone(report.timezone)
+    zh = report.locale == "zh"
 
     def show(value, kind: str = "text") -> str:
         if kind == "stamp" and value:
             return local(value, tz)
+        if zh and kind == "duration" and value is not None:
+            return duration(value, "zh")
+        if zh and isinstance(value, bool):
+            return "是" if value else "否"
         return human(value, kind)
 
     return show
@@ -63,9 +78,24 @@ def local(stamp: str, tz) -> str:
 
 def period_text(report: Report) -> str:
     from deskcli import clock
+    from deskcli.locales import zone_name
 
     tz = clock.zone(report.timezone)
+    if report.locale == "zh":
+        return (f"{local(report.since, tz)} 至 {local(report.until, tz)}"
+                f"（{zone_name(tz, 'zh')}）")
     return f"{local(report.since, tz)} to {local(report.until, tz)} ({report.timezone})"
+
+
+def filters_text(report: Report) -> list[tuple[str, str]]:
+    """(name, value) of the filters that are set, for people."""
+    out = []
+    for key, value in sorted(report.filters.items()):
+        if not value or key == "previous_since":
+            continue
+        shown = ", ".join(value) if isinstance(value, list) else str(value)
+        out.append((words(key.capitalize(), report.locale), words(shown, report.locale)))
+    return out
 
 
 def desks_text(report: Report) -> str:
@@ -80,28 +110,26 @@ def table(report: Report, width: int | None, only: str | None = None) -> str:
     columns that still do not fit continue in a second block under the first."""
     show = shower(report)
     head = [f"{report.title} · {desks_text(report)} · {period_text(report)}"]
-    filters = ", ".join(f"{k}={','.join(v) if isinstance(v, list) else v}"
-                        for k, v in report.filters.items() if v and k != "previous_since")
+    filters = ", ".join(f"{k}={v}" for k, v in filters_text(report))
     if filters:
-        head.append(f"filters: {filters}")
-    head += [f"note: {n}" for n in report.notes]
+        head.append(f"{words('filters', report.locale)}: {filters}")
+    head += [f"{words('note', report.locale)}: {n}" for n in report.notes]
     out = [piece for line in head
-           for piece in (textwrap.wrap(line, width, subsequent_indent="  ") if width
-                         else [line])]
+           for piece in (output.wrap(line, width, "  ") if width else [line])]
     for section in [report.section(only)] if only else report.sections:
-        out += ["", section.title]
-        out.append(grid(section, show, width))
+        out += ["", *(output.wrap(section.title, width, "  ") if width else [section.title])]
+        out.append(grid(section, show, width, report.locale))
         if section.note:
-            out += textwrap.wrap(section.note, width=min(width or 100, 100),
-                                 initial_indent="  ", subsequent_indent="  ")
+            out += ["  " + line for line in output.wrap(section.note,
+                                                          min(width or 100, 100) - 2)]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def grid(section: Section, show, width: int | None) -> str:
+def grid(section: Section, show, width: int | None, locale: str = "en") -> str:
     columns = section.columns
     rows = section.rows + ([section.totals] if section.totals else [])
     if not section.rows:
-        return "  (nothing in this period)"
+        return "  " + words("(nothing in this period)", locale)
     cells = [[output.cut(show(row.get(c.key), c.kind).replace("\n", " ")) for c in columns]
              for row in rows]
     heads = [_header_lines(c, [line[i] for line in cells]) for i, c in enumerate(columns)]
@@ -223,11 +251,14 @@ def context(report: Report) -> dict:
     data["sections"] = [s.to_dict() for s in report.sections]
     data["period_text"] = period_text(report)
     data["desks_text"] = desks_text(report)
+    data["filters_text"] = filters_text(report)
+    data["locale"] = report.locale
+    data["mail"] = False
     return {"report": data, "version": __version__}
 
 
 def render_template(report: Report, name: str, *, builtin: bool = False,
-                    html: bool = False) -> str:
+                    html: bool = False, mail: bool = False) -> str:
     """Render through a shipped template (`builtin`) or a template file of the user's."""
     from jinja2 import TemplateError, TemplateNotFound
 
@@ -238,9 +269,13 @@ def render_template(report: Report, name: str, *, builtin: bool = False,
             raise Invalid(f"no template file {name}", "give the path of a Jinja template")
         search, name = [str(path.parent.resolve())], path.name
     env = environment(search, html)
-    env.filters.update(show=shower(report), human=human, mdcell=mdcell)
+    report = for_people(report)
+    env.filters.update(show=shower(report), human=human, mdcell=mdcell,
+                       t=lambda value: words(value, report.locale))
     try:
-        return env.get_template(name).render(**context(report))
+        data = context(report)
+        data["report"]["mail"] = mail
+        return env.get_template(name).render(**data)
     except TemplateNotFound as exc:
         raise Invalid(f"template {name}: cannot find {exc.name}") from None
     except TemplateError as exc:

@@ -216,3 +216,19 @@ def life_template(tmp_path_factory, seeded_template):
 def life_desk(isolated, life_template):
     """The seeded desk plus seed_life(), copied from a per-session template."""
     return copy_desk(life_template, isolated / "desk.db")
+
+
+def drain(leader: int) -> bytes:
+    """All a pseudo-terminal's other end wrote, once that end is closed."""
+    import os
+
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the other end is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)

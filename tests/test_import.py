@@ -88,7 +88,8 @@ def test_import_reads_stdin_by_default_and_with_dash(desk):
     ok("ticket import", input=jsonl([crash(1)]))
     ok("ticket import -", input=jsonl([crash(2)]))
     counts = ok("ticket import - --json", input=jsonl([crash(3)]) + "\n\n").json
-    assert counts == {"imported": 1, "skipped": 0, "lines": 3, "rebuilt_indexes": False}
+    assert counts == {"imported": 1, "skipped": 0, "lines": 3, "rebuilt_indexes": False,
+                      "ignored_keys": []}
     assert [t["external_id"] for t in ok("ticket list --json").json] == [
         "CRM-3", "CRM-2", "CRM-1"]
 
@@ -96,9 +97,11 @@ def test_import_reads_stdin_by_default_and_with_dash(desk):
 def test_external_id_makes_reimport_idempotent(desk, tmp_path):
     src = write(tmp_path, "in.jsonl", jsonl(crash(i) for i in range(1, 4)))
     assert ok(f"ticket import {src} --json").json == {"imported": 3, "skipped": 0,
-                                                      "lines": 3, "rebuilt_indexes": False}
+                                                      "lines": 3, "rebuilt_indexes": False,
+                                                      "ignored_keys": []}
     assert ok(f"ticket import {src} --json").json == {"imported": 0, "skipped": 3,
-                                                      "lines": 3, "rebuilt_indexes": False}
+                                                      "lines": 3, "rebuilt_indexes": False,
+                                                      "ignored_keys": []}
     more = write(tmp_path, "more.jsonl", jsonl(crash(i) for i in range(2, 6)))
     assert ok(f"ticket import {more} --json").json["imported"] == 2
     assert sorted(t["external_id"] for t in ok("ticket list --json").json) == [
@@ -248,7 +251,8 @@ def test_a_large_import_drops_and_rebuilds_the_indexes(desk, small_batches):
     before = index_sql(desk)
     assert "tickets_open_owner" in before and "events_ticket_kind" in before
     counts = ok("ticket import - --json", input=jsonl(crash(i) for i in range(1, 10))).json
-    assert counts == {"imported": 9, "skipped": 0, "lines": 9, "rebuilt_indexes": True}
+    assert counts == {"imported": 9, "skipped": 0, "lines": 9, "rebuilt_indexes": True,
+                      "ignored_keys": []}
     assert index_sql(desk) == before  # the same indexes, from their own SQL
     conn = sqlite3.connect(desk)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)  # entries complete

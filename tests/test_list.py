@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import copy_desk, isolated_env, ok, run
+from conftest import copy_desk, drain, isolated_env, ok, run
 
 CRASH = "--field phone_model='{model}' --field os={os} --field app_version=3.2"
 RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
@@ -432,20 +432,12 @@ def test_identical_output_on_a_pipe_and_a_terminal(tickets):
             assert proc.returncode == 0
             os.close(follower)
             follower = None
-            chunks = []
-            while True:
-                try:
-                    chunk = os.read(leader, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                chunks.append(chunk)
+            shown = drain(leader)
         finally:
             if follower is not None:
                 os.close(follower)
             os.close(leader)
-        assert b"".join(chunks) == piped, args
+        assert shown == piped, args
         assert b"\x1b[" not in piped  # no colour codes either way
 
 

@@ -283,7 +283,7 @@ def test_silent_unless_verbose(chase):
     assert quiet.out == "" and quiet.err == ""
     loud = ok("remind run -v", now="2026-11-28T12:00:00Z")
     assert loud.out == ""
-    assert "#1: nudged → dan (not accepted by 2026-11-28T10:00:00Z)" in loud.err
+    assert "#1: nudged → dan (not accepted by 2026-11-28 10:00 (UTC))" in loud.err
     assert "#1: escalated → lee" in loud.err
     assert "nudged 2, escalated 2, closed 0, opened 0" in loud.err
     assert ok("remind run -v", now="2026-11-28T12:00:00Z").err == \

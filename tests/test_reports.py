@@ -481,7 +481,8 @@ def test_jinja_is_imported_only_for_templates(a):
 
 def test_mail_to_goes_through_the_outbox(a, tmp_path):
     """--mail-to queues the report; `outbox send` delivers it as a real message with the
-    Markdown as text and the HTML (with its charts) as the alternative."""
+    Markdown as text and a table-only HTML as the alternative: Gmail and Outlook drop
+    inline SVG, so the mailed HTML has no charts and styles its tables inline."""
     import email
     import email.policy
 
@@ -498,7 +499,11 @@ def test_mail_to_goes_through_the_outbox(a, tmp_path):
     message = reports[0]
     assert message["X-Deskcli-Ticket"] is None  # about no ticket
     assert "| bug | 4 |" in message.get_body(("plain",)).get_content()
-    assert "<svg" in message.get_body(("html",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "<svg" not in html and "<table style=" in html
+    assert "<td class=\"num\" style=" in html and "--format html" in html
+    file_version = report(f"summary {PERIOD} --format html").out
+    assert "<svg" in file_version and "<table style=" not in file_version
 
 
 # --- the group view -------------------------------------------------------------------------

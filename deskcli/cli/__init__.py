@@ -116,6 +116,15 @@ class RootGroup(LazyGroup):
             install(self)
         return super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
+    def parse_args(self, ctx, args):
+        # help wraps Chinese by display columns (deskcli.cli.helpwidth), loaded only when
+        # help may be printed: asked for, or a noun given alone
+        if len(args) < 2 or "--help" in args or "-h" in args:
+            from deskcli.cli.helpwidth import install
+
+            install(click)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)

@@ -36,6 +36,15 @@ def json_option(func):
                         help="Print the resulting object as JSON instead of its id.")(func)
 
 
+def colour(stream=None) -> bool:
+    """Whether to colour text for `stream` (stdout): a terminal, no NO_COLOR
+    (https://no-color.org: set and not empty) and TERM not 'dumb'. Every coloured output
+    asks here."""
+    stream = stream or sys.stdout
+    return (stream.isatty() and not os.environ.get("NO_COLOR")
+            and os.environ.get("TERM", "") != "dumb")
+
+
 def chosen(fmt: str, as_json: bool) -> str:
     return "json" if as_json else fmt
 

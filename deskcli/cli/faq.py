@@ -3,12 +3,10 @@ here: `faq search` and `faq suggest` are called as often as people type, so this
 what they import stay light (click, sqlite3 and the search core); the other commands are
 in faq_manage and faq_advice, imported only when they run."""
 
-import sys
-
 import click
 
 from deskcli.cli import LazyGroup
-from deskcli.cli.common import chosen, emit_rows, format_options, pass_desk
+from deskcli.cli.common import chosen, colour, emit_rows, format_options, pass_desk
 from deskcli.output import say, write
 
 VERBS = {
@@ -48,8 +46,9 @@ def faq():
 # --- the hot path: search and suggest --------------------------------------------
 
 def _marks() -> tuple[str, str]:
-    """Bold on a terminal, brackets elsewhere (and in machine output)."""
-    if sys.stdout.isatty():
+    """Bold on a terminal that takes colour, brackets elsewhere (NO_COLOR, TERM=dumb, a
+    pipe, and machine output)."""
+    if colour():
         return ("\x1b[1m", "\x1b[0m")
     return ("[", "]")
 

@@ -145,9 +145,10 @@ def add_cmd(desk, key, category, question, answer, answer_file, keywords, types,
     Examples:
       deskcli faq add --category 账号与登录 --question "学员登录不了怎么办？" \\
           --answer "请先确认手机号……" --keywords 登录,登录失败
-      deskcli faq add --key refund-time --category 退款 --question "退款多久到账？" \\
-          --answer-file refund.md --type refund
-      deskcli faq add --category App --question "App crashes on iOS 17" --answer - < a.txt
+      deskcli faq add --key refund-time --category 退款 \\
+          --question "退款多久到账？" --answer-file refund.md --type refund
+      deskcli faq add --category App --question "App crashes on iOS 17" \\
+          --answer - < a.txt
     """
     from deskcli.cli.common import long_text
     from deskcli.faq import Changes, faq_add
@@ -275,7 +276,8 @@ def list_cmd(desk, category, type_key, limit, fmt, as_json):
 @click.command("import")
 @click.argument("source", metavar="FILE|-")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
-              help="The file's format (default: from its extension).")
+              help="The file's format (default: from its extension; for -, from its "
+                   "first character).")
 @click.option("--prune", is_flag=True, help="Remove entries that are not in the file.")
 @click.option("--dry-run", is_flag=True, help="Count what would change; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
@@ -298,10 +300,11 @@ def import_cmd(desk, source, fmt, prune, dry_run, as_json):
     from deskcli.faq import faq_import
 
     kind = faq_io.format_of(source, fmt)
-    if kind is None:
+    if kind is None and source != "-":
         raise Invalid(f"cannot tell the format of {source}",
                       f"add --format ({', '.join(FORMATS)})")
     text = read_text(None, source, what="FAQ file", editor=False)
+    kind = kind or faq_io.format_of_text(text or "")  # stdin: by its first character
     try:
         records = faq_io.parse(text or "", kind)
     except ValueError as exc:

@@ -17,7 +17,8 @@ def user():
 
     \b
     Examples:
-      deskcli user add bob --name "Bob Li" --email bob@example.com --dept support \\
+      deskcli user add bob --name "Bob Li" --email bob@example.com \\
+          --dept support \\
           --manager alice --role agent
       deskcli user list --dept support
       deskcli user deactivate bob --to carol
@@ -39,7 +40,8 @@ def user_add(desk, login, name, email, dept, manager, role, as_json):
     \b
     Examples:
       deskcli user add bob --name "Bob Li" --dept support --manager alice
-      deskcli user add carol --name "Carol Zhao" --role manager --email carol@example.com
+      deskcli user add carol --name "Carol Zhao" --role manager \\
+          --email carol@example.com
     """
     from deskcli.people import user_add as add
 
@@ -220,7 +222,8 @@ def role():
     \b
     Examples:
       deskcli role list --permissions
-      deskcli role add dispatcher --permissions ticket.view,ticket.assign,ticket.open
+      deskcli role add dispatcher \\
+          --permissions ticket.view,ticket.assign,ticket.open
       deskcli role show manager
     """
 
@@ -321,7 +324,8 @@ def customer_add(desk, key, name, email, phone, consultant, note, as_json):
 
     \b
     Example:
-      deskcli customer add C1001 --name "Zhang Wei" --email zw@example.com --consultant bob
+      deskcli customer add C1001 --name "Zhang Wei" --email zw@example.com \\
+          --consultant bob
     """
     from deskcli.customers import customer_add as add
 
@@ -451,7 +455,8 @@ def access():
     \b
     Examples:
       deskcli access add sales --name "Sales system" --types renewal,refund
-      deskcli --as sales ticket open --type renewal --customer C1001 --title "Renewal due"
+      deskcli --as sales ticket open --type renewal --customer C1001 \\
+          --title "Renewal due"
       deskcli access revoke sales
     """
 

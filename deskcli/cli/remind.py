@@ -54,10 +54,13 @@ def remind_run(desk, dry_run, as_json, verbose):
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     elif verbose or dry_run:
+        from deskcli.locales import reason
+
         prefix = "would have " if dry_run else ""
-        for action in summary["actions"]:
+        for action in summary["actions"]:  # times for people: in the desk's zone, named
             to = f" → {action['to']}" if action["to"] else ""
-            say(f"#{action['ticket']}: {prefix}{action['action']}{to} ({action['reason']})")
+            why = reason(action["reason"], "en", desk.tz)
+            say(f"#{action['ticket']}: {prefix}{action['action']}{to} ({why})")
         say(f"{prefix}nudged {summary['nudged']}, escalated {summary['escalated']}, "
             f"closed {summary['closed']}, opened {summary['opened']}")
     for error in summary["errors"]:
@@ -111,9 +114,11 @@ def schedule():
 
     \b
     Examples:
-      deskcli schedule add parent-meeting --type meeting --title "Parent meeting {month}" \\
+      deskcli schedule add parent-meeting --type meeting \\
+          --title "Parent meeting {month}" \\
           --every "monthly 1 09:00" --field centre=SH01
-      deskcli schedule add weekly-check --type inspection --title "Safety check {week}" \\
+      deskcli schedule add weekly-check --type inspection \\
+          --title "Safety check {week}" \\
           --every "weekly mon"
       deskcli schedule list
     """
@@ -142,9 +147,11 @@ def schedule_add(desk, key, type_key, title, every, body, body_file, customer, f
 
     \b
     Examples:
-      deskcli schedule add stage-test --type stage-test --title "Stage test {month}" \\
+      deskcli schedule add stage-test --type stage-test \\
+          --title "Stage test {month}" \\
           --every "monthly last 10:00"
-      deskcli schedule add renewals --type renewal --title "Renewal calls {week}" \\
+      deskcli schedule add renewals --type renewal \\
+          --title "Renewal calls {week}" \\
           --every "0 9 * * mon,thu" --start 2026-12-01
     """
     from deskcli.fields import parse_assignments

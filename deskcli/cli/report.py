@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from deskcli import output
 from deskcli.errors import Invalid
 from deskcli.output import say, write
 
@@ -77,7 +78,8 @@ def report():
     \b
     Examples:
       deskcli report summary
-      deskcli report sla --since 2026-11-01 --until 2026-11-30 --format html -o sla.html
+      deskcli report sla --since 2026-11-01 --until 2026-11-30 \\
+          --format html -o sla.html
       deskcli report agents --dept support --since 7d
       deskcli report fields --type app-crash --by phone_model --by app_version
       deskcli report trend --by week --desk all
@@ -108,7 +110,7 @@ def run(build):
                 deliver(app, sources, result, mail_to, enqueue, login, source)
             if output_file or not mail_to:
                 text = render(result, fmt, template=template, section=section,
-                              width=None if output_file else terminal_width())
+                              width=None if output_file else output.terminal_width())
                 emit(text, output_file)
         finally:
             reports.close_desks(sources)
@@ -150,19 +152,6 @@ def desk_specs(app, dbs, desks) -> list[tuple[str, Path]]:
     return unique
 
 
-def terminal_width() -> int | None:
-    import os
-    import shutil
-    import sys
-
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit():
-        return int(columns)
-    if sys.stdout.isatty():
-        return shutil.get_terminal_size().columns
-    return None
-
-
 def emit(text: str, output_file: str | None) -> None:
     if not output_file or output_file == "-":
         write(text)
@@ -184,10 +173,12 @@ def deliver(app, sources, result, addresses, enqueue, login, source) -> None:
     """Queue the report for each address in the outbox of the root desk (the first desk
     of the report when there is none)."""
     from deskcli.desk import Desk
+    from deskcli.report_locale import for_people
     from deskcli.report_output import desks_text, period_text, render
 
-    subject = f"{result.title} · {desks_text(result)} · {period_text(result)}"
-    text, html = render(result, "md"), render(result, "html")
+    shown = for_people(result)
+    subject = f"{shown.title} · {desks_text(shown)} · {period_text(shown)}"
+    text, html = render(result, "md"), render(result, "html", mail=True)
     path = Path(app.db_path())
     desk = Desk.open(path if path.exists() else sources[0].path, login, source)
     try:
@@ -223,7 +214,8 @@ def summary(sources, filters, since, until):
     \b
     Examples:
       deskcli report summary
-      deskcli report summary --since 2026-11-01 --until 2026-11-30 --type app-crash
+      deskcli report summary --since 2026-11-01 --until 2026-11-30 \\
+          --type app-crash
       deskcli report summary --since 7d --format md > weekly.md
       deskcli report summary --desk all --format html -o group.html
       deskcli report summary --db brand-a.db --db brand-b.db --json
@@ -310,8 +302,10 @@ def fields(sources, filters, since, until, by, limit):
     \b
     Examples:
       deskcli report fields --type app-crash --by phone_model
-      deskcli report fields --type app-crash --by phone_model --by app_version --since 7d
-      deskcli report fields --type refund --by reason --desk all --format html -o refunds.html
+      deskcli report fields --type app-crash --by phone_model \\
+          --by app_version --since 7d
+      deskcli report fields --type refund --by reason --desk all \\
+          --format html -o refunds.html
     """
     from deskcli.reports import fields as build
 

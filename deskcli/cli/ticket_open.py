@@ -38,12 +38,15 @@ def open_cmd(desk, type_key, title, body, body_file, customer, fields, priority,
 
     \b
     Examples:
-      deskcli ticket open --type it --title "Projector broken" -m "Room 204, no signal"
+      deskcli ticket open --type it --title "Projector broken" \\
+          -m "Room 204, no signal"
       deskcli ticket open --type app-crash --title "App closes at login" \\
           --customer C1001 --field phone_model="iPhone 15" --field os=iOS \\
           --field app_version=3.2.1 --source phone --priority urgent
-      echo "details..." | deskcli ticket open --type it --title "VPN down" --body-file -
-      deskcli --as sales ticket open --type renewal --customer C1001 --title "Renewal" --json
+      echo "details..." | \\
+          deskcli ticket open --type it --title "VPN down" --body-file -
+      deskcli --as sales ticket open --type renewal --customer C1001 \\
+          --title "Renewal" --json
     """
     from deskcli.fields import parse_assignments
     from deskcli.tickets import OpenRequest, open_ticket
@@ -93,12 +96,13 @@ def _suggestions(desk, ticket) -> dict:
 def import_cmd(desk, source, as_json):
     """Open many tickets from JSON lines (FILE or - for stdin), one object per line with
     the keys type, title, body, customer, fields (an object), priority, cc (a list),
-    source and external_id. Validated and routed like `open`; all or nothing (a bad line
-    is named by its number and nothing is written); lines whose external_id is already
-    on the desk are skipped, so re-importing is safe. An import that adds at least as
-    many tickets as the desk held (and 20,000 or more) drops the ticket and event indexes
-    and builds them again at the end: much faster than keeping them up to date line by
-    line.
+    source and external_id (the other keys of a `ticket list --format jsonl` line, such
+    as id, status and created_at, are ignored). Validated and routed like `open`; all or
+    nothing (a bad line is named by its number and nothing is written); lines whose
+    external_id is already on the desk are skipped, so re-importing is safe. An import
+    that adds at least as many tickets as the desk held (and 20,000 or more) drops the
+    ticket and event indexes and builds them again at the end: much faster than keeping
+    them up to date line by line.
 
     \b
     Examples:
@@ -131,6 +135,13 @@ def import_cmd(desk, source, as_json):
     else:
         click.echo(f"imported {counts['imported']}, skipped {counts['skipped']} "
                    "(already on the desk)")
+    if counts["ignored_keys"]:
+        from deskcli.output import say
+
+        keys = counts["ignored_keys"]
+        shown = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+        say(f"ignored what the desk keeps ({shown}): the tickets were opened anew; "
+            "`ticket export` moves tickets between desks")
 
 
 def _position(handle) -> int:

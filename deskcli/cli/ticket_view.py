@@ -3,7 +3,7 @@
 import click
 
 from deskcli.cli.common import chosen, emit_object, emit_rows, format_options, pass_desk, whole
-from deskcli.output import say
+from deskcli.output import say, terminal_width, width, wrap
 
 LIST_COLUMNS = ["id", "status", "priority", "type", "title", "customer", "assignee", "owner",
                 "due", "created"]
@@ -149,7 +149,22 @@ def show_cmd(desk, ticket_id, public, fmt, as_json):
     emit_object(ticket.to_dict(), fmt, as_json, human=lambda t: human(desk, t))
 
 
+def _fit(line: str, room: int) -> list[str]:
+    """A line of items ('status: new   priority: high') in lines of at most `room`
+    columns, broken between items; an item that is still too long wraps."""
+    out: list[str] = []
+    for item in line.split("   "):
+        joined = f"{out[-1]}   {item}" if out else item
+        if out and width(joined) <= room:
+            out[-1] = joined
+        else:
+            out += wrap(item, room, "    ")
+    return out
+
+
 def human(desk, t: dict) -> str:
+    from deskcli.clock import zone_key
+
     lines = [f"#{t['id']}  {t['title']}", f"status: {t['status']}   priority: {t['priority']}"
              f"   type: {t['type']}"]
     people = [f"{k.replace('_', ' ')}: {t[k]}" for k in
@@ -162,7 +177,7 @@ def human(desk, t: dict) -> str:
              (("created", "created_at"), ("updated", "updated_at"),
               ("accept due", "accept_due_at"), ("resolve due", "resolve_due_at"))
              if t.get(k)]
-    lines.append("   ".join(times))
+    lines.append("   ".join(times) + f"   ({zone_key(desk.tz)})")
     if t.get("merged_into"):
         lines.append(f"merged into: #{t['merged_into']}")
     if t["cc"]:
@@ -183,6 +198,9 @@ def human(desk, t: dict) -> str:
         lines.append("attachments:")
         lines += [f"  {x['name']}  ({x['size']:,} bytes, {x['content_type'] or '?'})"
                   for x in t["attachments"]]
+    room = terminal_width()
+    if room:  # a narrow terminal: the head lines wrap between their items, not in one
+        lines = [piece for line in lines for piece in _fit(line, room)]
     if t["body"]:
         lines += ["", t["body"].rstrip()]
     if t.get("resolution"):
@@ -197,6 +215,14 @@ def human(desk, t: dict) -> str:
             who = e["actor"] or (e["data"] or {}).get("from") or "desk"
             lines.append(f"  {local(desk, e['at'])}  {who}  "
                          f"{e['kind']}{change}{flag}")
-            if e["message"]:
-                lines += [f"      {line}" for line in e["message"].rstrip().splitlines()]
+            message = e["message"]
+            if message and e["actor"] is None and "Z" in message:  # deskcli's UTC time
+                from deskcli.locales import reason
+
+                message = reason(message, "en", desk.tz)
+            if message:
+                lines += [f"      {line}" for line in message.rstrip().splitlines()]
+    if room:  # the rest (text, timeline) wraps under its own indent
+        lines = [piece for line in lines for piece in
+                 wrap(line, room, " " * (len(line) - len(line.lstrip(" ")) + 2))]
     return "\n".join(lines) + "\n"

@@ -25,7 +25,8 @@ def assign_cmd(desk, ids, to, message, as_json, yes):
     Examples:
       deskcli ticket assign 42 --to bob
       deskcli ticket assign 42 43 44 --to carol -m "Bob is on leave" --yes
-      deskcli queue list --format plain | cut -f1 | deskcli ticket assign - --to bob --yes
+      deskcli queue list --format plain | cut -f1 | \\
+          deskcli ticket assign - --to bob --yes
     """
     from deskcli.lifecycle import assign
 
@@ -44,7 +45,8 @@ def accept_cmd(desk, ids, as_json, yes):
     \b
     Examples:
       deskcli ticket accept 42
-      deskcli ticket list --assignee @me --status assigned --format plain | cut -f1 \\
+      deskcli ticket list --assignee @me --status assigned --format plain \\
+          | cut -f1 \\
           | deskcli ticket accept - --yes
     """
     from deskcli.lifecycle import accept
@@ -131,7 +133,8 @@ def reply_cmd(desk, ticket_id, message, body_file, wait, faq, as_json):
 
     \b
     Examples:
-      deskcli ticket reply 42 -m "Please update the app to 3.2 and try again." --wait
+      deskcli ticket reply 42 --wait \\
+          -m "Please update the app to 3.2 and try again."
       deskcli ticket reply 42 --body-file answer.md
       deskcli ticket reply 42 --faq faq-002 -m "您好，请按以下步骤操作：" --wait
     """
@@ -210,7 +213,8 @@ def nudge_cmd(desk, ids, message, as_json, yes):
     \b
     Examples:
       deskcli ticket nudge 42 -m "The centre opens on Monday"
-      deskcli ticket list --overdue --format plain | cut -f1 | deskcli ticket nudge - --yes
+      deskcli ticket list --overdue --format plain | cut -f1 | \\
+          deskcli ticket nudge - --yes
     """
     from deskcli.lifecycle import nudge
 

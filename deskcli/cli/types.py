@@ -18,7 +18,8 @@ def type_group():
           --field 'phone_model:text!' --field 'app_version:text!' \\
           --field 'os:choice!=iOS|Android|HarmonyOS' \\
           --route least-loaded:support --cc dept:product \\
-          --accept-within 2h --resolve-within 2d --nudge-every 4h --escalate-after 2
+          --accept-within 2h --resolve-within 2d \\
+          --nudge-every 4h --escalate-after 2
       deskcli type update app-crash --pattern 'app_version=\\d+\\.\\d+(\\.\\d+)?' \\
           --hint 'app_version=like 3.2 or 3.2.1'
       deskcli type show app-crash --json

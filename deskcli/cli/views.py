@@ -2,6 +2,7 @@
 
 import click
 
+from deskcli import output
 from deskcli.cli.common import emit_object, emit_rows, format_options, pass_desk, whole
 from deskcli.cli.ticket_view import emit_tickets, list_options, local
 from deskcli.output import say
@@ -31,7 +32,8 @@ def queue_list(desk, limit, fmt, as_json):
     \b
     Examples:
       deskcli queue list
-      deskcli queue list --format plain | cut -f1 | deskcli ticket assign - --to bob --yes
+      deskcli queue list --format plain | cut -f1 | \\
+          deskcli ticket assign - --to bob --yes
     """
     from deskcli.views import queue as listing
 
@@ -107,7 +109,8 @@ def dashboard(desk, limit, fmt, as_json):
     shown = {name: f"{n}+" if name in data["capped"] else str(n) for name, n in counts.items()}
     summary = "  ".join(f"{name}: {shown[name]}" for name in (*SECTIONS, "queue")
                         if name in counts)
-    click.echo(f"{data['user']} — {summary}")
+    room = output.terminal_width() or 10**6  # a narrow terminal: lines wrap, indented
+    click.echo("\n".join(output.wrap(f"{data['user']} — {summary}", room, "  ")))
     for name in SECTIONS:
         if not data[name]:
             continue
@@ -119,8 +122,9 @@ def dashboard(desk, limit, fmt, as_json):
                 t["resolve_due_at"]
             due_text = f"  due {local(desk, due)}" if due else ""
             nudges = f"  催{t['nudges']}" if t["nudges"] else ""
-            click.echo(f"  #{t['id']:<6} {t['status']:<11} {t['priority']:<6} "
-                       f"{t['title'][:48]}  ({who}){due_text}{nudges}")
+            line = (f"  #{t['id']:<6} {t['status']:<11} {t['priority']:<6} "
+                    f"{t['title'][:48]}  ({who}){due_text}{nudges}")
+            click.echo("\n".join(output.wrap(line, room, "      ")))
         if more > 0:
             click.echo(f"  ... and {more} more")
 
