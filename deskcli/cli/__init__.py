@@ -102,11 +102,6 @@ class RootGroup(LazyGroup):
     """Maps domain errors to exit statuses once, for every command; checks that arguments
     are UTF-8 and chooses stdout's encoding before any command runs."""
 
-    def parse_args(self, ctx, args):
-        refuse_undecodable(args)
-        choose_stdout(args)
-        return super().parse_args(ctx, args)
-
     def _main_shell_completion(self, ctx_args, prog_name, complete_var=None):
         name = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
         if os.environ.get(name):  # the shell asks for completions: offer the desk's values
@@ -117,6 +112,8 @@ class RootGroup(LazyGroup):
         return super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def parse_args(self, ctx, args):
+        refuse_undecodable(args)
+        choose_stdout(args)
         # help wraps Chinese by display columns (deskcli.cli.helpwidth), loaded only when
         # help may be printed: asked for, or a noun given alone
         if len(args) < 2 or "--help" in args or "-h" in args:
