@@ -137,6 +137,15 @@ def mark_partly_sent(db: Store, notice_id: int, worker: str, recipients: dict, e
     return changed
 
 
+def release(db: Store, worker: str, notices: list[tuple[int, str]]) -> None:
+    """Give claimed notices back with the status they had (a stale claim taken over goes
+    back to 'pending'), attempts untouched: the run failed, not the notice."""
+    for notice_id, status in notices:
+        db.run("UPDATE outbox SET status = ?, claimed_by = NULL, claimed_at = NULL "
+               "WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+               ("pending" if status == "sending" else status, notice_id, worker))
+
+
 def listing(db: Store, statuses: list[str], limit: int | None, ticket_id: int | None = None):
     where, params = [], []
     if statuses:
@@ -157,8 +166,10 @@ def get(db: Store, notice_id: int) -> dict | None:
 
 
 def retry(db: Store, notice_ids: list[int] | None, at: str) -> int:
-    """Make failed or dead notices due now."""
-    sql = ("UPDATE outbox SET status = 'pending', next_attempt_at = ? "
+    """Make failed or dead notices due now (recipients refused for good are tried again:
+    the mailbox may exist now)."""
+    sql = ("UPDATE outbox SET status = 'pending', next_attempt_at = ?, "
+           "recipients = json_remove(recipients, '$.rejected') "
            "WHERE status IN ('failed', 'dead')")
     params: list = [at]
     if notice_ids:
