@@ -209,6 +209,9 @@ def _maildir(path: str):
     """A maildir, its cur/new/tmp created as maildir does (in a missing or empty folder)."""
     import mailbox
 
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise RunFailed(f"cannot use the maildir {path}: it is a file, not a folder",
+                        "give a folder; nothing was counted against the notices")
     try:
         for sub in ("", "tmp", "new", "cur"):
             os.makedirs(os.path.join(path, sub), mode=0o700, exist_ok=True)

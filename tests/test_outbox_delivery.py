@@ -265,6 +265,7 @@ def test_a_maildir_that_cannot_be_made_counts_against_no_notice(mail_life, tmp_p
     ok("ticket open --type help --title T")
     result = run("outbox", "send", "--via", f"maildir:{tmp_path / 'taken'}")
     assert result.code == 1
-    assert result.err.startswith(f"Error: cannot use the maildir {tmp_path / 'taken'}: ")
+    assert result.err.startswith(f"Error: cannot use the maildir {tmp_path / 'taken'}: it "
+                                 "is a file, not a folder\n")
     assert "Traceback" not in result.err and "Errno" not in result.err
     assert (outbox()[0]["status"], outbox()[0]["attempts"]) == ("pending", 0)
