@@ -180,10 +180,7 @@ def _address(text: str, fallback_name: str | None):
 # --- the send loop ------------------------------------------------------------------------
 
 def send(desk: Desk, via: str | None = None, limit: int | None = None, out=None) -> dict:
-    """Deliver due notices; returns counts and the failures (id, error, retry_at,
-    permanent). Raises Unreachable (exit 75) when the mail server cannot be reached or
-    drops the connection, RunFailed when nothing can be delivered; the notices not yet
-    accepted are then released as they were, nothing counted against them."""
+    """Deliver due notices; returns counts and the failures (id, error, retry_at)."""
     require(desk.actor, "ticket.view", "send the outbox")
     via = via or desk.setting("outbox.via")
     if not via:
@@ -193,6 +190,8 @@ def send(desk: Desk, via: str | None = None, limit: int | None = None, out=None)
     if not desk.setting("mail.from"):  # a setup problem: refuse before touching a notice
         raise DeskError("the desk has no From address for notices",
                       "set one: deskcli config set mail.from 'Help desk <desk@example.com>'")
+    # The failures also say whether they are permanent. Unreachable (exit 75) or RunFailed
+    # end the run; the notices not yet accepted are released as they were, uncounted.
     worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
     renderer = Renderer(desk)
     transport = Transport(desk, via, out)
@@ -216,8 +215,9 @@ def send(desk: Desk, via: str | None = None, limit: int | None = None, out=None)
                 for notice in batch:
                     _deliver_one(desk, renderer, transport, notice, worker, result)
                     done += 1
-            except RunFailed:
-                # the notice in flight too: the server may or may not have taken it
+            except BaseException:  # the run ends (server gone, bad --via, Ctrl-C, ...):
+                # give back what is not done, the notice in flight too (the server may or
+                # may not have taken it: at least once)
                 _release(desk, batch[done:], worker)
                 raise
     finally:

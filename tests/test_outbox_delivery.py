@@ -269,3 +269,12 @@ def test_a_maildir_that_cannot_be_made_counts_against_no_notice(mail_life, tmp_p
                                  "is a file, not a folder\n")
     assert "Traceback" not in result.err and "Errno" not in result.err
     assert (outbox()[0]["status"], outbox()[0]["attempts"]) == ("pending", 0)
+
+
+def test_a_bad_via_leaves_the_notices_due(mail_life, picky):  # noqa: F811
+    ok("ticket open --type help --title T")
+    result = run("outbox", "send", "--via", "carrier-pigeon:coop")
+    assert result.code == 2 and "cannot deliver via 'carrier-pigeon:coop'" in result.err
+    (notice,) = outbox()
+    assert (notice["status"], notice["attempts"]) == ("pending", 0)  # not claimed for 15 min
+    assert send(picky).code == 0 and len(picky.messages) == 1
