@@ -85,6 +85,9 @@ class Transport:
         try:
             return self.smtp.send_message(msg, to_addrs=envelope)
         except smtplib.SMTPRecipientsRefused as exc:  # all of them: the same as some
+            closing = [reply for reply in exc.recipients.values() if reply[0] == 421]
+            if closing:  # smtplib has hung up
+                raise self._gone(smtplib.SMTPResponseException(*closing[0])) from None
             return exc.recipients
         except smtplib.SMTPSenderRefused as exc:
             if exc.smtp_code == 421:

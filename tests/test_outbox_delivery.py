@@ -278,3 +278,13 @@ def test_a_bad_via_leaves_the_notices_due(mail_life, picky):  # noqa: F811
     (notice,) = outbox()
     assert (notice["status"], notice["attempts"]) == ("pending", 0)  # not claimed for 15 min
     assert send(picky).code == 0 and len(picky.messages) == 1
+
+
+def test_a_server_closing_at_a_recipient_counts_against_no_notice(mail_life, picky):  # noqa: F811
+    ok("ticket open --type help --title T")
+    picky.rcpt_replies["bob@example.com"] = "421 4.3.2 Service shutting down"
+    result = send(picky)
+    assert result.code == 75
+    assert result.err.startswith(f"Error: lost the connection to the mail server "
+                                 f"{picky.url[7:]}: 421 4.3.2 Service shutting down;")
+    assert (outbox()[0]["status"], outbox()[0]["attempts"]) == ("pending", 0)
