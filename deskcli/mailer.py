@@ -5,8 +5,9 @@ At least once, never lost, at most one duplicate per crash: a sender claims noti
 short write transaction (compare-and-set on status and claimant), delivers them outside it,
 and commits each one as sent as soon as the server has accepted it. A sender killed between
 the server's acceptance and that commit leaves the one notice in flight claimed; it is sent
-again (same Message-ID) when the claim is taken over after STALE_CLAIM, as are the notices it
-had claimed but not yet sent. A second sender running at the same time claims other notices.
+again (same Message-ID) when the claim is taken over, as are the notices it had claimed but
+not yet sent: by the next run on the same machine once the process is gone, else after
+STALE_CLAIM. A second sender running at the same time claims other notices.
 
 What counts against a notice: a temporary refusal of that message (SMTP 4xx) keeps it with
 a later retry time (backoff), and after MAX_ATTEMPTS it is 'dead' until `deskcli outbox
@@ -201,10 +202,12 @@ def send(desk: Desk, via: str | None = None, limit: int | None = None, out=None)
         while limit is None or result["sent"] + result["failed"] < limit:
             now = clock.now()
             with desk.store.write():
+                dead = [w for w in nstore.claimants(desk.store) if _dead_here(w)]
                 batch = nstore.claim(desk.store, worker, clock.stamp(now),
                                      clock.stamp(now - STALE_CLAIM),
                                      BATCH if limit is None else
-                                     min(BATCH, limit - result["sent"] - result["failed"]))
+                                     min(BATCH, limit - result["sent"] - result["failed"]),
+                                     dead)
             if not batch:
                 break
             done = 0
@@ -279,6 +282,22 @@ def _report(result, notice, error: str, retry_at: str | None, permanent: bool) -
     result["failed"] += 1
     result["failures"].append({"id": notice["id"], "error": error, "retry_at": retry_at,
                                "permanent": permanent})
+
+
+def _dead_here(worker: str) -> bool:
+    """A sender of this machine (host:pid:token) whose process is gone: its claims are
+    taken over at once rather than after STALE_CLAIM. Elsewhere, or when the process id
+    is in use again, the claim waits out STALE_CLAIM."""
+    host, _, rest = worker.partition(":")
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(int(rest.split(":")[0]), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, ValueError, OverflowError):  # not ours to signal, or not a pid
+        return False
+    return False
 
 
 def _retry_at(attempts: int) -> str | None:

@@ -288,3 +288,42 @@ def test_a_server_closing_at_a_recipient_counts_against_no_notice(mail_life, pic
     assert result.err.startswith(f"Error: lost the connection to the mail server "
                                  f"{picky.url[7:]}: 421 4.3.2 Service shutting down;")
     assert (outbox()[0]["status"], outbox()[0]["attempts"]) == ("pending", 0)
+
+
+# --- claims left by a killed sender ----------------------------------------------------------
+
+def claim_all(desk, worker: str) -> None:
+    conn = sqlite3.connect(desk)
+    conn.execute("UPDATE outbox SET status = 'sending', claimed_by = ?, "
+                 "claimed_at = '2026-11-28T09:00:00Z'", (worker,))
+    conn.commit()
+    conn.close()
+
+
+def test_a_killed_sender_of_this_machine_is_taken_over_at_once(mail_life, picky):  # noqa: F811
+    import socket
+    import subprocess
+
+    ok("ticket open --type help --title T")
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # its process id is free now
+    claim_all(mail_life, f"{socket.gethostname()}:{gone.pid}:abc123")
+    assert send(picky, now="2026-11-28T09:01:00Z").code == 0
+    assert len(picky.messages) == 1
+
+
+def test_a_live_sender_keeps_its_claims(mail_life, picky):  # noqa: F811
+    import socket
+    import subprocess
+
+    ok("ticket open --type help --title T")
+    alive = subprocess.Popen(["sleep", "30"])
+    try:
+        claim_all(mail_life, f"{socket.gethostname()}:{alive.pid}:abc123")
+        assert send(picky, now="2026-11-28T09:14:00Z").code == 0
+        assert picky.messages == []  # it may be sending them right now
+    finally:
+        alive.kill()
+        alive.wait()
+    assert send(picky, now="2026-11-28T09:14:30Z").code == 0  # gone now: at once
+    assert len(picky.messages) == 1

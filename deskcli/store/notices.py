@@ -83,14 +83,18 @@ OUTBOX_COLUMNS = ("id, created_at, ticket_id, event_id, template, locale, recipi
                   "last_error, sent_at, subject")
 
 
-def claim(db: Store, worker: str, now: str, stale_before: str, limit: int) -> list[dict]:
+def claim(db: Store, worker: str, now: str, stale_before: str, limit: int,
+          dead: list[str] | tuple = ()) -> list[dict]:
     """Take up to `limit` due notices for this sender. A claim left by a sender that died
-    (older than `stale_before`) is taken over. Call inside a write transaction."""
+    (older than `stale_before`, or by one of the `dead` senders) is taken over. Call inside
+    a write transaction."""
+    gone = f" OR (status = 'sending' AND claimed_by IN ({','.join('?' * len(dead))}))" \
+        if dead else ""
     rows = db.all(
         f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE "
         "(status IN ('pending', 'failed') AND next_attempt_at <= ?) OR "
-        "(status = 'sending' AND claimed_at < ?) ORDER BY id LIMIT ?",
-        (now, stale_before, limit))
+        f"(status = 'sending' AND claimed_at < ?){gone} ORDER BY id LIMIT ?",
+        (now, stale_before, *dead, limit))
     claimed = []
     for row in rows:
         changed = db.run("UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ? "
@@ -99,6 +103,12 @@ def claim(db: Store, worker: str, now: str, stale_before: str, limit: int) -> li
         if changed.rowcount:
             claimed.append(_decode(row))
     return claimed
+
+
+def claimants(db: Store) -> list[str]:
+    """The senders holding claims now (alive, or killed before they finished)."""
+    return [r[0] for r in db.all("SELECT DISTINCT claimed_by FROM outbox "
+                                 "WHERE status = 'sending'")]
 
 
 def _decode(row) -> dict:
