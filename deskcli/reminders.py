@@ -4,7 +4,7 @@ A ticket is overdue when it is not accepted by accept_due_at (status new or assi
 not resolved by resolve_due_at (status in_progress; time spent waiting on the customer
 moves that due time, so waiting tickets are never overdue). An overdue ticket is nudged
 once when it becomes overdue, then every `nudge_every` of its type, give or take cron's
-jitter (see GRACE). Every nudge counts,
+jitter (see grace()). Every nudge counts,
 manual ones too: after `escalate_after` nudges it is escalated to the manager of whoever
 must act, after twice as many to that manager's manager, and so on up the chain.
 """
@@ -17,8 +17,8 @@ RESOLVE = "resolve"
 # period, a nudge made by a late run (10:01:01) would not be due at the next, punctual run
 # (10:02:00), and a whole period would go by without one. So a repeat nudge may come up to
 # a tenth of nudge-every early, at most MAX_GRACE: two automatic nudges of a ticket are
-# always at least nine tenths of nudge-every apart, so none is ever nudged twice in one
-# period, and a desk whose cron runs every minute or less often sees no drift.
+# always at least nine tenths of nudge-every apart (so none is ever nudged twice in one
+# period), and never more than a minute less than it.
 MAX_GRACE = 60
 
 
