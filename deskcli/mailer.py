@@ -249,6 +249,13 @@ def _deliver_one(desk, renderer, transport, notice, worker, result) -> None:
     except DeskError as exc:  # a template, the From address: fixed by a person, retried
         _failed(desk, notice, worker, result, str(exc), subject, False)
         return
+    except ValueError as exc:  # the email package refuses an address: it always will
+        bad = [p["email"] for p in recipients["to"] + recipients.get("cc", [])
+               if not p["email"].isascii()]
+        reason = f"cannot address {', '.join(bad)}: non-ASCII addresses are not supported" \
+            if bad else f"cannot build the message: {str(exc).rstrip(')')}"
+        _failed(desk, notice, worker, result, reason, subject, True)
+        return
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the notice
         _failed(desk, notice, worker, result, f"{type(exc).__name__}: {exc}", subject, False)
         return

@@ -99,6 +99,8 @@ class Transport:
                     "fix mail.from (deskcli config set mail.from ...); nothing was counted "
                     "against the notices") from None
             raise Rejected.of(exc.smtp_code, exc.smtp_error) from None
+        except smtplib.SMTPNotSupportedError as exc:  # a non-ASCII address, no SMTPUTF8
+            raise Rejected(f"rejected: {exc}", True) from None
         except smtplib.SMTPResponseException as exc:  # the message itself (DATA)
             if exc.smtp_code == 421:
                 raise self._gone(exc) from None

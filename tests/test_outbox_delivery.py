@@ -327,3 +327,15 @@ def test_a_live_sender_keeps_its_claims(mail_life, picky):  # noqa: F811
         alive.wait()
     assert send(picky, now="2026-11-28T09:14:30Z").code == 0  # gone now: at once
     assert len(picky.messages) == 1
+
+
+def test_an_address_the_server_cannot_take_does_not_hold_up_the_others(mail_life, picky):  # noqa: F811
+    ok("user update bob --email bøb@example.com")
+    ok("ticket open --type help --title T")  # to bob
+    ok("ticket open --type task --title Fine")  # to the admins
+    result = send(picky)
+    assert result.code == 1
+    assert "notice 1: cannot address bøb@example.com: non-ASCII addresses are not " \
+        "supported; not retried (deskcli outbox retry 1)" in result.err
+    assert [r["status"] for r in outbox()] == ["sent", "dead"]
+    assert [str(m["Subject"]) for _, m in picky.messages] == ["[desk #2] In the queue: Fine"]
