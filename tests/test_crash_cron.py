@@ -54,17 +54,22 @@ def start(args: list[str], now: str) -> subprocess.Popen:
 
 def kill_when(proc: subprocess.Popen, started, delay: float) -> bool:
     """SIGKILL the process `delay` seconds after `started()` says its work began; False
-    when it finished first."""
+    when it finished first. Either way it has ended, its stderr in `proc.err`."""
     deadline = time.monotonic() + 30
     while proc.poll() is None and not started() and time.monotonic() < deadline:
         time.sleep(0.002)
     time.sleep(delay)
-    if proc.poll() is not None:
-        proc.communicate()
-        return False
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate()
-    return True
+    killed = proc.poll() is None
+    if killed:
+        proc.send_signal(signal.SIGKILL)
+    proc.err = proc.communicate(timeout=60)[1]
+    return killed
+
+
+def finish(proc: subprocess.Popen) -> None:
+    """Let the process end by itself; it must succeed."""
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
 
 
 def db_check() -> None:
@@ -92,13 +97,11 @@ def kill_remind_runs(now: str, rng: random.Random) -> int:
     while kills < KILLS // 4:
         proc = start(["remind", "run"], now)
         if not kill_when(proc, lambda: True, rng.uniform(0.2, 1.0) * length):
-            assert proc.returncode == 0
+            assert proc.returncode == 0, proc.err
             break  # it finished first: nothing left to do at this moment
         kills += 1
         db_check()
-    proc = start(["remind", "run"], now)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
+    finish(start(["remind", "run"], now))
     db_check()
     return kills
 
@@ -164,16 +167,17 @@ def test_outbox_send_killed_at_random_loses_nothing_and_doubles_one_at_most(over
     try:
         url = f"smtp://127.0.0.1:{controller.port}"
         for _ in range(40):  # the claims of a sender killed here are taken over at once
-            now = "2026-11-28T10:05:00Z"
-            proc = start(["outbox", "send", "--via", url], now)
             grew = partial(operator.lt, counter.count())  # grew(n): n > the count now
-            if kills < KILLS and kill_when(proc, lambda: grew(counter.count()),  # noqa: B023
-                                           rng.uniform(0, 0.15)):
-                kills += 1
-                db_check()
-                continue
-            _, err = proc.communicate(timeout=60)
-            assert proc.returncode == 0, err
+            proc = start(["outbox", "send", "--via", url], "2026-11-28T10:05:00Z")
+            if kills < KILLS:
+                if kill_when(proc, lambda: grew(counter.count()),  # noqa: B023
+                             rng.uniform(0, 0.15)):
+                    kills += 1
+                    db_check()
+                    continue
+                assert proc.returncode == 0, proc.err
+            else:
+                finish(proc)
             if scalar(overdue, "SELECT count(*) FROM outbox WHERE status <> 'sent'") == 0:
                 break
         received = counter.count()
