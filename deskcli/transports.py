@@ -92,7 +92,7 @@ class Transport:
         except smtplib.SMTPSenderRefused as exc:
             if exc.smtp_code == 421:
                 raise self._gone(exc) from None
-            if 500 <= exc.smtp_code < 600:
+            if 500 <= exc.smtp_code < 600 and exc.smtp_code != 552:  # 552: this one's size
                 raise RunFailed(
                     f"the mail server {self.where} refuses the sender address {exc.sender}: "
                     f"{exc.smtp_code} {text(exc.smtp_error)}",

@@ -339,3 +339,17 @@ def test_an_address_the_server_cannot_take_does_not_hold_up_the_others(mail_life
         "supported; not retried (deskcli outbox retry 1)" in result.err
     assert [r["status"] for r in outbox()] == ["sent", "dead"]
     assert [str(m["Subject"]) for _, m in picky.messages] == ["[desk #2] In the queue: Fine"]
+
+
+def test_a_message_too_large_at_mail_from_fails_alone(mail_life, picky):  # noqa: F811
+    ok("ticket open --type help --title T")
+
+    async def too_big(server, session, envelope, address, mail_options):
+        return "552 5.3.4 Message size exceeds fixed limit"
+
+    picky.handle_MAIL = too_big
+    result = send(picky)
+    assert result.code == 1
+    assert "notice 1: rejected by the mail server: 552 5.3.4 Message size exceeds fixed " \
+        "limit; not retried" in result.err
+    assert outbox()[0]["status"] == "dead"
