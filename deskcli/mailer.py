@@ -1,13 +1,20 @@
 """Delivering the outbox: render each notice from its Jinja template and send it over
 SMTP, into a maildir, or to stdout.
 
-Exactly-once under overlap: a sender claims notices in a short write transaction (compare-
-and-set on status and claimant), delivers them outside it, and marks each one sent; a
-second sender running at the same time claims other notices. A failed delivery keeps the
-notice with its error and a later retry time (backoff); after MAX_ATTEMPTS it is 'dead'
-until `deskcli outbox retry`. A claim left by a sender that was killed is taken over after
-STALE_CLAIM; the Message-ID is fixed at enqueue, so in that rare case a resent notice is
-recognisably the same mail.
+At least once, never lost, at most one duplicate per crash: a sender claims notices in a
+short write transaction (compare-and-set on status and claimant), delivers them outside it,
+and commits each one as sent as soon as the server has accepted it. A sender killed between
+the server's acceptance and that commit leaves the one notice in flight claimed; it is sent
+again (same Message-ID) when the claim is taken over, as are the notices it had claimed but
+not yet sent: by the next run on the same machine once the process is gone, else after
+STALE_CLAIM. A second sender running at the same time claims other notices.
+
+What counts against a notice: a temporary refusal of that message (SMTP 4xx) keeps it with
+a later retry time (backoff), and after MAX_ATTEMPTS it is 'dead' until `deskcli outbox
+retry`; a permanent refusal (SMTP 5xx for the message or for every recipient left) makes it
+'dead' at once, with the server's reply as the reason. A mail server that cannot be reached
+is a failure of the run, not of the notices (RunFailed, exit 75): the claims are released
+untouched, so the first run after the server is back sends everything due.
 """
 
 import os
@@ -22,12 +29,12 @@ from deskcli.errors import DeskError, Invalid
 from deskcli.notices import desk_uid, thread_id
 from deskcli.policy import require_outbox
 from deskcli.store import notices as nstore
+from deskcli.transports import Rejected, RunFailed, Transport, refusals
 
 BACKOFF = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
 MAX_ATTEMPTS = 10
 STALE_CLAIM = timedelta(minutes=15)
 BATCH = 200
-MARK_EVERY = 50
 
 
 class RenderError(DeskError):
@@ -184,87 +191,6 @@ def _address(text: str, fallback_name: str | None):
     return Address(name or fallback_name or "", addr_spec=email)
 
 
-# --- transports ---------------------------------------------------------------------------
-
-class Transport:
-    def __init__(self, desk: Desk, via: str, out=None):
-        self.desk = desk
-        self.via = via
-        self.out = out
-        self.smtp = None
-
-    def open(self) -> None:
-        if self.via.startswith(("smtp://", "smtps://")):
-            self.smtp = _connect(self.desk, self.via)
-        elif self.via.startswith("maildir:"):
-            import mailbox
-
-            self.maildir = mailbox.Maildir(os.path.expanduser(self.via[len("maildir:"):]),
-                                           create=True)
-        elif self.via != "stdout":
-            raise Invalid(f"cannot deliver via {self.via!r}",
-                          "use smtp://HOST:PORT, smtps://HOST:PORT, maildir:DIR or stdout")
-
-    def deliver(self, msg: EmailMessage, envelope: list[str]) -> dict:
-        """Send to the envelope recipients; returns those the server refused while it
-        took the others ({address: (code, reply)}), as SMTP may do."""
-        if self.smtp is not None:
-            return self.smtp.send_message(msg, to_addrs=envelope)
-        elif self.via.startswith("maildir:"):
-            self.maildir.add(msg)
-        else:
-            self.out(msg.as_string() + "\n")
-        return {}
-
-    def close(self) -> None:
-        if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except OSError:
-                pass
-
-
-def _connect(desk: Desk, via: str):
-    import smtplib
-    import ssl
-    from urllib.parse import urlparse
-
-    url = urlparse(via)
-    secure = url.scheme == "smtps"
-    port = url.port or (465 if secure else 25)
-    try:
-        if secure:
-            smtp = smtplib.SMTP_SSL(url.hostname, port, timeout=30,
-                                    context=ssl.create_default_context())
-        else:
-            smtp = smtplib.SMTP(url.hostname, port, timeout=30)
-            smtp.ehlo()
-            mode = desk.setting("smtp.starttls") or "auto"
-            if mode == "yes" or (mode == "auto" and smtp.has_extn("starttls")):
-                smtp.starttls(context=ssl.create_default_context())
-                smtp.ehlo()
-        user = desk.setting("smtp.user")
-        if user:
-            smtp.login(user, _password(desk))
-        return smtp
-    except (OSError, smtplib.SMTPException) as exc:
-        raise DeskError(f"cannot reach the mail server {url.hostname}:{port}: {exc}",
-                        "nothing was lost: the notices stay in the outbox for the next run") \
-            from None
-
-
-def _password(desk: Desk) -> str:
-    path = desk.setting("smtp.password-file")
-    if not path:
-        raise Invalid("smtp.user is set but smtp.password-file is not",
-                      "deskcli config set smtp.password-file /path/to/file")
-    try:
-        with open(os.path.expanduser(path), encoding="utf-8") as handle:
-            return handle.read().strip()
-    except OSError as exc:
-        raise Invalid(f"cannot read the SMTP password file {path}: {exc.strerror}") from None
-
-
 # --- the send loop ------------------------------------------------------------------------
 
 def send(desk: Desk, via: str | None = None, limit: int | None = None, out=None) -> dict:
@@ -278,6 +204,8 @@ def send(desk: Desk, via: str | None = None, limit: int | None = None, out=None)
     if not desk.setting("mail.from"):  # a setup problem: refuse before touching a notice
         raise DeskError("the desk has no From address for notices",
                       "set one: deskcli config set mail.from 'Help desk <desk@example.com>'")
+    # The failures also say whether they are permanent. Unreachable (exit 75) or RunFailed
+    # end the run; the notices not yet accepted are released as they were, uncounted.
     worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
     renderer = Renderer(desk)
     transport = Transport(desk, via, out)
@@ -287,83 +215,109 @@ def send(desk: Desk, via: str | None = None, limit: int | None = None, out=None)
         while limit is None or result["sent"] + result["failed"] < limit:
             now = clock.now()
             with desk.store.write():
+                dead = [w for w in nstore.claimants(desk.store) if _dead_here(w)]
                 batch = nstore.claim(desk.store, worker, clock.stamp(now),
                                      clock.stamp(now - STALE_CLAIM),
                                      BATCH if limit is None else
-                                     min(BATCH, limit - result["sent"] - result["failed"]))
+                                     min(BATCH, limit - result["sent"] - result["failed"]),
+                                     dead)
             if not batch:
                 break
-            if not opened:
-                try:
-                    transport.open()
-                except DeskError:
-                    _release(desk, batch, worker, "cannot reach the mail server")
-                    raise
-                opened = True
-            sent: list[tuple[int, str]] = []
+            done = 0
             try:
+                if not opened:
+                    transport.open()
+                    opened = True
                 for notice in batch:
-                    _deliver_one(desk, renderer, transport, notice, worker, result, sent)
-                    if len(sent) >= MARK_EVERY:
-                        _mark_sent(desk, worker, sent)
-            finally:
-                _mark_sent(desk, worker, sent)
+                    _deliver_one(desk, renderer, transport, notice, worker, result)
+                    done += 1
+            except BaseException:  # the run ends (server gone, bad --via, Ctrl-C, ...):
+                # give back what is not done, the notice in flight too (the server may or
+                # may not have taken it: at least once)
+                _release(desk, batch[done:], worker)
+                raise
     finally:
         transport.close()
     return result
 
 
-def _mark_sent(desk, worker: str, sent: list[tuple[int, str]]) -> None:
-    """Record delivered notices, several per transaction (a commit per notice was a third
-    of the time of a large send). A sender killed before this runs leaves them claimed;
-    they are sent again after STALE_CLAIM, with the same Message-ID."""
-    if not sent:
-        return
-    with desk.store.write():
-        at = clock.stamp()
-        for notice_id, subject in sent:
-            nstore.mark_sent(desk.store, notice_id, worker, at, subject)
-    sent.clear()
-
-
-def _deliver_one(desk, renderer, transport, notice, worker, result, sent) -> None:
+def _deliver_one(desk, renderer, transport, notice, worker, result) -> None:
+    """Deliver one notice and commit the outcome at once: sent, partly sent, or failed."""
     subject = None
     recipients = notice["recipients"]
-    # after a partial failure, only the recipients the server refused are sent to again
+    # after a partial failure, only the recipients still owed the notice are sent to
     delivered = {e.lower() for e in recipients.get("delivered", [])}
+    rejected = {e.lower() for e in recipients.get("rejected", [])}
     envelope = [p["email"] for p in recipients["to"] + recipients.get("cc", [])
-                if p["email"].lower() not in delivered]
+                if p["email"].lower() not in delivered | rejected]
     try:
         subject, text, html = renderer.notice(notice)
         msg = build(desk, notice, subject, text, html)
         refused = transport.deliver(msg, envelope) if envelope else {}
+    except RunFailed:
+        raise
+    except Rejected as exc:
+        _failed(desk, notice, worker, result, exc.reason, subject, exc.permanent)
+        return
+    except DeskError as exc:  # a template, the From address: fixed by a person, retried
+        _failed(desk, notice, worker, result, str(exc), subject, False)
+        return
+    except ValueError as exc:  # the email package refuses an address: it always will
+        bad = [p["email"] for p in recipients["to"] + recipients.get("cc", [])
+               if not p["email"].isascii()]
+        reason = f"cannot address {', '.join(bad)}: non-ASCII addresses are not supported" \
+            if bad else f"cannot build the message: {str(exc).rstrip(')')}"
+        _failed(desk, notice, worker, result, reason, subject, True)
+        return
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the notice
-        error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DeskError) else str(exc)
-        retry_at = _retry_at(notice["attempts"] + 1)
-        with desk.store.write():
-            nstore.mark_failed(desk.store, notice["id"], worker, error, retry_at, subject)
-        result["failed"] += 1
-        result["failures"].append({"id": notice["id"], "error": error, "retry_at": retry_at})
+        _failed(desk, notice, worker, result, f"{type(exc).__name__}: {exc}", subject, False)
         return
-    if refused:
-        error = "; ".join(f"{address} refused: {code} {_text(reply)}"
-                          for address, (code, reply) in sorted(refused.items()))
-        retry_at = _retry_at(notice["attempts"] + 1)
-        done = sorted(delivered | {e.lower() for e in envelope} -
-                      {e.lower() for e in refused})
+    if refused:  # some or all recipients refused: 5xx for good, 4xx retried later
+        codes = {address.lower(): code for address, (code, _) in refused.items()}
+        never = {a for a, code in codes.items() if 500 <= code < 600}
+        permanent = never == set(codes)
+        retry_at = None if permanent else _retry_at(notice["attempts"] + 1)
+        changed = {**recipients,
+                   "delivered": sorted(delivered | {e.lower() for e in envelope} - set(codes)),
+                   "rejected": sorted(rejected | never)}
+        error = refusals(refused)
         with desk.store.write():
-            nstore.mark_partly_sent(desk.store, notice["id"], worker,
-                                    {**recipients, "delivered": done}, error, retry_at,
-                                    msg["Subject"])
-        result["failed"] += 1
-        result["failures"].append({"id": notice["id"], "error": error, "retry_at": retry_at})
+            nstore.mark_partly_sent(desk.store, notice["id"], worker, changed, error,
+                                    retry_at, msg["Subject"])
+        _report(result, notice, error, retry_at, permanent)
         return
-    sent.append((notice["id"], msg["Subject"]))
+    with desk.store.write():  # at once: a crash after this line sends nothing twice
+        nstore.mark_sent(desk.store, notice["id"], worker, clock.stamp(), msg["Subject"])
     result["sent"] += 1
 
 
-def _text(reply) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+def _failed(desk, notice, worker, result, error: str, subject, permanent: bool) -> None:
+    retry_at = None if permanent else _retry_at(notice["attempts"] + 1)
+    with desk.store.write():
+        nstore.mark_failed(desk.store, notice["id"], worker, error, retry_at, subject)
+    _report(result, notice, error, retry_at, permanent)
+
+
+def _report(result, notice, error: str, retry_at: str | None, permanent: bool) -> None:
+    result["failed"] += 1
+    result["failures"].append({"id": notice["id"], "error": error, "retry_at": retry_at,
+                               "permanent": permanent})
+
+
+def _dead_here(worker: str) -> bool:
+    """A sender of this machine (host:pid:token) whose process is gone: its claims are
+    taken over at once rather than after STALE_CLAIM. Elsewhere, or when the process id
+    is in use again, the claim waits out STALE_CLAIM."""
+    host, _, rest = worker.partition(":")
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(int(rest.split(":")[0]), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, ValueError, OverflowError):  # not ours to signal, or not a pid
+        return False
+    return False
 
 
 def _retry_at(attempts: int) -> str | None:
@@ -373,11 +327,11 @@ def _retry_at(attempts: int) -> str | None:
     return clock.stamp(clock.now() + timedelta(seconds=delay))
 
 
-def _release(desk, batch, worker, error) -> None:
-    with desk.store.write():
-        for notice in batch:
-            nstore.mark_failed(desk.store, notice["id"], worker, error,
-                               _retry_at(notice["attempts"] + 1) or clock.stamp(), None)
+def _release(desk, notices: list[dict], worker: str) -> None:
+    """Give claimed notices back as they were: not attempted, still due."""
+    if notices:
+        with desk.store.write():
+            nstore.release(desk.store, worker, [(n["id"], n["status"]) for n in notices])
 
 
 # --- looking at the outbox ----------------------------------------------------------------

@@ -44,9 +44,11 @@ def run(desk: Desk, dry_run: bool = False) -> dict:
 
 
 def _run(desk: Desk, now, summary: dict) -> None:
-    at = clock.stamp(now)
-    with desk.store.read():
-        overdue = rstore.overdue_candidates(desk.store, at)
+    from datetime import timedelta
+
+    with desk.store.read():  # remind_at is the exact next nudge: look ahead by the grace
+        overdue = rstore.overdue_candidates(
+            desk.store, clock.stamp(now + timedelta(seconds=reminders.MAX_GRACE)))
     for start in range(0, len(overdue), BATCH):
         with desk.store.write():
             for ticket_id in overdue[start:start + BATCH]:

@@ -3,7 +3,8 @@
 A ticket is overdue when it is not accepted by accept_due_at (status new or assigned) or
 not resolved by resolve_due_at (status in_progress; time spent waiting on the customer
 moves that due time, so waiting tickets are never overdue). An overdue ticket is nudged
-once when it becomes overdue, then every `nudge_every` of its type. Every nudge counts,
+once when it becomes overdue, then every `nudge_every` of its type, give or take cron's
+jitter (see grace()). Every nudge counts,
 manual ones too: after `escalate_after` nudges it is escalated to the manager of whoever
 must act, after twice as many to that manager's manager, and so on up the chain.
 """
@@ -12,6 +13,13 @@ from datetime import datetime, timedelta
 
 ACCEPT = "accept"
 RESOLVE = "resolve"
+# Cron starts a run a few seconds late now and then. When nudge-every equals the cron
+# period, a nudge made by a late run (10:01:01) would not be due at the next, punctual run
+# (10:02:00), and a whole period would go by without one. So a repeat nudge may come up to
+# a tenth of nudge-every early, at most MAX_GRACE: two automatic nudges of a ticket are
+# always at least nine tenths of nudge-every apart (so none is ever nudged twice in one
+# period), and never more than a minute less than it.
+MAX_GRACE = 60
 
 
 def overdue(status: str, accept_due: datetime | None, resolve_due: datetime | None,
@@ -26,10 +34,20 @@ def overdue(status: str, accept_due: datetime | None, resolve_due: datetime | No
 
 def should_nudge(due: datetime, last_nudged: datetime | None, nudge_every: int | None,
                  now: datetime) -> bool:
-    """Nudge once on becoming overdue, then every `nudge_every` (if the type sets it)."""
+    """Nudge once on becoming overdue, then every `nudge_every` (if the type sets it),
+    less than `grace(nudge_every)` early at most."""
     if last_nudged is None or last_nudged < due:
         return True
-    return nudge_every is not None and last_nudged + timedelta(seconds=nudge_every) <= now
+    if nudge_every is None:
+        return False
+    next_at = last_nudged + timedelta(seconds=nudge_every)
+    return next_at <= now or next_at - now < timedelta(seconds=grace(nudge_every))
+
+
+def grace(nudge_every: int) -> int:
+    """How much earlier than `nudge_every` after the last nudge a repeat nudge may come,
+    in seconds: a tenth of the period, at most MAX_GRACE."""
+    return min(nudge_every // 10, MAX_GRACE)
 
 
 def escalation_level(nudges: int, escalations: int, escalate_after: int | None) -> int | None:

@@ -448,3 +448,50 @@ def test_nobody_to_escalate_to_is_recorded_not_silent(headless):
     ok("remind run", now="2026-11-28T15:00:00Z", as_user="tina")
     shown = ok("ticket show 1 --json", as_user="tina").json
     assert [e["kind"] for e in shown["events"]].count("escalated") == 1  # said once
+
+
+# --- cron's jitter ------------------------------------------------------------------------
+
+@pytest.fixture
+def every_minute(chase):
+    """A type nudged every minute, as often as cron runs `remind run` here; ticket 1 is due
+    at 10:00 and nudged then."""
+    ok("type add minute --name Minute --route user:dan --accept-within 1h --nudge-every 1m")
+    ok("ticket open --type minute --title 'Call back'")
+    assert remind("2026-11-28T10:00:00Z")["nudged"] == 1
+    return chase
+
+
+def test_a_run_that_starts_late_does_not_skip_the_next_nudge(every_minute):
+    at = ["2026-11-28T10:01:01Z", "2026-11-28T10:02:00Z", "2026-11-28T10:03:00Z"]
+    assert [remind(moment)["nudged"] for moment in at] == [1, 1, 1]
+    assert [e["at"] for e in kinds(1, "nudged")] == ["2026-11-28T10:00:00Z", *at]
+
+
+def test_a_repeat_nudge_is_never_more_than_the_grace_early(every_minute):
+    assert remind("2026-11-28T10:00:54Z")["nudged"] == 0  # 6 s early: a tenth of 1m
+    assert remind("2026-11-28T10:00:55Z")["nudged"] == 1
+    assert remind("2026-11-28T10:01:01Z")["nudged"] == 0  # a second run in the same minute
+
+
+def test_cron_with_jitter_nudges_once_in_every_period(every_minute):
+    import random
+
+    rng = random.Random(7)
+    minutes = 20
+    for minute in range(1, minutes + 1):
+        start = 3600 + minute * 60 + rng.choice([0, 0, 1, 2, 5])  # seconds after 09:00
+        runs = [start] + ([start + rng.randint(1, 50)] if rng.random() < 0.4 else [])
+        for second in runs:  # cron's run, sometimes one more by hand in the same minute
+            hours, rest = divmod(second, 3600)
+            remind(f"2026-11-28T{9 + hours:02}:{rest // 60:02}:{rest % 60:02}Z")
+    stamps = [e["at"] for e in kinds(1, "nudged")]
+    periods = [stamp[:16] for stamp in stamps]  # the minute each nudge was made in
+    assert len(stamps) == minutes + 1 and len(set(periods)) == minutes + 1
+
+
+def test_a_period_longer_than_cron_drifts_by_less_than_a_minute(chase):
+    ok("ticket open --type chase --title T")  # due 10:00, nudged every 2h
+    for minute in range(0, 5 * 60, 5):  # cron every five minutes, a few seconds late
+        remind(f"2026-11-28T{10 + minute // 60:02}:{minute % 60:02}:03Z")
+    assert [e["at"][11:16] for e in kinds(1, "nudged")] == ["10:00", "12:00", "14:00"]

@@ -57,9 +57,12 @@ def outbox_list(desk, statuses, ticket_id, limit, fmt, as_json):
 @click.option("-v", "--verbose", is_flag=True, help="Say what was sent even when all is well.")
 @pass_desk
 def outbox_send(desk, via, limit, as_json, verbose):
-    """Deliver due notices. Safe to run from cron and to overlap: each notice is sent
-    once; failures stay in the outbox and are retried later with backoff. Silent when all
-    is well (unless -v); exits 1 when some failed.
+    """Deliver due notices. Safe to run from cron and to overlap: each notice is marked
+    sent as soon as the server accepts it (a crash may resend that one notice). A message
+    the server defers (4xx) is retried later with backoff; one it rejects (5xx) is not
+    retried, and is reported by this run only. Silent when all is well (unless -v);
+    exits 1 when some failed, 75 when the mail server cannot be reached (then nothing is
+    counted against the notices: the next run sends everything due).
 
     \b
     Examples:
@@ -79,7 +82,8 @@ def outbox_send(desk, via, limit, as_json, verbose):
         say(f"sent {result['sent']}, failed {result['failed']}")
     for failure in result["failures"]:
         retry = f"; retry at {failure['retry_at']}" if failure["retry_at"] else \
-            "; given up (deskcli outbox retry)"
+            f"; not retried (deskcli outbox retry {failure['id']})" if failure["permanent"] \
+            else "; given up (deskcli outbox retry)"
         say(f"notice {failure['id']}: {failure['error']}{retry}")
     if result["failed"]:
         raise SystemExit(1)

@@ -79,14 +79,18 @@ OUTBOX_COLUMNS = ("id, created_at, ticket_id, event_id, template, locale, recipi
                   "last_error, sent_at, subject")
 
 
-def claim(db: Store, worker: str, now: str, stale_before: str, limit: int) -> list[dict]:
+def claim(db: Store, worker: str, now: str, stale_before: str, limit: int,
+          dead: list[str] | tuple = ()) -> list[dict]:
     """Take up to `limit` due notices for this sender. A claim left by a sender that died
-    (older than `stale_before`) is taken over. Call inside a write transaction."""
+    (older than `stale_before`, or by one of the `dead` senders) is taken over. Call inside
+    a write transaction."""
+    gone = f" OR (status = 'sending' AND claimed_by IN ({','.join('?' * len(dead))}))" \
+        if dead else ""
     rows = db.all(
         f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE "
         "(status IN ('pending', 'failed') AND next_attempt_at <= ?) OR "
-        "(status = 'sending' AND claimed_at < ?) ORDER BY id LIMIT ?",
-        (now, stale_before, limit))
+        f"(status = 'sending' AND claimed_at < ?){gone} ORDER BY id LIMIT ?",
+        (now, stale_before, *dead, limit))
     claimed = []
     for row in rows:
         changed = db.run("UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ? "
@@ -95,6 +99,12 @@ def claim(db: Store, worker: str, now: str, stale_before: str, limit: int) -> li
         if changed.rowcount:
             claimed.append(_decode(row))
     return claimed
+
+
+def claimants(db: Store) -> list[str]:
+    """The senders holding claims now (alive, or killed before they finished)."""
+    return [r[0] for r in db.all("SELECT DISTINCT claimed_by FROM outbox "
+                                 "WHERE status = 'sending'")]
 
 
 def _decode(row) -> dict:
@@ -131,6 +141,15 @@ def mark_partly_sent(db: Store, notice_id: int, worker: str, recipients: dict, e
         db.run("UPDATE outbox SET recipients = ? WHERE id = ?",
                (json.dumps(recipients, ensure_ascii=False), notice_id))
     return changed
+
+
+def release(db: Store, worker: str, notices: list[tuple[int, str]]) -> None:
+    """Give claimed notices back with the status they had (a stale claim taken over goes
+    back to 'pending'), attempts untouched: the run failed, not the notice."""
+    for notice_id, status in notices:
+        db.run("UPDATE outbox SET status = ?, claimed_by = NULL, claimed_at = NULL "
+               "WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+               ("pending" if status == "sending" else status, notice_id, worker))
 
 
 def listing(db: Store, statuses: list[str], limit: int | None, ticket_id: int | None = None,
@@ -176,8 +195,10 @@ def _seen(seen) -> tuple[str, list]:
 
 
 def retry(db: Store, notice_ids: list[int] | None, at: str) -> int:
-    """Make failed or dead notices due now."""
-    sql = ("UPDATE outbox SET status = 'pending', next_attempt_at = ? "
+    """Make failed or dead notices due now (recipients refused for good are tried again:
+    the mailbox may exist now)."""
+    sql = ("UPDATE outbox SET status = 'pending', next_attempt_at = ?, "
+           "recipients = json_remove(recipients, '$.rejected') "
            "WHERE status IN ('failed', 'dead')")
     params: list = [at]
     if notice_ids:

@@ -5,7 +5,8 @@ from deskcli.store import Store
 
 
 def overdue_candidates(db: Store, now: str) -> list[int]:
-    """Ids of tickets whose remind_at has come (migration m009 keeps it by triggers)."""
+    """Ids of tickets whose remind_at has come by `now` (migration m009 keeps it by
+    triggers; `remind run` passes a moment a little ahead, for the nudges' grace)."""
     return [r[0] for r in db.all("SELECT id FROM tickets WHERE remind_at IS NOT NULL "
                                  "AND remind_at <= ? ORDER BY id", (now,))]
 
