@@ -56,6 +56,7 @@ faq import          | faq import {faq}                        | +   +   -   -   
 faq remove          | faq remove {faq_key}                    | +   +   -   -   -   -   -   -
 faq update          | faq update {faq_key} --keywords k       | +   +   -   -   -   -   -   -
 holiday add         | holiday add 2027-01-01                  | +   -   -   -   -   -   -   -
+holiday import      | holiday import --cn 2026                | +   -   -   -   -   -   -   -
 holiday remove      | holiday remove 2026-12-25               | +   -   -   -   -   -   -   -
 mail ingest         | mail ingest {mail}                      | +   +   +   -   -   -   -   -
 outbox retry        | outbox retry                            | +   -   -   -   -   -   +   -
@@ -71,6 +72,7 @@ ticket attach       | ticket attach {P} {file}                | +   +   +   -   
 ticket cc           | ticket cc {P} --add carol               | +   +   +   -   -   -   -   -
 ticket check        | ticket check {K} 1                      | +   +   +   -   -   -   -   -
 ticket close        | ticket close {P}                        | +   +   +   -   -   -   -   -
+ticket contact      | ticket contact {P} --add p@example.com  | +   +   +   -   -   -   -   -
 ticket decline      | ticket decline {S} -m Busy              | +   +   +   -   -   -   -   -
 ticket import       | ticket import {tickets}                 | +   +   -   -   -   -   -   -
 ticket link         | ticket link {P} --relates {P2}          | +   +   +   -   -   -   -   -
@@ -109,7 +111,7 @@ READ_ONLY = {
     "report fields", "report sla", "report summary", "report trend", "role list",
     "role show", "schedule list", "ticket attachment", "ticket export", "ticket list",
     "ticket related", "ticket show", "type list", "type show", "user list", "user show",
-    "version", "view list", "whoami", "init", "demo",
+    "version", "view list", "whoami", "init", "demo", "mail check", "man", "remind crontab",
 }
 
 

@@ -142,7 +142,7 @@ def mail_check(app, as_json):
 
     \b
     Examples:
-      runuser -u desk -- deskcli --db /srv/desks/brand-a.db --as mail-in mail check
+      runuser -u desk -- deskcli --db /srv/desks/a.db --as mail-in mail check
       deskcli --as mail-in mail check --json
     """
     from deskcli.config import resolve_login

@@ -388,7 +388,7 @@ def customer_show(desk, key, fmt, as_json):
     \b
     Examples:
       deskcli customer show C1001
-      deskcli customer show C1001 --json | jq '.open_tickets[] | [.id, .status, .handled_by]'
+      deskcli customer show C1001 --json | jq '.open_tickets[] | [.id, .status]'
     """
     from deskcli.cli.customer_view import emit_customer
     from deskcli.customers import customer_show as show

@@ -15,10 +15,10 @@ def remind():
     Examples:
       deskcli remind run -v
       deskcli remind run --dry-run
-      deskcli --as desk-cron remind crontab | crontab -
-    In a crontab (cron runs with PATH=/usr/bin:/bin: give deskcli by its full path):
-      * * * * *  /opt/deskcli/bin/deskcli --db /srv/desk.db --as desk-cron remind run
-      * * * * *  /opt/deskcli/bin/deskcli --db /srv/desk.db --as desk-cron outbox send
+      deskcli --as cron remind crontab | crontab -
+    In a crontab (cron's PATH is /usr/bin:/bin: give deskcli's full path):
+      * * * * *  /opt/deskcli/bin/deskcli --db /srv/a.db --as cron remind run
+      * * * * *  /opt/deskcli/bin/deskcli --db /srv/a.db --as cron outbox send
     """
 
 
@@ -44,7 +44,7 @@ def remind_run(desk, dry_run, as_json, verbose):
       deskcli remind run
       deskcli remind run --dry-run -v
       DESKCLI_NOW=2026-12-01T09:00:00Z deskcli remind run --json
-      * * * * *  /opt/deskcli/bin/deskcli --db /srv/desk.db --as desk-cron remind run
+      * * * * *  /opt/deskcli/bin/deskcli --db /srv/a.db --as cron remind run
     """
     import json
 
@@ -90,7 +90,7 @@ def remind_crontab(app, login, log, mailto):
     \b
     Examples:
       deskcli --as desk-cron remind crontab
-      deskcli --as desk-cron remind crontab | crontab -      # replaces your crontab
+      deskcli --as cron remind crontab | crontab -      # replaces your crontab
       deskcli --db /srv/desks/brand-a.db --as desk-cron remind crontab \\
           --mailto ops@school.example
     """
@@ -258,7 +258,7 @@ def holiday_import(desk, year, as_json):
     \b
     Examples:
       deskcli holiday import --cn 2026
-      deskcli holiday list --json | jq -r '.[] | select(.kind == "workday") | .day'
+      deskcli holiday list --json | jq -r '.[] | select(.kind=="workday").day'
     """
     from deskcli.schedules import holiday_import_cn
 
