@@ -3,9 +3,10 @@ add|list|remove|import|export|glossary`, applied to every query, see deskcli.syn
 the shipped starter glossary, and the words of the tickets each entry solved (learned
 when `ticket reply --faq` cites an entry).
 
-The query side (expand, filter_match, learned) runs inside the caller's read transaction
-and costs about a millisecond: the forms of every synonym word are read (a few thousand
-short strings) and matched against the query in Python.
+The query side (expand, filter_match, learned) runs inside the caller's read transaction:
+the pieces of the query that could be a synonym (runs of English stems, pieces of 2-8
+Chinese characters) are looked up in an index of the words' forms, about a millisecond
+for a sentence.
 """
 
 from deskcli import search, synonyms
@@ -41,7 +42,13 @@ def _rows(words: list[str], targets: list[str]) -> list[tuple[str, str, str | No
             if len(folded) == 1 and not folded.isascii():
                 raise Invalid(f"{word!r} is a single character: it would match too much",
                               "use a word of two characters or more, e.g. 卡顿 not 卡")
-            rows.append((word, synonyms.form(word), synonyms.phrase(word), side))
+            form = synonyms.form(word)
+            if side != "to" and (len(form) > synonyms.MAX_CJK_FORM if not form.isascii()
+                                 else len(form.split()) > synonyms.MAX_LATIN_FORM):
+                raise Invalid(f"{word!r} is too long to look for in questions",
+                              f"use at most {synonyms.MAX_CJK_FORM} Chinese characters or "
+                              f"{synonyms.MAX_LATIN_FORM} English words (or put it after =>)")
+            rows.append((word, form, synonyms.phrase(word), side))
     return rows
 
 
@@ -201,10 +208,10 @@ class Expansion:
 
 def expand(db: Store, text: str) -> Expansion:
     """The synonym groups that `text` asks for (inside a read transaction)."""
-    forms = ws.query_forms(db)
+    forms = ws.forms_asked(db, synonyms.Query(text).candidates())
     if not forms:
         return Expansion({}, {})
-    asked = dict(synonyms.matched(synonyms.Query(text), forms))
+    asked = dict(synonyms.matched(forms))
     words = {g: [(w, p) for w, p in alts if not synonyms.overlaps(synonyms.form(w), asked[g])]
              for g, alts in ws.alternatives(db, list(asked)).items()}
     return Expansion(asked, words)

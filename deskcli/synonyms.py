@@ -132,6 +132,13 @@ def format_group(words: list[str], targets: list[str]) -> str:
 
 # --- applying them to a query ---------------------------------------------------------------
 
+MAX_CJK_FORM = 8
+"""The longest Chinese word (in characters) looked for in a query: a query is matched
+against the desk's words by looking up its pieces, so longer words are never found."""
+MAX_LATIN_FORM = 5
+"""The most English words in one synonym looked for in a query."""
+
+
 class Query:
     """What a query asks for, to match synonym forms against: the folded text without
     spaces (for CJK forms) and its English stems (for English forms)."""
@@ -139,22 +146,31 @@ class Query:
     def __init__(self, text: str) -> None:
         folded = search.normalize(text)
         self.compact = "".join(folded.split())
-        self.stems = " " + " ".join(_stems(folded)) + " "
+        self.words = _stems(folded)
 
-    def has(self, word_form: str) -> bool:
-        if not word_form:
-            return False
-        if word_form.isascii():
-            return f" {word_form} " in self.stems
-        return word_form in self.compact
+    def candidates(self) -> list[str]:
+        """Every form the query could contain: its runs of 1-MAX_LATIN_FORM English
+        stems, and its pieces of 2-MAX_CJK_FORM characters that have a CJK character."""
+        found: dict[str, None] = {}
+        words = self.words
+        for i in range(len(words)):
+            for n in range(1, min(MAX_LATIN_FORM, len(words) - i) + 1):
+                found[" ".join(words[i:i + n])] = None
+        text = self.compact
+        for i in range(len(text) - 1):
+            for n in range(2, min(MAX_CJK_FORM, len(text) - i) + 1):
+                piece = text[i:i + n]
+                if not piece.isascii():
+                    found[piece] = None
+        return list(found)
 
 
-def matched(query: Query, forms: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """(group id, form) of the `forms` the query contains, one per group, the longest
-    form of each group and the groups with the longest forms first, at most MAX_GROUPS."""
+def matched(forms: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """(group id, form) of the asked `forms`, one per group, the longest form of each
+    group and the groups with the longest forms first, at most MAX_GROUPS."""
     best: dict[int, str] = {}
     for group_id, word_form in forms:
-        if len(word_form) > len(best.get(group_id, "")) and query.has(word_form):
+        if len(word_form) > len(best.get(group_id, "")):
             best[group_id] = word_form
     ranked = sorted(best.items(), key=lambda kv: -len(kv[1]))
     return ranked[:MAX_GROUPS]

@@ -51,10 +51,16 @@ def groups_with_form(db: Store, form: str) -> list[int]:
                                  "WHERE form = ? ORDER BY group_id", (form,))]
 
 
-def query_forms(db: Store) -> list[tuple[int, str]]:
-    """(group id, form) of every word a query may ask for (sides 'both' and 'from')."""
-    return [(r[0], r[1]) for r in db.all(
-        "SELECT group_id, form FROM faq_synonym_words WHERE side <> 'to'")]
+def forms_asked(db: Store, candidates: list[str]) -> list[tuple[int, str]]:
+    """(group id, form) of the words a query may ask for (sides 'both' and 'from') whose
+    form is one of `candidates` (an index lookup each)."""
+    found: list[tuple[int, str]] = []
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start:start + 500]
+        found += [(r[0], r[1]) for r in db.all(
+            f"SELECT group_id, form FROM faq_synonym_words WHERE form IN "
+            f"({','.join('?' * len(chunk))}) AND side <> 'to'", chunk)]
+    return found
 
 
 def alternatives(db: Store, group_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
