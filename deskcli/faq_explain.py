@@ -39,26 +39,31 @@ def add_why(db: Store, hits: list[dict], query: str, expansion,
         }
 
 
-def _asked_words(query: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(word, phrase) of what the query asks: its terms as people see them
-    (deskcli.search.terms), and the Chinese bigrams it is searched by (猫咬断电线 → 猫咬,
-    咬断, 断电, 电线)."""
-    words = [(t, p) for t in search.terms(query) if (p := synonyms.phrase(t))]
-    bigrams = []
-    for p in search.rank_terms(query):
-        inner = p.strip('"')
-        if p.startswith('"') and p.endswith('"') and " " not in inner and not inner.isascii():
-            bigrams.append((inner, p))
-    return words, bigrams
+def _asked_words(query: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """What the query asks: its English terms as people see them with their phrases
+    (deskcli.search.terms), and its runs of Chinese characters."""
+    import re
+
+    words = [(t, p) for t in search.terms(query) if t.isascii() and (p := synonyms.phrase(t))]
+    runs = re.findall(r"[\u3400-\u9fff\uf900-\ufaff]{2,}", search.normalize(query))
+    return words, runs
 
 
 def _found(tokens: str, asked) -> list[str]:
-    """The asked words in the token string: whole terms, then bigrams no term found
-    holds."""
-    words, bigrams = asked
+    """The asked words in the token string: English terms, and the longest pieces of the
+    Chinese runs that it holds (孩子生病这周 → 孩子生病), stop words alone left out."""
+    words, runs = asked
     found = [w for w, p in words if _has(tokens, p)]
-    found += [b for b, p in bigrams
-              if b not in found and not any(b in w for w in found) and _has(tokens, p)]
+    for run in runs:
+        i = 0
+        while i < len(run) - 1:
+            j = i + 2
+            while j <= len(run) and _has(tokens, synonyms.phrase(run[i:j])):
+                j += 1
+            piece = run[i:j - 1]
+            if len(piece) >= 2 and search.terms(piece) and piece not in found:
+                found.append(piece)
+            i = j - 1 if len(piece) >= 2 else i + 1
     return found
 
 
