@@ -199,24 +199,33 @@ def rank_groups(alternatives: dict[int, list[str]]) -> list[str]:
 
 
 def filter_query(text: str, found: list[tuple[str, list[str]]]) -> str | None:
-    """deskcli.search.filter_query of ``text``, or of ``text`` with one asked word
-    replaced by one of its synonyms: ``found`` holds (form asked, the words it may be
-    replaced with). Every term is still required; a synonym stands for the word it
-    replaces (登陆 失败 finds "登录失败" and "login 失败")."""
-    base = search.filter_query(text)
-    if base is None:
-        return None
-    folded = search.normalize(text)
-    variants = [base]
-    for word_form, others in found:
-        for other in others:
-            replaced = _replace(folded, word_form, search.normalize(other))
-            match = search.filter_query(replaced) if replaced else None
-            if match and match not in variants:
-                variants.append(match)
-    if len(variants) == 1:
-        return base
-    return " OR ".join(f"({v})" for v in variants)
+    """An FTS5 filter that requires every term of ``text`` (deskcli.search.filter_query)
+    where each asked word of a synonym group may be any word of it: ``found`` holds (form
+    asked, the phrases of its synonyms). The asked words are cut out of the text and
+    required as groups (("登陆" OR "登录" OR "log in")); the rest is required as typed,
+    except single Chinese characters left between them (登陆了 → 了), which would be
+    prefix queries over the whole index. So 登陆失败 finds "登录失败" and "login 失败".
+    Without ``found``, exactly deskcli.search.filter_query."""
+    if not found:
+        return search.filter_query(text)
+    rest = search.normalize(text)
+    groups = []
+    for word_form, phrases in found:
+        cut = _replace(rest, word_form, ",")
+        if cut is None:
+            continue
+        rest = cut
+        own = phrase(word_form) if not word_form.isascii() else f'"{word_form}"'
+        alternatives = list(dict.fromkeys(p for p in (own, *phrases) if p))
+        groups.append("(" + " OR ".join(alternatives) + ")" if len(alternatives) > 1
+                      else alternatives[0])
+    if not groups:
+        return search.filter_query(text)
+    import re
+
+    rest = re.sub(r"(?<![\u3400-\u9fff])[\u3400-\u9fff](?![\u3400-\u9fff])", " ", rest)
+    base = search.filter_query(rest)
+    return " AND ".join(([base] if base else []) + groups)
 
 
 def _replace(folded: str, word_form: str, other: str) -> str | None:
