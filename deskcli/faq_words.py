@@ -188,8 +188,11 @@ def load_glossary(desk: Desk, *, replace: bool = False) -> dict:
     return synonym_import(desk, glossary_text(), source="glossary", replace=replace)
 
 
-def seed_glossary(db: Store) -> dict:
-    """Load the glossary into a new desk, inside `init`'s write transaction."""
+def seed_glossary(db: Store) -> dict | None:
+    """Load the glossary into a new desk, inside `init`'s write transaction (None when
+    the desk's schema predates synonyms: a deskcli limited to older migrations)."""
+    if not ws.has_synonyms(db):
+        return None
     return import_groups(db, parse_file(glossary_text()), source="glossary")
 
 

@@ -75,6 +75,11 @@ def alternatives(db: Store, group_ids: list[int]) -> dict[int, list[tuple[str, s
     return found
 
 
+def has_synonyms(db: Store) -> bool:
+    """Whether the schema has the synonym tables (migration m016_faq_synonyms)."""
+    return db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'faq_synonyms'") > 0
+
+
 def group_count(db: Store) -> int:
     return db.scalar("SELECT count(*) FROM faq_synonyms")
 
