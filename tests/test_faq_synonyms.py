@@ -183,3 +183,26 @@ def test_machine_output_has_why_only_when_asked(faq):
     assert "why" not in search_json("登录")[0]
     rows = ok("faq search 登录 --explain --format jsonl").out.splitlines()
     assert "matched" in json.loads(rows[0])["why"]
+
+
+def test_upgrading_a_desk_learns_from_the_answers_it_already_recorded(isolated, monkeypatch):
+    from deskcli import faq_words
+    from deskcli.store import migrations
+
+    real, learn = list(migrations.MIGRATIONS), faq_words.learn
+    monkeypatch.setattr(migrations, "MIGRATIONS", real[:-1])  # before m016_faq_synonyms
+    monkeypatch.setattr(faq_words, "learn", lambda db, faq_id, ticket_id: None)  # old code
+    ok("init --admin alice", as_user=None)
+    ok("type add help --name Help --route user:alice")
+    ok("faq", "add", "--category", "网络", "--question", "网络不好怎么办",
+       "--answer", "请重启路由器。", "--key", "net")
+    ticket = ok("ticket open --type help --title 猫咬断电线 -m 断网了 --no-suggest").out.strip()
+    ok(f"ticket accept {ticket}")
+    ok(f"ticket reply {ticket} --faq net")
+    monkeypatch.setattr(migrations, "MIGRATIONS", real)
+    monkeypatch.setattr(faq_words, "learn", learn)
+    assert "m016_faq_synonyms" in ok("db migrate").err
+    assert db_count(isolated / "desk.db", "faq_learned") == 1
+    assert keys("猫咬断电线")[0] == "net"
+    assert ok("faq synonym list --json").json == []  # an upgraded desk opts in:
+    assert ok("faq synonym glossary --json").json["added"] > 100
