@@ -28,7 +28,8 @@ def add_why(db: Store, hits: list[dict], query: str, expansion,
         for group_id, form in expansion.asked.items():
             for word, phrase in expansion.words.get(group_id, ()):
                 if synonyms.form(word) != form and _has(tokens, phrase):
-                    found_syn.append({"asked": form, "found": word})
+                    found_syn.append({"asked": expansion.shown.get(group_id, form),
+                                      "found": word})
                     break
         taught_tokens = " " + " ".join(learned.get(hit["id"], ())) + " "
         hit["why"] = {

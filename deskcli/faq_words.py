@@ -205,6 +205,7 @@ class Expansion:
     def __init__(self, asked: dict[int, str], words: dict[int, list[tuple[str, str]]]):
         self.asked = asked
         self.words = words
+        self.shown: dict[int, str] = {}  # the asked word as the group writes it
         self.terms = synonyms.rank_groups({g: [p for _w, p in alts]
                                            for g, alts in words.items()})
 
@@ -215,9 +216,13 @@ def expand(db: Store, text: str) -> Expansion:
     if not forms:
         return Expansion({}, {})
     asked = dict(synonyms.matched(forms))
+    found = ws.alternatives(db, list(asked))
     words = {g: [(w, p) for w, p in alts if not synonyms.overlaps(synonyms.form(w), asked[g])]
-             for g, alts in ws.alternatives(db, list(asked)).items()}
-    return Expansion(asked, words)
+             for g, alts in found.items()}
+    expansion = Expansion(asked, words)
+    expansion.shown = {g: next((w for w, _p in alts if synonyms.form(w) == asked[g]), asked[g])
+                       for g, alts in found.items()}
+    return expansion
 
 
 SYNONYM_WEIGHT = 0.5
