@@ -182,7 +182,8 @@ def faq_search(desk: Desk, text: str, *, category: str | None = None,
         if type_key:
             filters["type_id"] = _type_id(db, type_key)
         expansion = faq_words.expand(db, query)
-        hits = faq_words.with_synonyms(ranked, db, query, expansion, limit, **filters)
+        hits = faq_words.with_synonyms(ranked, db, query, expansion, max(limit, 20),
+                                       **filters)
         taught = [] if filters else faq_words.learned(
             db, search.rank_terms(query) + expansion.terms)
         hits = faq_words.fuse(hits, taught, limit)

@@ -21,10 +21,11 @@ GLOSSARY = "glossary/synonyms.txt"
 """The shipped starter glossary (a resource, see deskcli.resources)."""
 LEARNED_BUDGET = 1000
 """Learned rows a search may score, as deskcli.faq_search.BUDGET for entries."""
-LEARNED_WEIGHT = 0.5
+LEARNED_WEIGHT = 0.8
 """What the best match among an entry's solved tickets adds to its score, against 1 for
-the best text match (1/2, 1/3 ... for the next): learned words lift an entry that past
-tickets phrased like the question, without hiding the text's best answers."""
+the best text match (1/2, 1/3 ... for the next; the weight `faq recommend` gives an
+entry that answered the most similar ticket): learned words lift an entry that past
+tickets phrased like the question above the text's second answer, not above its first."""
 LEARN_CHARS = 200
 """Characters of a solved ticket's title and body that are learned."""
 
