@@ -1,7 +1,8 @@
 """deskcli: a help desk that lives in the shell.
 
-schema.sql and templates/ sit at the top of the source tree; the build step below copies
-them into the package, so a plain `pip install .` gives a working `deskcli`.
+schema.sql, templates/ and glossary/ (the starter synonyms) sit at the top of the source
+tree; the build step below copies them into the package, so a plain `pip install .`
+gives a working `deskcli`.
 """
 
 import shutil
@@ -14,13 +15,14 @@ HERE = Path(__file__).parent
 
 
 class BuildWithData(build_py):
-    """Ship schema.sql and templates/ inside the deskcli package."""
+    """Ship schema.sql, templates/ and glossary/ inside the deskcli package."""
 
     def run(self):
         super().run()
         target = Path(self.build_lib) / "deskcli"
         shutil.copy2(HERE / "schema.sql", target / "schema.sql")
         shutil.copytree(HERE / "templates", target / "templates", dirs_exist_ok=True)
+        shutil.copytree(HERE / "glossary", target / "glossary", dirs_exist_ok=True)
 
 
 def version() -> str:

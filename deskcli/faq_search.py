@@ -50,15 +50,17 @@ SUGGEST_SPAN = 24
 # --- the ranking recipe ---------------------------------------------------------------------
 
 def ranked(db: Store, kind: str, text: str, limit: int, *, budget: int = BUDGET,
-           chars: bool | None = None, max_terms: int | None = None,
-           **filters) -> list[tuple[int, float | None]]:
+           chars: bool | None = None, max_terms: int | None = None, extra: list[str] = (),
+           own: bool = True, **filters) -> list[tuple[int, float | None]]:
     """(id, score or None) of the best `limit` rows of the FAQ (`kind` 'faq') or of
-    tickets ('tickets') for `text`, best first, using its first `max_terms` phrases.
-    `filters` go to store.faq.top_faq or top_tickets."""
+    tickets ('tickets') for `text`, best first, using its first `max_terms` phrases and
+    the `extra` ones (synonym groups, deskcli.faq_words.expand; without `own`, only
+    those). `filters` go to store.faq.top_faq or top_tickets."""
     size = fs.size(db, kind)
     if chars is None:  # characters as prefix queries only on small tables
         chars = size <= search.CHARS_MAX_ROWS
-    phrases = search.rank_terms(text, chars)[:max_terms]
+    phrases = search.rank_terms(text, chars)[:max_terms] if own else []
+    phrases += [p for p in extra if p not in phrases]
     if not phrases:
         return []
     top = fs.top_faq if kind == "faq" else fs.top_tickets
@@ -160,11 +162,17 @@ def _alternatives(phrase: str) -> list[tuple[str, bool]]:
 
 def faq_search(desk: Desk, text: str, *, category: str | None = None,
                type_key: str | None = None, limit: int = 10,
-               mark: tuple[str, str] = ("[", "]")) -> list[dict]:
+               mark: tuple[str, str] = ("[", "]"), explain: bool = False) -> list[dict]:
     """The entries that best answer `text`, best first, each with a snippet of its answer
-    (matches wrapped in `mark`) and its question with matches marked."""
+    (matches wrapped in `mark`) and its question with matches marked. Filler is left out
+    of `text`, the desk's synonyms are added, and without filters the words of solved
+    tickets (deskcli.faq_words) reorder the hits; `explain` adds `why` to each."""
     _ready_to_search(desk, text)
+    from deskcli import faq_words
+    from deskcli.synonyms import strip_filler
+
     db = desk.store
+    query = strip_filler(text)
     with db.read():
         filters: dict = {}
         if category:
@@ -173,7 +181,12 @@ def faq_search(desk: Desk, text: str, *, category: str | None = None,
             filters["category_ids"] = category_ids(db, category)
         if type_key:
             filters["type_id"] = _type_id(db, type_key)
-        hits = ranked(db, "faq", text, limit, **filters)
+        expansion = faq_words.expand(db, query)
+        hits = faq_words.with_synonyms(ranked, db, query, expansion, max(limit, 20),
+                                       **filters)
+        taught = [] if filters else faq_words.learned(
+            db, search.rank_terms(query) + expansion.terms)
+        hits = faq_words.fuse(hits, taught, limit)
         rows = fs.by_ids(db, [i for i, _ in hits])
         words = fs.keywords(db, list(rows))
         out = []
@@ -185,6 +198,10 @@ def faq_search(desk: Desk, text: str, *, category: str | None = None,
                 "score": None if score is None else round(-score, 3),
                 "snippet": search.snippet(r["answer"], text, 80, mark),
                 "question_marked": search.snippet(r["question"], text, 500, mark)})
+        if explain:
+            from deskcli.faq_explain import add_why
+
+            add_why(db, out, query, expansion, taught)
         return out
 
 
@@ -293,7 +310,7 @@ def ticket_summary(t) -> dict:
 
 def recommend_in(desk: Desk, text: str, *, customer_id: int | None = None,
                  type_id: int | None = None, limit: int = 5, tickets: int = 5,
-                 exclude: int | None = None, similar=None) -> dict:
+                 exclude: int | None = None, similar=None, explain: bool = False) -> dict:
     """Inside a read transaction: {'faq': [...], 'tickets': [...]} for `text`.
 
     FAQ entries are scored by their text rank (1, 1/2, 1/3 ...), plus what solved similar
@@ -307,18 +324,28 @@ def recommend_in(desk: Desk, text: str, *, customer_id: int | None = None,
         similar = similar_tickets(desk, text, max(tickets, 8), exclude=exclude)
     entries: list[dict] = []
     if actor.can("faq.view"):
-        entries = _score_faq(db, text, similar, customer_id, type_id, limit)
+        entries = _score_faq(db, text, similar, customer_id, type_id, limit, explain)
     return {"faq": entries, "tickets": [ticket_summary(t) for t in similar[:tickets]]}
 
 
 def _score_faq(db: Store, text: str, similar: list, customer_id: int | None,
-               type_id: int | None, limit: int) -> list[dict]:
+               type_id: int | None, limit: int, explain: bool = False) -> list[dict]:
+    from deskcli import faq_words
+    from deskcli.synonyms import strip_filler
+
     scores: dict[int, float] = {}
     reasons: dict[int, list[str]] = {}
-    hits = ranked(db, "faq", text[:QUERY_CHARS], max(20, limit), max_terms=TICKET_TERMS)
+    query = strip_filler(text)[:QUERY_CHARS]
+    expansion = faq_words.expand(db, query)
+    hits = faq_words.with_synonyms(ranked, db, query, expansion, max(20, limit),
+                                   max_terms=TICKET_TERMS)
     for n, (faq_id, _score) in enumerate(hits):
         scores[faq_id] = 1.0 / (1 + n)
         reasons[faq_id] = [f"text match #{n + 1}"]
+    taught = faq_words.learned(db, search.rank_terms(query)[:TICKET_TERMS] + expansion.terms)
+    for n, (faq_id, _score) in enumerate(taught[:20]):
+        scores[faq_id] = scores.get(faq_id, 0.0) + faq_words.LEARNED_WEIGHT / (1 + n)
+        reasons.setdefault(faq_id, []).append(f"words of tickets it solved #{n + 1}")
     for n, t in enumerate(similar):
         for faq_id in t.extra.get("faq_ids", ()):
             scores[faq_id] = scores.get(faq_id, 0.0) + 0.8 / (1 + n)
@@ -342,13 +369,19 @@ def _score_faq(db: Store, text: str, similar: list, customer_id: int | None,
     best = sorted(scores, key=lambda f: -scores[f])[:limit]
     rows = fs.by_ids(db, best)
     counts = fs.answered_counts(db, best)
-    return [{"key": rows[f]["key"], "id": f, "category": rows[f]["category"],
-             "question": rows[f]["question"], "score": round(scores[f], 3),
-             "answered": counts.get(f, 0), "reasons": reasons[f]} for f in best]
+    out = [{"key": rows[f]["key"], "id": f, "category": rows[f]["category"],
+            "question": rows[f]["question"], "score": round(scores[f], 3),
+            "answered": counts.get(f, 0), "reasons": reasons[f]} for f in best]
+    if explain:
+        from deskcli.faq_explain import add_why
+
+        add_why(db, out, query, expansion, taught)
+    return out
 
 
 def faq_recommend(desk: Desk, text: str, *, customer: str | None = None,
-                  type_key: str | None = None, limit: int = 5) -> dict:
+                  type_key: str | None = None, limit: int = 5,
+                  explain: bool = False) -> dict:
     """FAQ entries for a customer's question, ranked by text, by what solved similar
     tickets, and by the customer's own history; with the similar solved tickets."""
     _ready_to_search(desk, text)
@@ -357,7 +390,7 @@ def faq_recommend(desk: Desk, text: str, *, customer: str | None = None,
         customer_id = _customer_id(db, customer) if customer else None
         type_id = _type_id(db, type_key) if type_key else None
         return recommend_in(desk, text, customer_id=customer_id, type_id=type_id,
-                            limit=limit, tickets=limit)
+                            limit=limit, tickets=limit, explain=explain)
 
 
 def _customer_id(db: Store, key: str) -> int:

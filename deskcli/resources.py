@@ -1,4 +1,4 @@
-"""Files shipped with the package: schema.sql and templates/.
+"""Files shipped with the package: schema.sql, templates/ and glossary/.
 
 In a source checkout they sit at the top of the tree; an installed package carries copies
 inside `deskcli/` (setup.py's build step puts them there).

@@ -423,9 +423,9 @@ def _query(desk: Desk, f: ListFilters) -> "tstore.TicketQuery":
     if f.overdue:
         q.overdue_at = clock.stamp()
     if f.search:
-        from deskcli import search
+        from deskcli.faq_words import filter_match
 
-        q.match = search.filter_query(f.search)
+        q.match = filter_match(db, f.search)  # with the desk's synonyms
         if q.match is None:
             raise Invalid(f"nothing to search for in {f.search!r}", "give a word or two")
     q.visible_to = desk.visibility()

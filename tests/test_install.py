@@ -1,6 +1,6 @@
 """Install the package the way a newcomer does -- `pip install .` (not editable) into a
 fresh virtual environment -- and run a ticket round trip through the installed `deskcli`
-command, so a schema.sql, template or man page missing from the wheel fails here."""
+command, so a schema.sql, template, glossary or man page missing from the wheel fails here."""
 
 import json
 import os
@@ -80,6 +80,9 @@ def test_the_installed_package_is_not_the_source_tree(installed, tmp_path):
     got = sorted(p.relative_to(templates).as_posix() for p in templates.rglob("*")
                  if p.is_file())
     assert shipped and got == shipped
+    glossary = templates.parent / "glossary" / "synonyms.txt"  # the starter synonyms
+    assert glossary.read_text(encoding="utf-8") == (ROOT / "glossary" / "synonyms.txt"
+                                                    ).read_text(encoding="utf-8")
     assert (installed / "share" / "man" / "man1" / "deskcli.1").exists()
 
 
@@ -115,6 +118,10 @@ def test_init_and_a_ticket_round_trip_through_the_installed_command(deskcli, tmp
     assert [e["kind"] for e in shown["events"]][:2] == ["opened", "assigned"]
     assert "登录闪退" in deskcli("ticket", "show", "1").stdout
     assert json.loads(deskcli("ticket", "list", "--search", "登录", "--json").stdout)[0]["id"] == 1
+    # init loaded the shipped glossary: 登陆 (a common typo) finds 登录
+    assert json.loads(deskcli("faq", "synonym", "list", "--source", "glossary", "--json").stdout)
+    assert json.loads(deskcli("ticket", "list", "--search", "登陆闪退", "--json").stdout)[0][
+        "id"] == 1
     exported = deskcli("ticket", "export").stdout
     assert json.loads(exported)["title"] == "登录闪退"
     assert deskcli("db", "check").stdout.strip() == "ok"

@@ -54,6 +54,10 @@ faq category remove | faq category remove Old                 | +   +   -   -   
 faq category rename | faq category rename Old New             | +   +   -   -   -   -   -   -
 faq import          | faq import {faq}                        | +   +   -   -   -   -   -   -
 faq remove          | faq remove {faq_key}                    | +   +   -   -   -   -   -   -
+faq synonym add     | faq synonym add 甲乙 丙丁               | +   +   -   -   -   -   -   -
+faq synonym glossary| faq synonym glossary                    | +   +   -   -   -   -   -   -
+faq synonym import  | faq synonym import {synonyms}           | +   +   -   -   -   -   -   -
+faq synonym remove  | faq synonym remove 登录                 | +   +   -   -   -   -   -   -
 faq update          | faq update {faq_key} --keywords k       | +   +   -   -   -   -   -   -
 holiday add         | holiday add 2027-01-01                  | +   -   -   -   -   -   -   -
 holiday import      | holiday import --cn 2026                | +   -   -   -   -   -   -   -
@@ -112,6 +116,7 @@ READ_ONLY = {
     "role show", "schedule list", "ticket attachment", "ticket export", "ticket list",
     "ticket related", "ticket show", "type list", "type show", "user list", "user show",
     "version", "view list", "whoami", "init", "demo", "mail check", "man", "remind crontab",
+    "faq synonym list", "faq synonym export",
 }
 
 
@@ -226,12 +231,14 @@ def cell(tmp, template, ids, command: str, role: str):
     files = {
         "file": tmp / "plan.txt", "backup": tmp / "backup.db", "faq": tmp / "faq.csv",
         "customers": tmp / "customers.csv", "tickets": tmp / "tickets.jsonl",
-        "mail": tmp / "message.eml"}
+        "mail": tmp / "message.eml",
+        "synonyms": tmp / "synonyms.txt"}
     files["file"].write_text("room plan\n")
     files["faq"].write_text("question,answer\nWhy?,Because.\n")
     files["customers"].write_text("key,name\nC8,Eight\n")
     files["tickets"].write_text('{"type": "job", "title": "Imported"}\n')
     files["mail"].write_text(MAIL)
+    files["synonyms"].write_text("戊己, 庚辛\n", encoding="utf-8")
     args = command.format(**ids, **{k: str(v) for k, v in files.items()},
                           schedule="wk --type job --title W --every 'daily 10:00'")
     return run(args, as_user=actor)

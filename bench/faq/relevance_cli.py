@@ -83,13 +83,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{kind:>10}: {r['n']:3} queries  hit@1 {r['hit@1']:.3f}  "
                   f"hit@3 {r['hit@3']:.3f}  MRR {r['mrr']:.3f}")
         if args.verbose:
-            for q, first, top in evaluate(None, queries, rank=rank)["failures"]:
-                where = f"first relevant at {first}" if first else "no relevant in top 10"
-                print(f"\n{q['query']!r}: {where}; relevant {', '.join(q['relevant'])}")
-                for key in top:
-                    mark = "*" if key in q["relevant"] else " "
-                    print(f"  {mark} {key} {entries[key]['question']}")
+            show_failures(evaluate(None, queries, rank=rank)["failures"], entries)
     return 0
+
+
+def show_failures(failures, entries: dict, label=lambda q: "") -> None:
+    """Each query whose first hit is not relevant, with its first three hits."""
+    for q, first, top in failures:
+        where = f"first relevant at {first}" if first else "no relevant in top 10"
+        print(f"\n{label(q)}{q['query']!r}: {where}; relevant {', '.join(q['relevant'])}")
+        for key in top:
+            mark = "*" if key in q["relevant"] else " "
+            print(f"  {mark} {key} {entries[key]['question']}")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,12 @@
    退款 match as large a share of entries as in a large real FAQ, which is what makes
    bm25 slow (about 1 µs per matching row).
 3. In-process, each call on a fresh connection as a command would have it (best of
-   ``--repeat``): ``faq search`` (deskcli.faq_search.faq_search) for every labelled
-   query of queries.jsonl; ``faq suggest`` for the first 1-4 characters of each query
-   (typing); with tickets, ``ticket list --search`` (deskcli.tickets.list_tickets) and
-   the suggestions ``ticket open`` adds (deskcli.faq_search.for_ticket) for the same
-   queries as ticket titles. p50, p95, max and the slowest queries are printed.
+   ``--repeat``): ``faq search`` (deskcli.faq_search.faq_search) and ``faq recommend``
+   for every labelled query of queries.jsonl (and of the other ``--queries`` files);
+   ``faq suggest`` for the first 1-4 characters of each query (typing); with tickets,
+   ``ticket list --search`` (deskcli.tickets.list_tickets) and the suggestions ``ticket
+   open`` adds (deskcli.faq_search.for_ticket) for the same queries as ticket titles.
+   p50, p95, max and the slowest queries are printed.
 4. Whole commands (``--runs`` each, round-robin, after an untimed round), run by the
    ``deskcli`` of ``--venv`` (a non-editable install, so its modules are compiled as a
    user's are), against the bare ``python -c "import sqlite3"`` of the same venv. Target:
@@ -198,7 +199,7 @@ def report(name: str, timings: list[tuple[float, str]], target: float | None = N
 
 
 def in_process(path: Path, queries: list[str], repeat: int, tickets: bool) -> list[dict]:
-    from deskcli.faq_search import faq_search, faq_suggest, for_ticket
+    from deskcli.faq_search import faq_recommend, faq_search, faq_suggest, for_ticket
     from deskcli.models import Ticket
     from deskcli.tickets import ListFilters, list_tickets
 
@@ -209,6 +210,8 @@ def in_process(path: Path, queries: list[str], repeat: int, tickets: bool) -> li
                               for q in queries], TARGET_MS),
         report("faq suggest", [(timed(path, lambda d, p=p: faq_suggest(d, p), repeat), p)
                                for p in typed], TARGET_MS),
+        report("faq recommend", [(timed(path, lambda d, q=q: faq_recommend(d, q), repeat), q)
+                                 for q in queries], TARGET_MS),
     ]
     if tickets:
         rows.append(report("ticket list --search", [
@@ -237,6 +240,10 @@ def commands(tickets: bool) -> list[tuple[str, list[str]]]:
         ("faq search 学员登录不了怎么办", ["{deskcli}", "faq", "search", "学员登录不了怎么办"]),
         ("faq search 登录", ["{deskcli}", "faq", "search", "登录"]),
         ("faq search APP 闪退 iOS 17", ["{deskcli}", "faq", "search", "APP 闪退 iOS 17"]),
+        ("faq search how do I reset my password (synonyms)",
+         ["{deskcli}", "faq", "search", "how do I reset my password"]),
+        ("faq recommend --text 老是被踢下线 (synonyms)",
+         ["{deskcli}", "faq", "recommend", "--text", "老是被踢下线"]),
         ("faq suggest 登", ["{deskcli}", "faq", "suggest", "登"]),
         ("faq suggest 学员续", ["{deskcli}", "faq", "suggest", "学员续"]),
         ("faq suggest pass", ["{deskcli}", "faq", "suggest", "pass"]),
@@ -252,6 +259,8 @@ def commands(tickets: bool) -> list[tuple[str, list[str]]]:
              ["{deskcli}", "ticket", "list", "--search", "登录", "--limit", "50"]),
             ("ticket list --search 退款未到账 --limit 50",
              ["{deskcli}", "ticket", "list", "--search", "退款未到账", "--limit", "50"]),
+            ("ticket list --search 登陆失败 --limit 50 (synonyms)",
+             ["{deskcli}", "ticket", "list", "--search", "登陆失败", "--limit", "50"]),
             ("ticket open ... --json --no-suggest", [*opening, "--json", "--no-suggest"]),
             ("ticket open ... --json (with suggestions)", [*opening, "--json"]),
         ]
@@ -307,12 +316,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) --db")
     parser.add_argument("--repeat", type=int, default=3, help="in-process runs per call")
     parser.add_argument("--runs", type=int, default=11, help="whole-command runs (0: none)")
+    parser.add_argument("--queries", type=Path, nargs="+", default=[HERE / "queries.jsonl"],
+                        help="labelled query files whose queries are timed (hard.jsonl too)")
     parser.add_argument("--venv", type=Path, default=Path(sys.executable).parent.parent,
                         help="venv with deskcli installed non-editable (default: this one)")
     args = parser.parse_args(argv)
 
     entries = load_jsonl(HERE / "faq.jsonl")
-    queries = [q["query"] for q in load_jsonl(HERE / "queries.jsonl")]
+    queries = [q["query"] for path in args.queries for q in load_jsonl(path)]
     tmp = None
     if args.db is None:
         base = args.tickets_desk.parent if args.tickets_desk else None

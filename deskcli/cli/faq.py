@@ -22,6 +22,8 @@ VERBS = {
                   "Recommend entries for a customer's question."),
     "gaps": ("deskcli.cli.faq_advice", "gaps_cmd", "Topics recent tickets ask that no FAQ "
                                                    "answers."),
+    "synonym": ("deskcli.cli.faq_synonym", "synonym",
+                "Synonyms search applies to questions: add, list, remove, import, export."),
     "import": ("deskcli.cli.faq_manage", "import_cmd", "Add and update entries from a file."),
     "export": ("deskcli.cli.faq_manage", "export_cmd", "Write the FAQ to a file."),
 }
@@ -60,19 +62,25 @@ def _marks() -> tuple[str, str]:
               help="Only entries for this ticket type or for any type.")
 @click.option("--limit", type=click.IntRange(min=1, max=100), default=10, show_default=True,
               help="At most this many.")
+@click.option("--explain", is_flag=True,
+              help="Say why each entry was found: words matched, synonyms, learned words.")
 @format_options
 @pass_desk
-def search_cmd(desk, text, category, type_key, limit, fmt, as_json):
+def search_cmd(desk, text, category, type_key, limit, explain, fmt, as_json):
     """Search the FAQ, best answers first (bm25 over question, keywords and answer;
     question and keyword matches count more). Works for Chinese without spaces
     (登录, 续费), whole sentences as people type them, English with stemming, mixed text,
-    full-width letters and traditional characters.
+    full-width letters and traditional characters. Greetings and filler (你好, 请问,
+    谢谢, my kid, again) are left out; the desk's synonyms (`faq synonym`) find entries
+    in other words and the other language; entries cited by `ticket reply --faq` are
+    also found by the words of the tickets they solved.
 
     \b
     Examples:
       deskcli faq search 学员登录不了怎么办
       deskcli faq search "APP 闪退 iOS 17" --limit 3
       deskcli faq search how do I reset a password --json
+      deskcli faq search 老是被踢下线 --explain
       deskcli faq search 退款 --category 退款 --format csv
     """
     from deskcli.faq_search import faq_search
@@ -80,9 +88,10 @@ def search_cmd(desk, text, category, type_key, limit, fmt, as_json):
     fmt = chosen(fmt, as_json)
     human = fmt in ("table", "plain")
     hits = faq_search(desk, " ".join(text), category=category, type_key=type_key,
-                      limit=limit, mark=_marks() if human else ("[", "]"))
+                      limit=limit, mark=_marks() if human else ("[", "]"), explain=explain)
     if not human:
-        emit_rows(hits, ["rank", "key", "category", "question", "snippet"], fmt)
+        emit_rows(hits, ["rank", "key", "category", "question", "snippet"]
+                  + (["why"] if explain else []), fmt)
         return
     if not hits:
         say("no FAQ entry matches; try other words, or `deskcli faq suggest WORD`")
@@ -91,6 +100,10 @@ def search_cmd(desk, text, category, type_key, limit, fmt, as_json):
         category_note = f"  ({h['category']})" if h["category"] else ""
         out.append(f"{h['rank']:2}. {h['key']}  {h['question_marked']}{category_note}\n"
                    f"    {h['snippet']}\n")
+        if explain:
+            from deskcli.faq_explain import describe
+
+            out.append(f"    why: {describe(h['why'])}\n")
     write("".join(out))
 
 

@@ -13,9 +13,11 @@ from deskcli.output import say, write
 @click.option("--type", "type_key", metavar="TYPE", help="The ticket type it would be.")
 @click.option("--limit", type=click.IntRange(min=1, max=50), default=5, show_default=True,
               help="At most this many entries (and similar tickets).")
+@click.option("--explain", is_flag=True,
+              help="Say why each entry was found: words matched, synonyms, learned words.")
 @format_options
 @pass_desk
-def recommend_cmd(desk, text, customer, type_key, limit, fmt, as_json):
+def recommend_cmd(desk, text, customer, type_key, limit, explain, fmt, as_json):
     """Recommend FAQ entries for a question, ranked by the text, by which entries solved
     similar tickets before (replies with --faq teach it), and by the customer's own
     history; with similar solved tickets and how they were resolved.
@@ -24,17 +26,20 @@ def recommend_cmd(desk, text, customer, type_key, limit, fmt, as_json):
     Examples:
       deskcli faq recommend --customer C1001 --text "孩子的账号登录不了"
       deskcli faq recommend --text "refund not received" --type refund --json
+      deskcli faq recommend --text "孩子生病这周上不了课" --explain
     """
     from deskcli.faq_search import faq_recommend
 
-    result = faq_recommend(desk, text, customer=customer, type_key=type_key, limit=limit)
+    result = faq_recommend(desk, text, customer=customer, type_key=type_key, limit=limit,
+                           explain=explain)
     fmt = chosen(fmt, as_json)
     if fmt == "json":
         emit_object(result, "json")
     elif fmt in ("table", "plain"):
         write(human_suggestions(result) or "nothing similar found\n")
     else:
-        emit_rows(result["faq"], ["key", "score", "question", "reasons"], fmt)
+        emit_rows(result["faq"], ["key", "score", "question", "reasons"]
+                  + (["why"] if explain else []), fmt)
 
 
 def human_suggestions(s: dict, indent: str = "") -> str:
@@ -43,6 +48,10 @@ def human_suggestions(s: dict, indent: str = "") -> str:
     for e in s.get("faq", ()):
         why = f"  [{'; '.join(e['reasons'])}]" if e.get("reasons") else ""
         lines.append(f"{indent}FAQ {e['key']}  {e['question']}{why}")
+        if e.get("why"):
+            from deskcli.faq_explain import describe
+
+            lines.append(f"{indent}    why: {describe(e['why'])}")
     for t in s.get("tickets", ()):
         how = t.get("resolution") or "-"
         cited = f" (FAQ {', '.join(t['faq'])})" if t.get("faq") else ""

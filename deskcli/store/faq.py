@@ -159,6 +159,9 @@ def update(db: Store, faq_id: int, changes: dict) -> None:
 
 
 def delete(db: Store, faq_id: int) -> None:
+    from deskcli.store.faq_words import forget_entry
+
+    forget_entry(db, faq_id)
     db.run("DELETE FROM faq_answers WHERE faq_id = ?", (faq_id,))
     db.run("DELETE FROM faq_types WHERE faq_id = ?", (faq_id,))
     db.run("DELETE FROM faq_keywords WHERE faq_id = ?", (faq_id,))

@@ -552,6 +552,46 @@ INSERT INTO ticket_mail_ids (ticket_id, message_id, subject)
 
 
 @migration
+def m016_faq_synonyms(conn):
+    """Synonym groups that FAQ search applies to queries (faq synonym ...), and the words
+    of the tickets each entry solved (learned from `ticket reply --faq`), filled here from
+    the answers already recorded. See deskcli/store/faq_words.py."""
+    from deskcli.search import FTS_TOKENIZE, index_text
+
+    execute_script(conn, f"""
+CREATE TABLE faq_synonyms (
+    id         INTEGER PRIMARY KEY,
+    source     TEXT NOT NULL,            -- 'glossary' (shipped) or 'desk' (added here)
+    created_at TEXT NOT NULL
+);
+CREATE TABLE faq_synonym_words (
+    group_id INTEGER NOT NULL REFERENCES faq_synonyms(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    word     TEXT NOT NULL,              -- as written
+    form     TEXT NOT NULL,              -- what a query must contain (deskcli.synonyms.form)
+    phrase   TEXT,                       -- the FTS5 phrase that finds it; NULL: none
+    side     TEXT NOT NULL CHECK (side IN ('both', 'from', 'to')),
+    PRIMARY KEY (group_id, position)
+) WITHOUT ROWID;
+CREATE INDEX faq_synonym_words_form ON faq_synonym_words(form);
+CREATE TABLE faq_learned (
+    id        INTEGER PRIMARY KEY,
+    faq_id    INTEGER NOT NULL REFERENCES faq(id) ON DELETE CASCADE,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    UNIQUE (faq_id, ticket_id)
+);
+CREATE VIRTUAL TABLE faq_learned_fts USING fts5(words, tokenize = '{FTS_TOKENIZE}');
+""")
+    rows = conn.execute("SELECT a.faq_id, a.ticket_id, t.title, t.body FROM faq_answers a "
+                        "JOIN tickets t ON t.id = a.ticket_id ORDER BY a.at").fetchall()
+    for faq_id, ticket_id, title, body in rows:
+        cur = conn.execute("INSERT INTO faq_learned (faq_id, ticket_id) VALUES (?, ?)",
+                           (faq_id, ticket_id))
+        conn.execute("INSERT INTO faq_learned_fts (rowid, words) VALUES (?, ?)",
+                     (cur.lastrowid, index_text(f"{title}\n{(body or '')[:200]}")))
+
+
+@migration
 def m017_workdays(conn):
     """Make-up working days (调休: `holiday add --workday`, `holiday import --cn`): a
     holiday row with working = 1 is a working day whatever its weekday. Views that name
