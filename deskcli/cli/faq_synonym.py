@@ -23,7 +23,7 @@ def synonym():
       deskcli faq synonym add 踢下线 挤下线 --to 退出登录 --to "logged out"
       deskcli faq synonym list --word 登录
       deskcli faq synonym remove 12
-      deskcli faq synonym export -o synonyms.txt && deskcli faq synonym import synonyms.txt
+      deskcli faq synonym export -o syn.txt && deskcli faq synonym import syn.txt
     """
 
 
