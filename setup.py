@@ -47,6 +47,7 @@ setup(
         "python-dateutil>=2.8",
         "tabulate>=0.9",
         "sqlite-utils>=3.35",
+        "tomli-w>=1.0",
     ],
     extras_require={
         "test": ["pytest>=8", "aiosmtpd>=1.4", "ruff>=0.6", "wheel", "chinesecalendar>=1.9",

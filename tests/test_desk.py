@@ -227,6 +227,23 @@ def test_personal_settings_live_in_the_xdg_config_file(desk, isolated):
     assert conn.execute("SELECT count(*) FROM settings WHERE key='user'").fetchone() == (0,)
 
 
+def test_personal_config_file_escapes_control_characters(desk, isolated):
+    import tomllib
+
+    # a desk path with a tab, a newline, a quote, a backslash and a DEL: the old writer
+    # escaped only the quote and the backslash, and the file no longer parsed
+    odd = str(isolated / 'we"ird\\dir\tx\ny\x7f') + "/d.db"
+    ok("config", "set", "desks.odd", odd)
+    ok("config set user bob")
+    config_file = isolated / "home" / ".config" / "deskcli" / "config.toml"
+    with open(config_file, "rb") as handle:
+        assert tomllib.load(handle) == {"user": "bob", "desks": {"odd": odd}}
+    assert ok("config get desks.odd --json").json["value"] == odd
+    # the desk is looked for where the path says (there is none there: not found)
+    missing = run("--desk odd whoami", as_user="bob")
+    assert missing.code == 3 and "x" in missing.err
+
+
 def test_config_list_shows_scopes_and_all_shows_defaults(desk):
     ok("config set locale zh")
     ok("config set user alice")
