@@ -471,3 +471,15 @@ def test_department_visibility_limits_agents_but_not_managers(tickets):
     assert ok("ticket show 2 --json", as_user="bob").json["id"] == 2
     ok("config set visibility all")
     assert ids(as_user="sun") == [6, 5, 4, 3, 2, 1]
+
+
+def test_table_counts_combining_marks_and_emoji_as_they_show(tickets):
+    # a decomposed é (e + U+0301) takes one column, 👍🏽 (with its skin tone), ❤️ (with
+    # U+FE0F) and 👩‍💻 (joined by U+200D) two each: the columns after the title line up
+    title = "Cafe\u0301 \U0001f44d\U0001f3fd \u2764\ufe0f \U0001f469\u200d\U0001f4bb"
+    ok("ticket", "open", "--type", "it", "--title", title)
+    out = ok("ticket list").out.splitlines()
+    row = next(line for line in out if title in line)
+    # everything else on the row is ASCII; the title shows in 4+1+2+1+2+1+2 = 13 columns
+    start, end = row.index(title), row.index(title) + len(title)
+    assert start + 13 + len(row[end:row.rindex("2026-")]) == out[0].index("CREATED")
