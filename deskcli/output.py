@@ -11,9 +11,9 @@ The layout is hand-written, not tabulate (issue 11; measured 2026-12-04, warm
 for this whole module, on every command that prints a table: `ticket list`, whose imports
 take ~75 ms in all, would pay it every time. Nor does tabulate do what the tables here
 need: the cut at MAX_CELL, the fall-back to 'TITLE  value' blocks in a narrow terminal,
-the CSV formula guard. width()
-counts what wcwidth counts for combining marks, zero-width characters and emoji sequences
-(the same result on 20,000 random mixes of CJK, Hangul, accents and emoji).
+the CSV formula guard. width() counts what wcwidth counts for combining marks,
+zero-width characters and emoji sequences (the same result on 20,000 random mixes of CJK,
+Hangul, accents and emoji).
 """
 
 import sys
