@@ -8,6 +8,16 @@ Pure.
   M H DOM MON DOW               a cron line (numbers, *, lists, ranges, steps, names)
 
 Times are in the desk's time zone.
+
+Hand-written, not cronsim or croniter (issue 11; measured 2026-12-04): next_run() gives
+the same moment as cronsim 2.9 on 15,000 random cron lines (steps, ranges, lists, 'L',
+impossible dates) in Asia/Shanghai, America/New_York and Europe/London; croniter 7.0
+differed on 808 of 6,000 (e.g. '* 15-15 * */5 3' gave 00:00). Imports: cronsim 7.0 ms,
+croniter 29.9 ms, this module 6.3 ms; 87 µs a line here, 37 µs in cronsim, for a few
+schedules per `remind run`. The friendly words and the error hints are ours either way.
+Where they differ is the daylight-saving change, which desks in China never see: in the
+skipped hour a run at 02:30 happens at 03:30 here (03:00 in cronsim), and in the repeated
+hour a '*' hour field runs once here (twice in cronsim).
 """
 
 import re
@@ -103,10 +113,14 @@ def _value(text: str, names: dict, line: str) -> int:
 def next_run(line: str, after: datetime, tz: tzinfo) -> datetime:
     """The first moment strictly after `after` that the cron line names."""
     minutes, hours, doms, months, dows = parse(line)
+    fields = line.split()
+    # cron's rule: a day matches its day of month OR its weekday when both fields are
+    # restricted; when either starts with '*' (even '*/2'), it must match both
+    either = not (fields[2].startswith("*") or fields[4].startswith("*"))
     local = (after.astimezone(tz) + timedelta(minutes=1)).replace(second=0, microsecond=0)
     day = local.date()
-    for _ in range(366 * 5):
-        if day.month in months and _day_ok(day, doms, dows):
+    for _ in range(366 * 28):  # weekdays and leap years repeat every 28 years
+        if day.month in months and _day_ok(day, doms, dows, either):
             for hour in sorted(hours):
                 for minute in sorted(minutes):
                     moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
@@ -117,16 +131,8 @@ def next_run(line: str, after: datetime, tz: tzinfo) -> datetime:
     raise Invalid(f"the schedule {line!r} never runs", HINT)
 
 
-def _day_ok(day: date, doms: set, dows: set) -> bool:
-    dom_any = doms >= set(range(1, 32))
-    dow_any = dows >= set(range(7))
+def _day_ok(day: date, doms: set, dows: set, either: bool) -> bool:
     in_dom = day.day in doms or ("L" in doms and day.day == monthrange(day.year,
                                                                         day.month)[1])
     in_dow = (day.isoweekday() % 7) in dows
-    if dom_any and dow_any:
-        return True
-    if dom_any:
-        return in_dow
-    if dow_any:
-        return in_dom
-    return in_dom or in_dow  # cron: either matches when both are restricted
+    return (in_dom or in_dow) if either else (in_dom and in_dow)

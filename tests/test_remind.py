@@ -196,6 +196,15 @@ def test_weekly_and_cron_line_schedules(chase):
     assert titles == ["Renewal calls 2026-11-30", "Safety check 2026-W49"]
 
 
+def test_cron_line_days_follow_cron_when_a_day_field_starts_with_a_star(chase):
+    # as cron (and cronsim, checked on 15,000 random lines): a day of month OR a weekday
+    # when both are restricted; both when either starts with '*', even as '*/10'
+    ok("schedule add both --type task --title 'Tenth Monday' --every '0 9 */10 * 1'")
+    ok("schedule add either --type task --title 'First or Monday' --every '0 9 1,15 * 1'")
+    nexts = {s["key"]: s["next_run_at"] for s in ok("schedule list --json").json}
+    assert nexts == {"both": "2026-12-21T09:00:00Z", "either": "2026-11-30T09:00:00Z"}
+
+
 def test_a_missed_period_opens_one_ticket(chase):
     ok("schedule add parent-meeting --type task --title 'Parent meeting {month}' "
        "--every monthly")
