@@ -1,6 +1,17 @@
 """The word and character tables of deskcli.search: traditional to simplified Chinese,
 CJK ranges, stop words, words kept whole, domain words and synonyms. Plain constants, so
-importing them costs next to nothing."""
+importing them costs next to nothing.
+
+The traditional -> simplified table is kept, not opencc or zhconv (issue 11; measured
+2026-12-04): both convert phrases, not characters, so the same character folds one way in
+a document and another in a query (帳號 -> 账号, but 帳 alone -> 帐 in both libraries),
+and a search for one character would miss the documents that hold it inside a phrase;
+index-time folding must be the same function on both sides, character by character. Their
+coverage is larger (opencc changes 3,563 characters of U+4E00-9FFF, zhconv 4,707 in its
+single-character table, against 779 here; they agree with this table on all but 帳 and
+暱), but zhconv costs 88 ms to import and 15-19 ms to load its dictionary per process,
+opencc 6.5 ms plus 4.4 ms to load; str.translate here needs nothing. Any change to this
+table changes the indexes: it needs a new index_text version and `deskcli db reindex`."""
 
 # -- tables ----------------------------------------------------------------------------
 # Traditional characters (left) and their simplified forms (right), position by position.
