@@ -3,6 +3,14 @@
 `now()` reads `DESKCLI_NOW` (ISO 8601) when set, so every command, cron run and test can be
 replayed at a chosen moment. Stored timestamps are RFC 3339 UTC strings with second
 precision (`2026-11-28T09:30:00Z`): fixed width, so text order is time order.
+
+Hand-written, not python-dateutil (issue 11; measured 2026-12-04): `dateutil.parser`
+costs 22 ms to import against 4.7 ms for this module, which every command loads, and it
+guesses where this module refuses: '01/02/2026' is read as 2 January (a Chinese or
+European user means 1 February), 'Nov 28' gets the current year silently, and it does not
+read today/yesterday/+3d at all. Durations here are seconds to weeks, so relativedelta
+(months) has nothing to do, and schedules are cron lines (deskcli.cron), not rrules.
+python-dateutil is therefore not a dependency.
 """
 
 import os

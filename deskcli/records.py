@@ -1,7 +1,15 @@
 """Reading records (CSV with a header, a JSON array, or JSON lines) for imports.
 
 Import files are opened with errors="surrogateescape", so a byte that is not UTF-8 is
-named by its line here instead of ending the import with a decoding traceback."""
+named by its line here instead of ending the import with a decoding traceback.
+
+Hand-written, not sqlite-utils' rows_from_file (issue 11; measured 2026-12-04 on 100,000
+records): rows_from_file reads CSV in 171 ms against 374 ms here (JSON lines: 287 against
+324), but `import sqlite_utils.utils` costs 62 ms, it numbers no lines, and a byte that is
+not UTF-8 ends it with a UnicodeDecodeError for the whole file, where this module names
+the line and the field. Reading is a small share of `ticket import`, whose time goes to
+writing the tickets. sqlite-utils is therefore not a dependency.
+"""
 
 import json
 from collections.abc import Iterator
