@@ -44,9 +44,6 @@ setup(
     install_requires=[
         "click>=8.1",
         "jinja2>=3.1",
-        "python-dateutil>=2.8",
-        "tabulate>=0.9",
-        "sqlite-utils>=3.35",
         "tomli-w>=1.0",
     ],
     extras_require={
