@@ -8,9 +8,10 @@ a keyword/positional __init__, __repr__ and __eq__ from this base class.
 
 Kept, not dataclasses(slots=True) (issue 11; measured 2026-12-04, 31 paired process runs):
 `ticket show` defines 9 Record classes with 120 fields in all; the same classes as
-`@dataclass(slots=True)` take a process 38.4 ms against 26.4 ms as Records (23.5 ms for
-Python with this module alone): 12 ms more, a sixth of the command's ~74 ms, of which
-`import dataclasses` (inspect, ast, copy) is 7 ms and the generated code the rest.
+`@dataclass(slots=True)` take a process 38-41 ms against 26.5 ms as Records (24-25 ms for
+Python with this module alone; two series): 12-15 ms more, over a quarter of the
+command's ~44 ms, of which `import dataclasses` (inspect, ast, copy) is 7 ms and the
+generated code the rest.
 """
 
 

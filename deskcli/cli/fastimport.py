@@ -8,9 +8,9 @@ those two itself and loads the real module the first time anything else is asked
 Every other importer of `inspect`, during and after, gets the real module.
 
 Kept (issue 11; measured 2026-12-04 with click 8.5.1 on Python 3.11, 31 paired runs, median
-wall / CPU time): `--help` 43.5 / 43.1 ms with the stand-in, 48.2 / 47.7 ms with the real
-`inspect` (+11%); `ticket list` 73.5 -> 78.5 ms and `ticket show` 73.7 -> 78.7 ms (+7%).
-That is over the 10% the start-up budget allows for `--help`. The upgrade risk is guarded:
+wall / CPU time, compiled modules): `--help` 44.4 / 42.2 ms with the stand-in, 49.4 / 48.2
+ms with the real `inspect` (+11%); `ticket list` 53.0 -> 59.2 ms (+12%), `ticket show`
+54.1 -> 58.9 ms (+9%). That is over the 10% the start-up budget allows. The upgrade risk is guarded:
 tests/test_fastimport.py checks cleandoc against the real one and that click loads.
 Reproduce: `python -m deskcli --help` paired with `python -c "import inspect, runpy;
 runpy.run_module('deskcli', run_name='__main__')" --help` (the real `inspect` first).
