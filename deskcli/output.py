@@ -8,8 +8,8 @@ width; never in a pipe) is printed as one block of 'TITLE  value' lines per row.
 
 The layout is hand-written, not tabulate (issue 11; measured 2026-12-04, warm
 `python -X importtime`): `import tabulate` costs 50 ms (wcwidth alone 19 ms) against 3.4 ms
-for this whole module, on every command that prints a table: `ticket list`, whose imports
-take ~75 ms in all, would pay it every time. Nor does tabulate do what the tables here
+for this whole module, on every command that prints a table: `ticket list`, a 43 ms
+process in all, would take twice as long. Nor does tabulate do what the tables here
 need: the cut at MAX_CELL, the fall-back to 'TITLE  value' blocks in a narrow terminal,
 the CSV formula guard. width() counts what wcwidth counts for combining marks,
 zero-width characters and emoji sequences (the same result on 20,000 random mixes of CJK,
