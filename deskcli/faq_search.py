@@ -69,7 +69,7 @@ def ranked(db: Store, kind: str, text: str, limit: int, *, budget: int = BUDGET,
     skip: set[str] = set()
     match, order = " OR ".join(phrases), "bm25"
     if size > budget:  # a smaller table is ranked whole: counting would leave nothing out
-        counts = {p: fs.count_capped(db, kind, p, budget + 1) for p in phrases}
+        counts = fs.counts_capped(db, kind, phrases, budget + 1)
         found = sorted((count, phrase) for phrase, count in counts.items() if count)
         if not found:
             return []
@@ -288,10 +288,15 @@ def similar_tickets(desk: Desk, text: str, limit: int, *, exclude: int | None = 
     if not hits:
         return []
     order = {ticket_id: n for n, (ticket_id, _score) in enumerate(hits)}
-    found = tstore.query(db, tstore.TicketQuery(ids=list(order), visible_to=desk.visibility(),
-                                                limit=None))
+    found: list = []
+    ids = list(order)
+    while ids and len(found) < limit:
+        # The best first: most readers see them all, so the rest are never loaded. Only
+        # what ticket_summary shows (no CC list or checklist).
+        batch, ids = ids[:limit - len(found)], ids[limit - len(found):]
+        found += tstore.query(db, tstore.TicketQuery(ids=batch, visible_to=desk.visibility(),
+                                                     limit=None, details=False))
     found.sort(key=lambda t: order[t.id])
-    found = found[:limit]
     answers = fs.answers_for_tickets(db, [t.id for t in found])
     keys = fs.by_ids(db, sorted({f for ids in answers.values() for f in ids}))
     for t in found:

@@ -360,6 +360,49 @@ def test_open_tickets_are_not_suggested_as_solutions(faq_desk):
     assert opened["suggestions"]["tickets"] == []
 
 
+def test_a_reopened_ticket_is_no_longer_suggested_and_a_closed_one_is(faq_desk):
+    reopened, closed = open_ticket("学员登录不上，一直转圈"), open_ticket("学员登录一直转圈")
+    solve(reopened, "已解决")
+    solve(closed, "切换网络后好了")
+    ok(f"ticket close {closed}", as_user="bob")
+    ok(f"ticket reopen {reopened} -m 又不行了")
+    opened = ok("ticket open --type help --title 学员登录一直转圈 --json").json
+    assert [t["id"] for t in opened["suggestions"]["tickets"]] == [closed]
+
+
+def test_similar_tickets_when_every_word_is_common(faq_desk):
+    """The path of a large desk (every phrase in more tickets than the budget): a pool of
+    the newest solved tickets with the rarest phrases, scored by the phrases they share;
+    open tickets are left out there too."""
+    from deskcli.desk import Desk
+    from deskcli.faq_search import SOLVED, ranked
+
+    best, other = open_ticket("登录转圈", "换了手机"), open_ticket("登录失败")
+    unsolved = open_ticket("登录转圈", "换了手机")
+    solve(best, "好了")
+    solve(other, "好了")
+    desk = Desk.open(faq_desk, "alice")
+    try:
+        with desk.store.read():
+            found = ranked(desk.store, "tickets", "登录转圈 换了手机", 5, budget=1,
+                           statuses=SOLVED)
+    finally:
+        desk.close()
+    assert [ticket_id for ticket_id, _score in found] == [best, other]
+    assert unsolved not in dict(found) and found[0][1] > found[1][1] > 0
+
+
+def test_upgraded_desks_index_the_solved_tickets(faq_desk):
+    import sqlite3
+
+    conn = sqlite3.connect(faq_desk)
+    plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT 1 FROM tickets INDEXED BY tickets_solved "
+        "WHERE status IN ('resolved', 'closed') AND id = 1").fetchall()
+    conn.close()
+    assert "USING INDEX tickets_solved" in str(plan)  # the statuses are the index's
+
+
 def test_access_clients_get_no_tickets_of_others(faq_desk):
     first = open_ticket("学员登录不上，一直转圈")
     solve(first, "已解决")

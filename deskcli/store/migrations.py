@@ -353,3 +353,13 @@ def m017_workdays(conn):
         if pretty != sql:
             conn.execute(f'DROP TRIGGER "{name}"')
             conn.execute(pretty)
+
+
+@migration
+def m021_recommend(conn):
+    """An index of the ids of solved tickets, for finding similar solved tickets (`faq
+    recommend`, the suggestions of `ticket open`, `ticket related`): checking that each
+    ticket a text search meets is solved reads a few pages of it instead of a row of the
+    table each (on a million tickets, about a third of the time of the search)."""
+    conn.execute("CREATE INDEX IF NOT EXISTS tickets_solved ON tickets(id) "
+                 "WHERE status IN ('resolved', 'closed')")
