@@ -31,6 +31,8 @@ class Directory(Protocol):
     def dept(self, key: str) -> tuple[int, int | None] | None: ...  # (id, head id)
     def members(self, dept_id: int) -> list[Person]: ...  # active staff, by login
     def load(self, user_ids: list[int]) -> dict[int, int]: ...
+    # the member with the fewest open tickets (ties: by login) and that number
+    def least_loaded(self, dept_id: int, members: list[Person]) -> tuple[Person, int]: ...
     def last_round_robin(self, type_id: int) -> int | None: ...
 
 
@@ -84,10 +86,9 @@ def route(rule: str, directory: Directory, *, type_id: int, consultant_id: int |
         if last in ids:
             nxt = members[(ids.index(last) + 1) % len(members)]
         return Decision(nxt, f"routing rule round-robin:{arg}: next in turn is {nxt.login}")
-    load = directory.load([m.id for m in members])
-    chosen = min(members, key=lambda m: (load.get(m.id, 0), m.login))
+    chosen, count = directory.least_loaded(dept_id, members)
     return Decision(chosen, f"routing rule least-loaded:{arg}: {chosen.login} has the fewest "
-                            f"open tickets ({load.get(chosen.id, 0)})")
+                            f"open tickets ({count})")
 
 
 def _active_or_manager(person: Person, directory: Directory, why: str) -> Decision:

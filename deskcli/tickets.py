@@ -45,6 +45,7 @@ class Lookup:
         self._depts: dict = {}
         self._members: dict[int, list[Person]] = {}
         self._load: dict[int, int] = {}
+        self._least: dict[int, list] = {}  # dept id -> heap of (load, login, id, Person)
         self._round_robin: dict[int, int | None] = {}
         self._memo: dict = {}
         if preload_customers:  # a bulk import: one query instead of one per customer
@@ -113,6 +114,24 @@ class Lookup:
         self._load.update(tstore.open_load(self.db, missing))
         return {u: self._load[u] for u in user_ids}
 
+    def least_loaded(self, dept_id: int, members: list[Person]) -> tuple[Person, int]:
+        """A heap per department instead of a min() over every member per ticket. Loads
+        only grow during a command, so an entry below its member's load is out of date:
+        it is put back with the current load until the top one is right."""
+        import heapq
+
+        heap = self._least.get(dept_id)
+        if heap is None:
+            load = self.load([m.id for m in members])
+            heap = self._least[dept_id] = [(load[m.id], m.login, m.id, m) for m in members]
+            heapq.heapify(heap)
+        while True:
+            count, login, user_id, person = heap[0]
+            current = self._load[user_id]
+            if current == count:
+                return person, count
+            heapq.heapreplace(heap, (current, login, user_id, person))
+
     def last_round_robin(self, type_id: int) -> int | None:
         if type_id not in self._round_robin:
             self._round_robin[type_id] = tstore.round_robin_last(self.db, type_id)
@@ -158,46 +177,71 @@ class Batch:
 
 def _prepare(desk: Desk, lookup: Lookup, req: OpenRequest):
     """Validate an open request; returns what `_build` needs. Raises with every problem."""
-    actor = desk.actor
-    ttype = lookup.ticket_type(req.type) if req.type else None
+    ttype = _usable_type(desk, lookup, req.type)
+    title, priority, values = _checked(ttype, req.title, req.priority, req.fields,
+                                       require_all=not req.from_mail)
+    customer = _customer(lookup, req.customer)
+    cc_refs = _cc_refs(lookup, ttype, req.cc)
+    source = req.source
+    if desk.actor.is_client and not req.from_mail:
+        source = f"access:{desk.actor.login}"
+    return ttype, title, priority, values, customer, cc_refs, source
+
+
+def _usable_type(desk: Desk, lookup: Lookup, key: str) -> TicketType:
+    """The ticket type `key`, if it exists, is enabled and the actor may open it."""
+    ttype = lookup.ticket_type(key) if key else None
     if ttype is None:
-        raise NotFound(f"no ticket type {req.type!r}", "see `deskcli type list`")
+        raise NotFound(f"no ticket type {key!r}", "see `deskcli type list`")
     if not ttype.active:
-        raise Conflict(f"ticket type {req.type!r} is disabled",
-                       f"an admin can enable it: deskcli type update {req.type} --enable")
-    require_type_grant(actor, ttype.key, ttype.id)
+        raise Conflict(f"ticket type {key!r} is disabled",
+                       f"an admin can enable it: deskcli type update {key} --enable")
+    require_type_grant(desk.actor, ttype.key, ttype.id)
+    return ttype
+
+
+def _checked(ttype: TicketType, title, priority, fields, *, require_all: bool = True):
+    """(title, priority, field values) of a new ticket, or ValidationErrors with every
+    problem."""
     problems = []
-    title = (req.title or "").strip()
+    title = (title or "").strip()
     if not title:
         problems.append("a title is required")
     elif len(title) > MAX_TITLE:
         problems.append(f"the title is {len(title)} characters; keep it under {MAX_TITLE} and "
                         "put details in the body")
-    priority = req.priority or ttype.priority
+    priority = priority or ttype.priority
     if priority not in PRIORITIES:
         problems.append(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
     from deskcli.fields import validate  # opening only: list and show never load it
 
-    values, field_problems = validate(ttype.fields, req.fields or {}, type_key=ttype.key,
-                                      require_all=not req.from_mail)
+    values, field_problems = validate(ttype.fields, fields or {}, type_key=ttype.key,
+                                      require_all=require_all)
     problems += field_problems
     if problems:
         raise ValidationErrors(problems, f"see the fields with `deskcli type show {ttype.key}`")
-    customer = None
-    if req.customer:
-        customer = lookup.customer(req.customer)
-        if customer is None:
-            raise NotFound(f"no customer {req.customer!r}",
-                           f"add it first: deskcli customer add {req.customer} --name NAME")
+    return title, priority, values
+
+
+def _customer(lookup: Lookup, key: str | None):
+    """(customer id, consultant id) of the customer `key`, None without one."""
+    if not key:
+        return None
+    customer = lookup.customer(key)
+    if customer is None:
+        raise NotFound(f"no customer {key!r}",
+                       f"add it first: deskcli customer add {key} --name NAME")
+    return customer
+
+
+def _cc_refs(lookup: Lookup, ttype: TicketType, entries) -> list:
+    """The type's CC list, then the request's entries, as (dept id, user id) pairs."""
     cc_refs = lookup.type_cc(ttype.id) if ttype.cc else []
-    for entry in req.cc or []:
+    for entry in entries or []:
         ref = _cc_ref(lookup, entry)
         if ref not in cc_refs:
             cc_refs.append(ref)
-    source = req.source
-    if actor.is_client and not req.from_mail:
-        source = f"access:{actor.login}"
-    return ttype, title, priority, values, customer, cc_refs, source
+    return cc_refs
 
 
 def _cc_ref(lookup: Lookup, entry: str) -> tuple[int | None, int | None]:
