@@ -6,16 +6,15 @@ When the chosen person is inactive, the ticket goes to the first active manager 
 chain; when nobody is found, to the assignment queue.
 """
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from deskcli.errors import Invalid
 from deskcli.models import Person
-from deskcli.plain import Record
 
 ROUTE_HINT = "use manual, user:LOGIN, round-robin:DEPT, least-loaded:DEPT or consultant"
 
 
-class Decision(Record):
+class Decision(NamedTuple):  # a tuple: an import makes one per ticket
     assignee: Person | None
     reason: str  # recorded in the routing event
 
@@ -47,9 +46,15 @@ def parse_route(rule: str) -> tuple[str, str | None]:
     raise Invalid(f"unknown routing rule {rule!r}", ROUTE_HINT)
 
 
+_parsed: dict[str, tuple[str, str | None]] = {}  # rule -> parse_route(rule)
+
+
 def route(rule: str, directory: Directory, *, type_id: int, consultant_id: int | None,
           customer_key: str | None = None) -> Decision:
-    kind, arg = parse_route(rule)
+    parsed = _parsed.get(rule)
+    if parsed is None:
+        parsed = _parsed[rule] = parse_route(rule)
+    kind, arg = parsed
     if kind == "manual":
         return Decision(None, "routing rule manual: to the assignment queue")
     if kind == "user":

@@ -101,7 +101,9 @@ def prepare(db):
 @pytest.fixture
 def small_batches(monkeypatch):
     import deskcli.bulk
+    import deskcli.bulk_check
 
+    monkeypatch.setattr(deskcli.bulk_check, "CHUNK", 5)  # checked by the worker process
     monkeypatch.setattr(deskcli.bulk, "BATCH", 7)
     monkeypatch.setattr(deskcli.bulk, "DEFER_INDEXES_AT", 50)
 

@@ -122,7 +122,7 @@ def import_cmd(desk, source, as_json):
                 state["shown"] = lines
                 click.echo(f"\rimporting: {lines} lines read{share}", err=True, nl=False)
 
-    counts = import_tickets(desk, source, progress)
+    counts = import_tickets(desk, source, progress, expected=_expected_lines(source))
     if progress:
         click.echo("", err=True)
     if as_json:
@@ -139,6 +139,21 @@ def _position(handle) -> int:
         return getattr(handle, "buffer", handle).tell()
     except (OSError, ValueError):
         return 0
+
+
+def _expected_lines(handle) -> int | None:
+    """About how many lines a file holds: its size over the mean length of the lines in
+    its first 64 KiB (read without moving the file's position). None for a pipe."""
+    size = _size(handle)
+    if not size:
+        return None
+    import os
+
+    try:
+        head = os.pread(handle.fileno(), 65536, 0)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return size * max(head.count(b"\n"), 1) // max(len(head), 1)
 
 
 def _size(handle) -> int:
