@@ -18,7 +18,7 @@ own venv) runs the same import with that deskcli too, alternating with --venv fo
 --rounds rounds (base, new, base, new, ...), so both see the same machine load; the
 ratio of each pair is reported. Besides wall time: the CPU time of the import
 (user + system, the worker process included: wait4 counts reaped children) and the
-peak of the summed PSS of the import's processes (sampled every 20 ms from /proc).
+peak of the summed PSS of the import's processes (sampled every 50 ms from /proc).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def run_import(venv: Path, db: Path, source: Path, profile: Path | None = None) 
             if pid:
                 break
             tree_peak = max(tree_peak, tree_pss_mib(child.pid))
-            time.sleep(0.02)
+            time.sleep(0.05)
         seconds = time.perf_counter() - start
         child.returncode = code = os.waitstatus_to_exitcode(status)
         out_file.seek(0)

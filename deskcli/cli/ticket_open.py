@@ -97,7 +97,10 @@ def import_cmd(desk, source, as_json):
     on the desk are skipped, so re-importing is safe. An import that adds at least as
     many tickets as the desk held (and 20,000 or more) drops the ticket and event indexes
     and builds them again at the end: much faster than keeping them up to date line by
-    line.
+    line; from a file, whose size tells about how many tickets are coming, that is
+    decided after its first 5,000 lines. An input of more than 1,000 lines is read and
+    checked (JSON, fields, words for search) by a second process while this one routes
+    and writes in input order; killing either leaves the desk as it was.
 
     \b
     Examples:
