@@ -144,6 +144,9 @@ def _in_worker(check, reader: Reader, chunks) -> Iterator[list[tuple]]:
                 reader.count = payload
                 done = True
                 return
+            elif kind == "raise":
+                done = True
+                raise payload
             else:  # the first bad line: (error class name, message, hint)
                 done = True
                 name, text, hint = payload
@@ -159,18 +162,32 @@ def _in_worker(check, reader: Reader, chunks) -> Iterator[list[tuple]]:
 
 def _work(check, reader: Reader, chunks, results, room, parent: int) -> None:
     """The worker: read and check chunks until the input ends, the first bad line, or
-    the parent's end (a `kill -9` of the import must not leave it behind)."""
+    the parent's end (a `kill -9` of the import must not leave it behind). Ctrl-C is the
+    parent's to handle; any other exception (unreadable input, a bug) is sent back for
+    the parent to raise, as if it had met it itself."""
     import marshal
+    import pickle
+    import signal
 
-    for chunk in chunks:
-        if not _room(room, results, parent):
-            return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        for chunk in chunks:
+            if not _room(room, results, parent):
+                return
+            try:
+                out = [check(number, line) for number, line in chunk]
+            except DeskError as exc:
+                results.put(("error", (type(exc).__name__, exc.message, exc.hint)))
+                return
+            results.put(("chunk", marshal.dumps(out)))
+    except Exception as exc:  # noqa: BLE001 (raised again in the parent)
         try:
-            out = [check(number, line) for number, line in chunk]
-        except DeskError as exc:
-            results.put(("error", (type(exc).__name__, exc.message, exc.hint)))
-            return
-        results.put(("chunk", marshal.dumps(out)))
+            pickle.dumps(exc)
+        except Exception:  # noqa: BLE001
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        if _room(room, results, parent):
+            results.put(("raise", exc))
+        return
     if _room(room, results, parent):
         results.put(("end", reader.count))
 

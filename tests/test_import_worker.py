@@ -68,3 +68,23 @@ def test_a_disabled_type_named_in_the_worker_fails_with_its_status(desk):
     assert result.code == 5 and "line 1: ticket type 'renewal' is disabled" in result.err
     result = run("ticket import -", input=line(1, type="crash") + line(2) + line(3))
     assert result.code == 2 and "line 1: " in result.err  # crash needs its fields
+
+
+def test_an_unreadable_input_raises_in_the_import_as_without_a_worker(desk):
+    """The worker reads the input: what reading raises is raised by import_tickets (here
+    bytes that are not UTF-8, as a text file's iteration raises them)."""
+    from deskcli.bulk import import_tickets
+    from deskcli.desk import Desk
+
+    def lines():
+        for i in range(1, 6):
+            yield line(i)
+        b"\xff".decode("utf-8")
+
+    opened = Desk.open(str(desk), "alice")
+    try:
+        with pytest.raises(UnicodeDecodeError):
+            import_tickets(opened, lines())
+    finally:
+        opened.close()
+    assert db_count(desk, "tickets") == 0
