@@ -94,16 +94,23 @@ def import_tickets(desk: Desk, lines: Iterable[str],
         indexes = tstore.DeferredIndexes(db, existing=first_id - 1, least=DEFER_INDEXES_AT)
         reader = Reader(lines)
         with tstore.triggers_paused(db, first_id):
+            chunks = checked(reader, checker.check, worker=WORKER)
             try:
-                for chunk in checked(reader, checker.check, worker=WORKER):
+                while True:
+                    try:
+                        chunk = next(chunks, None)
+                    except DeskError:  # a bad line, found while checking it
+                        if pending:  # a problem of an earlier line is named first
+                            flush(pending[-1][0])
+                        raise
+                    if chunk is None:
+                        break
                     for row in chunk:
                         pending.append(row)
                         if len(pending) >= BATCH:
                             flush(row[0])
-            except DeskError:
-                if pending:  # a problem of an earlier line is named first
-                    flush(pending[-1][0])
-                raise
+            finally:
+                chunks.close()  # on an error, the worker is stopped now
             flush(reader.count)
             rebuilt = indexes.deferred
             if rebuilt and progress:

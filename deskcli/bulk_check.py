@@ -165,31 +165,42 @@ def _work(check, reader: Reader, chunks, results, room, parent: int) -> None:
     the parent's end (a `kill -9` of the import must not leave it behind). Ctrl-C is the
     parent's to handle; any other exception (unreadable input, a bug) is sent back for
     the parent to raise, as if it had met it itself."""
-    import marshal
-    import pickle
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        for chunk in chunks:
+    last = _produce(check, reader, chunks, results, room, parent)
+    if last is not None and _room(room, results, parent):
+        results.put(last)
+        # Leave once the parent took every message (all IN_FLIGHT places are free again)
+        # or is gone: at exit the queue waits until what it buffered is written, which a
+        # dead parent would never read.
+        for _ in range(IN_FLIGHT):
             if not _room(room, results, parent):
                 return
+
+
+def _produce(check, reader: Reader, chunks, results, room, parent: int):
+    """Send the checked chunks; returns the last message to send (None: the parent is
+    gone)."""
+    import marshal
+    import pickle
+
+    try:
+        for chunk in chunks:
             try:
                 out = [check(number, line) for number, line in chunk]
             except DeskError as exc:
-                results.put(("error", (type(exc).__name__, exc.message, exc.hint)))
-                return
+                return ("error", (type(exc).__name__, exc.message, exc.hint))
+            if not _room(room, results, parent):  # a place per message sent
+                return None
             results.put(("chunk", marshal.dumps(out)))
     except Exception as exc:  # noqa: BLE001 (raised again in the parent)
         try:
             pickle.dumps(exc)
         except Exception:  # noqa: BLE001
             exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-        if _room(room, results, parent):
-            results.put(("raise", exc))
-        return
-    if _room(room, results, parent):
-        results.put(("end", reader.count))
+        return ("raise", exc)
+    return ("end", reader.count)
 
 
 def _room(room, results, parent: int) -> bool:

@@ -14,7 +14,7 @@ import threading
 import time
 
 import pytest
-from conftest import ok
+from conftest import copy_desk, ok, run
 
 LINES = 21_000  # past 20,000: the indexes are dropped after the first batch, and rebuilt
 TABLES = ("tickets", "events", "ticket_cc", "ticket_steps", "ticket_fts")
@@ -63,10 +63,7 @@ class Reader(threading.Thread):
             time.sleep(0.01)
 
 
-@pytest.mark.slow
-def test_import_killed_at_random_moments_leaves_nothing_or_everything(desk, tmp_path):
-    ok("ticket open --type crash --title Before --field phone_model=x --field os=iOS")
-    before = counts(desk)
+def import_file(tmp_path):
     source = tmp_path / "in.jsonl"
     with source.open("w", encoding="utf-8") as handle:
         for n in range(LINES):
@@ -76,55 +73,78 @@ def test_import_killed_at_random_moments_leaves_nothing_or_everything(desk, tmp_
                 "fields": {"phone_model": "iPhone 15", "os": "iOS"} if n % 3
                 else {"package": "24"}, "cc": ["dept:teaching"] if n % 7 == 0 else [],
                 "external_id": f"X-{n}"}, ensure_ascii=False) + "\n")
-    env = {**os.environ, "DESKCLI_USER": "alice"}
-    argv = [sys.executable, "-m", "deskcli", "ticket", "import", str(source), "--json"]
-    rng = random.Random(int(os.environ.get("DESKCLI_CRASH_SEED", "15")))
-    after = None
-    killed_in_work = 0  # kills while the worker was checking lines
-    for attempt in range(6):
-        reader = Reader(desk)
-        reader.start()
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        deadline = time.monotonic() + rng.uniform(0.1, 4.0) * (1 + attempt % 2)
-        workers: set[int] = set()
-        while time.monotonic() < deadline and proc.poll() is None:
-            workers.update(children(proc.pid))
-            time.sleep(0.02)
+    return source
+
+
+def attempt(db, source, kill_after: float | None):
+    """Run the import on `db` with a reader polling it; kill -9 it after `kill_after`
+    seconds if it is still running. Returns (exit status, stdout, the import's worker
+    pids seen, what the reader saw)."""
+    env = {**os.environ, "DESKCLI_USER": "alice", "DESKCLI_DB": str(db)}
+    reader = Reader(db)
+    reader.start()
+    proc = subprocess.Popen([sys.executable, "-m", "deskcli", "ticket", "import", str(source),
+                             "--json"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + (kill_after if kill_after is not None else 600)
+    workers: set[int] = set()
+    while time.monotonic() < deadline and proc.poll() is None:
         workers.update(children(proc.pid))
-        if proc.poll() is None:
-            killed_in_work += bool(workers)
-            proc.send_signal(signal.SIGKILL)
-        out, err = proc.communicate()
-        reader.stop.set()
-        reader.join()
-        if proc.returncode == 0:
-            after = counts(desk)
-            assert json.loads(out)["imported"] == LINES
-        else:
-            assert proc.returncode == -signal.SIGKILL, err
-        now = counts(desk)
-        assert now in (before, after) if after else now == before, (attempt, now)
-        assert ok("db check").out.strip() == "ok"
-        # a reader saw the desk before the import or after it, never a part of it
-        assert all(seen == before or seen == after for seen in reader.seen), reader.seen[-3:]
+        time.sleep(0.01)
+    workers.update(children(proc.pid))
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+    out, err = proc.communicate()
+    reader.stop.set()
+    reader.join()
+    assert proc.returncode in (0, -signal.SIGKILL), err
+    return proc.returncode, out, workers, reader.seen
+
+
+@pytest.mark.slow
+def test_import_killed_at_random_moments_leaves_nothing_or_everything(desk, tmp_path):
+    """Each attempt imports into a fresh copy of the same desk and is killed at a random
+    moment of a whole import's duration (measured first), while a reader polls."""
+    ok("ticket open --type crash --title Before --field phone_model=x --field os=iOS")
+    before = counts(desk)
+    source = import_file(tmp_path)
+    whole = tmp_path / "whole.db"
+    copy_desk(desk, whole)
+    started = time.monotonic()
+    code, out, _, seen = attempt(whole, source, None)
+    duration = time.monotonic() - started
+    assert code == 0 and json.loads(out)["imported"] == LINES
+    after = counts(whole)
+    assert after["tickets"] == before["tickets"] + LINES
+    assert after["ticket_fts"] == before["ticket_fts"] + LINES
+    assert all(one in (before, after) for one in seen)
+    rng = random.Random(int(os.environ.get("DESKCLI_CRASH_SEED", "15")))
+    kills = 0
+    for number in range(12):  # bounded: until 4 kills came while lines were imported
+        copy = copy_desk(desk, tmp_path / f"copy{number}.db")
+        started = time.monotonic()
+        code, _, workers, seen = attempt(copy, source, rng.uniform(0.02, 0.98) * duration)
+        found = counts(copy)
+        if code == 0:  # finished before the kill: kill earlier from now on
+            duration = min(duration, time.monotonic() - started)
+            assert found == after, (number, found)
+        else:  # killed, perhaps between its COMMIT and its exit
+            assert found in (before, after), (number, found)
+        result = run(f"--db {copy} db check")
+        assert result.code == 0 and result.out.strip() == "ok", result
+        # a reader saw the desk as it was before the import or after it, never a part
+        assert all(one in (before, after) for one in seen), seen[-3:]
         give_up = time.monotonic() + 5  # the worker notices its parent's end within 1 s
         while any(alive(pid) for pid in workers) and time.monotonic() < give_up:
             time.sleep(0.05)
         assert not any(alive(pid) for pid in workers), f"worker left behind: {workers}"
-        if after:
+        kills += code != 0 and bool(workers)
+        if kills == 4:
             break
-    assert killed_in_work, "no kill came while the lines were being imported"
-    if after is None:  # every attempt was killed: the import still completes afterwards
-        result = subprocess.run(argv, env=env, capture_output=True, timeout=600)
-        assert result.returncode == 0, result.stderr
-        after = counts(desk)
-    assert after["tickets"] == before["tickets"] + LINES
-    assert after["ticket_fts"] == before["ticket_fts"] + LINES
-    assert ok("db check").out.strip() == "ok"
-    # and a repeat finds every line already on the desk
-    again = subprocess.run(argv, env=env, capture_output=True, timeout=600)
-    assert json.loads(again.stdout)["skipped"] == LINES and counts(desk) == after
+    assert kills >= 2, "the kills did not come while the lines were being imported"
+    # a repeat of the whole import finds every line already on the desk
+    code, out, _, _ = attempt(whole, source, None)
+    assert json.loads(out)["skipped"] == LINES and counts(whole) == after
 
 
 @pytest.mark.slow
