@@ -13,7 +13,7 @@ class Lookup:
     """Memoised reads of types, customers, users and the facts routing needs, so a bulk
     import asks the database once per distinct key. Doubles as the routing Directory."""
 
-    def __init__(self, db: Store, preload_customers: bool = False):
+    def __init__(self, db: Store):
         self.db = db
         self._types: dict[str, TicketType | None] = {}
         self._customers: dict[str, tuple[int, int | None] | None] = {}
@@ -26,8 +26,6 @@ class Lookup:
         self._round_robin: dict[int, int | None] = {}
         self._memo: dict = {}
         self._complete = False  # everything a line is checked against is loaded
-        if preload_customers:  # a bulk import: one query instead of one per customer
-            self._customers.update(ps.customer_ids_by_key(db))
 
     def preload(self) -> None:
         """Load every type, customer, user and department a line may name, so checking
