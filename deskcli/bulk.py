@@ -5,19 +5,21 @@ written in batches inside one transaction, and the first bad line rolls everythi
 and is named by its number. A large import (at least as many tickets as the desk held)
 drops the ticket and event indexes and builds them again at the end. Memory stays flat:
 lines are read as a stream and at most one batch of rows is held. `external_id` makes
-re-imports idempotent (known ids are skipped).
+re-imports idempotent (known ids are skipped). An input of more than one chunk is read,
+parsed, validated and tokenised by a worker process (bulk_check.py) while this process
+routes each ticket in input order and writes.
 """
 
 import json
 from collections.abc import Callable, Iterable
 
-from deskcli import clock, search
+from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import DeskError, Invalid, ValidationErrors
 from deskcli.policy import require
 from deskcli.records import refuse_bad_text
 from deskcli.store import tickets as tstore
-from deskcli.tickets import Batch, ListFilters, Lookup, OpenRequest, _build, _prepare, _query
+from deskcli.tickets import Batch, ListFilters, Lookup, _query, _rows
 
 IMPORT_KEYS = ("type", "title", "body", "customer", "fields", "priority", "cc", "source",
                "external_id")
@@ -31,50 +33,63 @@ READ_ONLY_KEYS = frozenset((
     "faq", "faq_ids", "queue_reason"))
 BATCH = 5000
 DEFER_INDEXES_AT = 20_000  # tickets added before the indexes may be dropped (see below)
+WORKER = True  # a worker process checks the lines of an input of two chunks or more
 
 
 def import_tickets(desk: Desk, lines: Iterable[str],
-                   progress: Callable[..., None] | None = None) -> dict:
+                   progress: Callable[..., None] | None = None,
+                   expected: int | None = None) -> dict:
     """Open tickets from JSONL lines; returns counts {imported, skipped, lines} and whether
     the ticket and event indexes were dropped and built again (rebuilt_indexes).
     `progress(lines_read)` is called after every batch, and `progress(lines_read,
-    "building the indexes")` before a rebuild (tens of seconds for a million tickets)."""
+    "building the indexes")` before a rebuild (tens of seconds for a million tickets).
+    `expected`, the number of lines the input probably has (from a file's size), lets a
+    large import drop the indexes after its first batch instead of after 20,000 tickets:
+    the tickets to come are projected from the lines imported so far."""
+    from deskcli.bulk_check import LineChecker, Reader, checked
+
     require(desk.actor, "ticket.open", "open tickets")
     require(desk.actor, "ticket.import", "import tickets")
     db = desk.store
-    imported = skipped = number = 0
+    imported = skipped = 0
     ignored: set[str] = set()
     now = clock.now()
     db.bulk_cache()
-    search.for_bulk()
     with db.write():
-        lookup = Lookup(db, preload_customers=True)
+        lookup = Lookup(db)
+        checker = LineChecker(desk, lookup)
         batch = Batch()
-        pending: list[tuple[int, OpenRequest]] = []
+        pending: list[tuple] = []
         first_id = next_id = tstore.next_id(db)
         # A repeated external_id is found in the database, not in a set of every id read
         # (93 MiB for a million lines): a stored one with an id from this import came
         # from an earlier line of the same input.
 
-        def flush():
+        def flush(number: int):
             nonlocal imported, skipped, next_id
-            known = tstore.external_ids_present(
-                db, [r.external_id for _, r in pending if r.external_id])
+            known = tstore.external_ids_present(db, [r[9] for r in pending if r[9]])
             in_batch: dict[str, int] = {}
-            for line_no, req in pending:
-                if req.external_id:
-                    earlier = in_batch.get(req.external_id)
-                    if earlier or known.get(req.external_id, 0) >= first_id:
+            ticket_type = lookup.ticket_type  # (the checks were done with the line)
+            for (line_no, key, title, body, priority, customer, customer_key, cc_refs,
+                 source, external_id, fields_json, title_tokens, body_tokens,
+                 line_ignored) in pending:
+                if line_ignored:
+                    ignored.update(line_ignored)
+                if external_id:
+                    earlier = in_batch.get(external_id)
+                    if earlier or known.get(external_id, 0) >= first_id:
                         where = f"line {earlier}" if earlier else "an earlier line"
-                        raise Invalid(f"line {line_no}: external_id {req.external_id!r} "
+                        raise Invalid(f"line {line_no}: external_id {external_id!r} "
                                       f"appears twice in the input (also on {where})")
-                    in_batch[req.external_id] = line_no
-                if req.external_id and req.external_id in known:
-                    skipped += 1
-                    continue
+                    in_batch[external_id] = line_no
+                    if external_id in known:
+                        skipped += 1
+                        continue
                 try:
-                    prepared = _prepare(desk, lookup, req)
-                    _build(desk, lookup, batch, next_id, req, prepared, now)
+                    _rows(desk, lookup, batch, next_id,
+                          (ticket_type(key), title, priority, None, customer, cc_refs, source),
+                          now, body, customer_key, external_id, fields_json,
+                          (title_tokens, body_tokens))
                 except ValidationErrors as exc:  # takes a list of problems, not a message
                     raise ValidationErrors([f"line {line_no}: {exc.message}"],
                                            exc.hint) from None
@@ -83,30 +98,43 @@ def import_tickets(desk: Desk, lines: Iterable[str],
                 next_id += 1
                 imported += 1
             batch.flush(db)
-            indexes.added(imported)
+            projected = imported * expected // number if expected and number else 0
+            indexes.added(max(imported, projected))
             pending.clear()
             if progress:
                 progress(number)
 
         indexes = tstore.DeferredIndexes(db, existing=first_id - 1, least=DEFER_INDEXES_AT)
+        reader = Reader(lines)
         with tstore.triggers_paused(db, first_id):
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                pending.append((number, _parse_line(line, number, ignored)))
-                if len(pending) >= BATCH:
-                    flush()
-            flush()
+            chunks = checked(reader, checker.check, worker=WORKER)
+            try:
+                while True:
+                    try:
+                        chunk = next(chunks, None)
+                    except DeskError:  # a bad line, found while checking it
+                        if pending:  # a problem of an earlier line is named first
+                            flush(pending[-1][0])
+                        raise
+                    if chunk is None:
+                        break
+                    for row in chunk:
+                        pending.append(row)
+                        if len(pending) >= BATCH:
+                            flush(row[0])
+            finally:
+                chunks.close()  # on an error, the worker is stopped now
+            flush(reader.count)
             rebuilt = indexes.deferred
             if rebuilt and progress:
-                progress(number, "building the indexes")
+                progress(reader.count, "building the indexes")
             indexes.rebuild()
         lookup.save_round_robin()
-    return {"imported": imported, "skipped": skipped, "lines": number,
+    return {"imported": imported, "skipped": skipped, "lines": reader.count,
             "rebuilt_indexes": rebuilt, "ignored_keys": sorted(ignored)}
 
 
-def _parse_line(line: str, number: int, ignored: set[str]) -> OpenRequest:
+def _parse_line(line: str, number: int) -> tuple:
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -115,7 +143,6 @@ def _parse_line(line: str, number: int, ignored: set[str]) -> OpenRequest:
     if not isinstance(data, dict):
         raise Invalid(f"line {number}: expected a JSON object, got {type(data).__name__}")
     unknown = set(data) - set(IMPORT_KEYS) - READ_ONLY_KEYS
-    ignored.update(READ_ONLY_KEYS.intersection(data))
     if unknown:
         raise Invalid(f"line {number}: unknown key {', '.join(sorted(unknown))}",
                       f"keys: {', '.join(IMPORT_KEYS)}")
@@ -138,11 +165,12 @@ def _parse_line(line: str, number: int, ignored: set[str]) -> OpenRequest:
                           "true/false, not an object or a list")
     refuse_bad_text(data, f"line {number}")
     external = data.get("external_id")
-    return OpenRequest(type=data.get("type") or "", title=data.get("title") or "",
-                       body=data.get("body") or "", customer=data.get("customer"),
-                       fields=fields, priority=data.get("priority"), cc=cc,
-                       source=data.get("source"),
-                       external_id=None if external is None else str(external))
+    # (type, title, body, customer, fields, priority, cc, source, external_id, the
+    # read-only keys of a listing that the line carries and the import ignores)
+    return (data.get("type") or "", data.get("title") or "", data.get("body") or "",
+            data.get("customer"), fields, data.get("priority"), cc, data.get("source"),
+            None if external is None else str(external),
+            tuple(READ_ONLY_KEYS.intersection(data)))
 
 
 def export_tickets(desk: Desk, filters: ListFilters):

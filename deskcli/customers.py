@@ -118,6 +118,8 @@ def customer_import(desk: Desk, records, *, update: bool = False) -> dict:
     with desk.store.write():
         at = clock.stamp()
         seen = set()
+        known = set(ps.customer_ids_by_key(desk.store))  # one query, not one per record
+        consultants: dict[str, int] = {}  # login -> id, checked once per import
         for number, record in records:
             if not isinstance(record, dict):
                 raise Invalid(f"record {number}: expected an object with key and name")
@@ -140,9 +142,10 @@ def customer_import(desk: Desk, records, *, update: bool = False) -> dict:
                 if key in seen:
                     raise Invalid(f"customer {key!r} appears twice in the file")
                 seen.add(key)
-                existing = ps.customer_by_key(desk.store, key)
+                existing = ps.customer_by_key(desk.store, key) if key in known else None
                 if existing is None:
-                    ps.insert_customer(desk.store, _clean_customer(desk.store, record), at)
+                    ps.insert_customer(desk.store, _clean_customer(desk.store, record,
+                                                                   consultants=consultants), at)
                     added += 1
                 elif update:
                     only = {k for k in record if k != "key"}
@@ -156,7 +159,8 @@ def customer_import(desk: Desk, records, *, update: bool = False) -> dict:
     return {"added": added, "updated": updated, "skipped": skipped}
 
 
-def _clean_customer(db: Store, record: dict, only: set | None = None) -> dict:
+def _clean_customer(db: Store, record: dict, only: set | None = None,
+                    consultants: dict | None = None) -> dict:
     check_key(str(record["key"]), "customer key")
     clean = {"key": str(record["key"]), "name": str(record["name"] or "").strip(),
              "email": check_email(record.get("email")),
@@ -166,7 +170,10 @@ def _clean_customer(db: Store, record: dict, only: set | None = None) -> dict:
         raise Invalid("a customer needs a name", "add --name NAME")
     consultant = record.get("consultant")
     if isinstance(consultant, str) and consultant not in ("", "none"):
-        clean["consultant_id"] = consultant_id_of(db, consultant)
+        memo = consultants if consultants is not None else {}
+        if consultant not in memo:
+            memo[consultant] = consultant_id_of(db, consultant)
+        clean["consultant_id"] = memo[consultant]
     elif consultant in ("", "none"):
         clean["consultant_id"] = None
     else:

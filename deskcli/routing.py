@@ -6,16 +6,15 @@ When the chosen person is inactive, the ticket goes to the first active manager 
 chain; when nobody is found, to the assignment queue.
 """
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from deskcli.errors import Invalid
 from deskcli.models import Person
-from deskcli.plain import Record
 
 ROUTE_HINT = "use manual, user:LOGIN, round-robin:DEPT, least-loaded:DEPT or consultant"
 
 
-class Decision(Record):
+class Decision(NamedTuple):  # a tuple: an import makes one per ticket
     assignee: Person | None
     reason: str  # recorded in the routing event
 
@@ -31,6 +30,8 @@ class Directory(Protocol):
     def dept(self, key: str) -> tuple[int, int | None] | None: ...  # (id, head id)
     def members(self, dept_id: int) -> list[Person]: ...  # active staff, by login
     def load(self, user_ids: list[int]) -> dict[int, int]: ...
+    # the member with the fewest open tickets (ties: by login) and that number
+    def least_loaded(self, dept_id: int, members: list[Person]) -> tuple[Person, int]: ...
     def last_round_robin(self, type_id: int) -> int | None: ...
 
 
@@ -45,9 +46,15 @@ def parse_route(rule: str) -> tuple[str, str | None]:
     raise Invalid(f"unknown routing rule {rule!r}", ROUTE_HINT)
 
 
+_parsed: dict[str, tuple[str, str | None]] = {}  # rule -> parse_route(rule)
+
+
 def route(rule: str, directory: Directory, *, type_id: int, consultant_id: int | None,
           customer_key: str | None = None) -> Decision:
-    kind, arg = parse_route(rule)
+    parsed = _parsed.get(rule)
+    if parsed is None:
+        parsed = _parsed[rule] = parse_route(rule)
+    kind, arg = parsed
     if kind == "manual":
         return Decision(None, "routing rule manual: to the assignment queue")
     if kind == "user":
@@ -84,10 +91,9 @@ def route(rule: str, directory: Directory, *, type_id: int, consultant_id: int |
         if last in ids:
             nxt = members[(ids.index(last) + 1) % len(members)]
         return Decision(nxt, f"routing rule round-robin:{arg}: next in turn is {nxt.login}")
-    load = directory.load([m.id for m in members])
-    chosen = min(members, key=lambda m: (load.get(m.id, 0), m.login))
+    chosen, count = directory.least_loaded(dept_id, members)
     return Decision(chosen, f"routing rule least-loaded:{arg}: {chosen.login} has the fewest "
-                            f"open tickets ({load.get(chosen.id, 0)})")
+                            f"open tickets ({count})")
 
 
 def _active_or_manager(person: Person, directory: Directory, why: str) -> Decision:

@@ -98,6 +98,8 @@ class _Lazy:
         self.not_cjk = re.compile("[\u3097-\u309c\u30a0\u30fb\u3100-\u33ff\u4dc0-\u4dff]")
         self.cjk_starts, self.cjk_ends = _ranges(_CJK)
         self.cjk_run = None  # re.compile(f"([{_CJK}]+)"), once for_bulk() has run
+        self.scan = None  # the units in one pass, once for_bulk() has run (see there)
+        self.trad = None  # finds a traditional character, once for_bulk() has run
         # A Latin "unit" (in text without CJK): letters/digits joined by . - or ' (3.2.1,
         # wi-fi, don't), which is queried as one phrase.
         self.latin = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
@@ -122,6 +124,12 @@ class _Lazy:
             import re
 
             self.cjk_run = re.compile(f"([{_CJK}]+)")
+            # What units() gives, in one findall: a CJK run, or a Latin unit made of word
+            # characters that are not CJK (so it stops where a CJK run begins, as the
+            # Latin expression does on the text between runs).
+            self.scan = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+"
+                                   f"(?:['’.\\-][^\\W_{_CJK}]+)*)")
+            self.trad = re.compile(f"[{re.escape(_TRAD)}]")
 
     def cjk_split(self, text: str) -> list[str]:
         """What re.split(f"([{_CJK}]+)", text) gives: the text between CJK runs at the
@@ -235,10 +243,21 @@ def normalize(text: str | None) -> str:
         return text.lower()
     import unicodedata
 
+    trad = _lazy.trad if _lazy is not None else None
+    if trad is not None:  # bulk work: skip what would change nothing (same result)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        if trad.search(text) is None:
+            return text.lower()
+        return text.translate(_t2s_table()).lower()
+    return unicodedata.normalize("NFKC", text).translate(_t2s_table()).lower()
+
+
+def _t2s_table() -> dict:
     global _t2s
     if _t2s is None:  # apart from _L(): `faq suggest` needs only this
         _t2s = str.maketrans(_TRAD, _SIMP)
-    return unicodedata.normalize("NFKC", text).translate(_t2s).lower()
+    return _t2s
 
 
 _stems: dict[str, str] = {}
@@ -306,13 +325,38 @@ def index_text(text: str | None) -> str:
     """
     if not text:
         return ""
+    lazy = _L()
+    if lazy.scan is not None:
+        return _index_bulk(lazy.scan.findall(normalize(text)))
     out: list[str] = []
-    for cjk, latin in _L().units(normalize(text)):
+    for cjk, latin in lazy.units(normalize(text)):
         if cjk:
             out.extend(_bigrams(cjk))
             out.append(cjk[-1])
         elif latin.isalpha():  # the common case, without _latin_tokens' work
             out.append(stem(latin))
+        elif latin.isdecimal():
+            out.append(latin)
+        else:
+            out.extend(_latin_tokens(latin))
+    return " ".join(out)
+
+
+def _index_bulk(units: list[tuple[str, str]]) -> str:
+    """index_text's loop for many texts (about twice as fast, the same tokens): bigrams
+    joined in C, known stems looked up without a call."""
+    from operator import add
+
+    out: list[str] = []
+    stems = _stems
+    for cjk, latin in units:
+        if cjk:
+            if len(cjk) > 1:
+                out += map(add, cjk[:-1], cjk[1:])
+            out.append(cjk[-1])
+        elif latin.isalpha():
+            found = stems.get(latin)
+            out.append(found if found is not None else stem(latin))
         elif latin.isdecimal():
             out.append(latin)
         else:

@@ -5,13 +5,14 @@ import json
 from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound, ValidationErrors
-from deskcli.models import PRIORITIES, STATUSES, Person, Ticket, TicketType
+from deskcli.models import PRIORITIES, STATUSES, Ticket, TicketType
 from deskcli.plain import Record, new
 from deskcli.policy import require, require_type_grant
 from deskcli.store import Store
 from deskcli.store import people as ps
 from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
+from deskcli.ticket_lookup import Batch, Lookup
 
 MAX_TITLE = 200
 
@@ -32,172 +33,73 @@ class OpenRequest(Record):
     from_mail: bool = False
 
 
-class Lookup:
-    """Memoised reads of types, customers, users and the facts routing needs, so a bulk
-    import asks the database once per distinct key. Doubles as the routing Directory."""
-
-    def __init__(self, db: Store, preload_customers: bool = False):
-        self.db = db
-        self._types: dict[str, TicketType | None] = {}
-        self._customers: dict[str, tuple[int, int | None] | None] = {}
-        self._people: dict = {}
-        self._managers: dict[int, list[Person]] = {}
-        self._depts: dict = {}
-        self._members: dict[int, list[Person]] = {}
-        self._load: dict[int, int] = {}
-        self._round_robin: dict[int, int | None] = {}
-        self._memo: dict = {}
-        if preload_customers:  # a bulk import: one query instead of one per customer
-            self._customers.update(ps.customer_ids_by_key(db))
-
-    def ticket_type(self, key: str) -> TicketType | None:
-        if key not in self._types:
-            self._types[key] = ts.type_by_key(self.db, key)
-        return self._types[key]
-
-    def cached(self, key, make):
-        """A value computed once per import (stamps, due times, event data)."""
-        try:
-            return self._memo[key]
-        except KeyError:
-            value = self._memo[key] = make()
-            return value
-
-    def type_cc(self, type_id: int) -> list[tuple[int | None, int | None]]:
-        if ("cc", type_id) not in self._people:
-            self._people[("cc", type_id)] = ts.type_cc_refs(self.db, type_id)
-        return list(self._people[("cc", type_id)])
-
-    def customer(self, key: str):
-        if key not in self._customers:
-            row = ps.customer_by_key(self.db, key)
-            self._customers[key] = (row["id"], row["consultant_id"]) if row else None
-        return self._customers[key]
-
-    # routing Directory
-    def person(self, login: str) -> Person | None:
-        if ("login", login) not in self._people:
-            row = ps.user_by_login(self.db, login)
-            self._people[("login", login)] = (
-                Person(row["id"], row["login"], bool(row["active"]))
-                if row and row["kind"] == "staff" else None)
-        return self._people[("login", login)]
-
-    def person_by_id(self, user_id: int) -> Person | None:
-        if ("id", user_id) not in self._people:
-            row = ps.user_by_id(self.db, user_id)
-            self._people[("id", user_id)] = (
-                Person(row["id"], row["login"], bool(row["active"])) if row else None)
-        return self._people[("id", user_id)]
-
-    def managers(self, user_id: int) -> list[Person]:
-        if user_id not in self._managers:
-            self._managers[user_id] = [Person(r["id"], r["login"], bool(r["active"]))
-                                       for r in ps.manager_chain(self.db, user_id)]
-        return self._managers[user_id]
-
-    def dept(self, key: str):
-        if key not in self._depts:
-            row = ps.dept_by_key(self.db, key)
-            self._depts[key] = (row["id"], row["head_id"]) if row else None
-        return self._depts[key]
-
-    def members(self, dept_id: int) -> list[Person]:
-        if dept_id not in self._members:
-            self._members[dept_id] = [Person(i, login, True)
-                                      for i, login in tstore.active_members(self.db, dept_id)]
-        return self._members[dept_id]
-
-    def load(self, user_ids: list[int]) -> dict[int, int]:
-        missing = [u for u in user_ids if u not in self._load]
-        self._load.update(tstore.open_load(self.db, missing))
-        return {u: self._load[u] for u in user_ids}
-
-    def last_round_robin(self, type_id: int) -> int | None:
-        if type_id not in self._round_robin:
-            self._round_robin[type_id] = tstore.round_robin_last(self.db, type_id)
-        return self._round_robin[type_id]
-
-    def assigned(self, type_id: int, user_id: int, rule: str) -> None:
-        """Keep the routing facts current after a ticket is assigned."""
-        if user_id in self._load:
-            self._load[user_id] += 1
-        if rule.startswith("round-robin:"):
-            self._round_robin[type_id] = user_id
-
-    def save_round_robin(self) -> None:
-        for type_id, user_id in self._round_robin.items():
-            if user_id is not None:
-                tstore.set_round_robin_last(self.db, type_id, user_id)
-
-
-class Batch:
-    """Rows of new tickets waiting to be written together."""
-
-    def __init__(self):
-        self.tickets, self.events, self.cc, self.steps, self.text = [], [], [], [], []
-
-    def __len__(self):
-        return len(self.tickets)
-
-    def flush(self, db: Store, notify_desk: Desk | None = None) -> None:
-        """Write the rows; with `notify_desk`, events go through the timeline so their
-        notices are enqueued (bulk import writes events directly, without notices)."""
-        tstore.insert_tickets(db, self.tickets)
-        tstore.insert_cc(db, self.cc)
-        tstore.insert_steps(db, self.steps)
-        tstore.index_text(db, self.text)
-        if notify_desk is not None:
-            from deskcli.timeline import record
-
-            record(notify_desk, self.events)
-        else:
-            tstore.insert_events(db, self.events)
-        self.__init__()
-
-
 def _prepare(desk: Desk, lookup: Lookup, req: OpenRequest):
     """Validate an open request; returns what `_build` needs. Raises with every problem."""
-    actor = desk.actor
-    ttype = lookup.ticket_type(req.type) if req.type else None
+    ttype = _usable_type(desk, lookup, req.type)
+    title, priority, values = _checked(ttype, req.title, req.priority, req.fields,
+                                       require_all=not req.from_mail)
+    customer = _customer(lookup, req.customer)
+    cc_refs = _cc_refs(lookup, ttype, req.cc)
+    source = req.source
+    if desk.actor.is_client and not req.from_mail:
+        source = f"access:{desk.actor.login}"
+    return ttype, title, priority, values, customer, cc_refs, source
+
+
+def _usable_type(desk: Desk, lookup: Lookup, key: str) -> TicketType:
+    """The ticket type `key`, if it exists, is enabled and the actor may open it."""
+    ttype = lookup.ticket_type(key) if key else None
     if ttype is None:
-        raise NotFound(f"no ticket type {req.type!r}", "see `deskcli type list`")
+        raise NotFound(f"no ticket type {key!r}", "see `deskcli type list`")
     if not ttype.active:
-        raise Conflict(f"ticket type {req.type!r} is disabled",
-                       f"an admin can enable it: deskcli type update {req.type} --enable")
-    require_type_grant(actor, ttype.key, ttype.id)
+        raise Conflict(f"ticket type {key!r} is disabled",
+                       f"an admin can enable it: deskcli type update {key} --enable")
+    require_type_grant(desk.actor, ttype.key, ttype.id)
+    return ttype
+
+
+def _checked(ttype: TicketType, title, priority, fields, *, require_all: bool = True):
+    """(title, priority, field values) of a new ticket, or ValidationErrors with every
+    problem."""
     problems = []
-    title = (req.title or "").strip()
+    title = (title or "").strip()
     if not title:
         problems.append("a title is required")
     elif len(title) > MAX_TITLE:
         problems.append(f"the title is {len(title)} characters; keep it under {MAX_TITLE} and "
                         "put details in the body")
-    priority = req.priority or ttype.priority
+    priority = priority or ttype.priority
     if priority not in PRIORITIES:
         problems.append(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
     from deskcli.fields import validate  # opening only: list and show never load it
 
-    values, field_problems = validate(ttype.fields, req.fields or {}, type_key=ttype.key,
-                                      require_all=not req.from_mail)
+    values, field_problems = validate(ttype.fields, fields or {}, type_key=ttype.key,
+                                      require_all=require_all)
     problems += field_problems
     if problems:
         raise ValidationErrors(problems, f"see the fields with `deskcli type show {ttype.key}`")
-    customer = None
-    if req.customer:
-        customer = lookup.customer(req.customer)
-        if customer is None:
-            raise NotFound(f"no customer {req.customer!r}",
-                           f"add it first: deskcli customer add {req.customer} --name NAME")
+    return title, priority, values
+
+
+def _customer(lookup: Lookup, key: str | None):
+    """(customer id, consultant id) of the customer `key`, None without one."""
+    if not key:
+        return None
+    customer = lookup.customer(key)
+    if customer is None:
+        raise NotFound(f"no customer {key!r}",
+                       f"add it first: deskcli customer add {key} --name NAME")
+    return customer
+
+
+def _cc_refs(lookup: Lookup, ttype: TicketType, entries) -> list:
+    """The type's CC list, then the request's entries, as (dept id, user id) pairs."""
     cc_refs = lookup.type_cc(ttype.id) if ttype.cc else []
-    for entry in req.cc or []:
+    for entry in entries or []:
         ref = _cc_ref(lookup, entry)
         if ref not in cc_refs:
             cc_refs.append(ref)
-    source = req.source
-    if actor.is_client and not req.from_mail:
-        source = f"access:{actor.login}"
-    return ttype, title, priority, values, customer, cc_refs, source
+    return cc_refs
 
 
 def _cc_ref(lookup: Lookup, entry: str) -> tuple[int | None, int | None]:
@@ -220,15 +122,22 @@ def _cc_ref(lookup: Lookup, entry: str) -> tuple[int | None, int | None]:
 def _build(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, req: OpenRequest,
            prepared, now) -> None:
     """Route the ticket and add its rows (ticket, events, CC, checklist, text) to the batch."""
-    from deskcli import search
+    _rows(desk, lookup, batch, ticket_id, prepared, now, req.body or "", req.customer,
+          req.external_id)
 
+
+def _rows(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, prepared, now, body: str,
+          customer_key: str | None, external_id: str | None, fields_json: str | None = None,
+          tokens: tuple[str, str] | None = None) -> None:
+    """_build's work from plain values; a bulk import passes the fields' JSON and the
+    full-text tokens it computed beforehand (in a worker process)."""
     ttype, title, priority, values, customer, cc_refs, source = prepared
     actor = desk.actor
     at = lookup.cached(("at", now), lambda: clock.stamp(now))
     customer_id, consultant_id = customer if customer else (None, None)
     opened_data = lookup.cached(("opened", ttype.key, priority, source), lambda: json.dumps(
         {"type": ttype.key, "priority": priority, "source": source}, ensure_ascii=False))
-    events = [(ticket_id, at, actor.id, "opened", None, None, req.body or None, "public",
+    events = [(ticket_id, at, actor.id, "opened", None, None, body or None, "public",
                opened_data)]
     approver_id = accept_due = resolve_due = assignee_id = None
     if ttype.approver:
@@ -239,22 +148,34 @@ def _build(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, req: OpenRe
                        why, "internal", None))
     else:
         status, assignee_id, routing_event = routed(lookup, ttype, ticket_id, at,
-                                                    consultant_id, req.customer)
+                                                    consultant_id, customer_key)
         events.append(routing_event)
-        from deskcli import sla
-
-        calendar = sla.calendar_for(desk)
-        accept_due, resolve_due = lookup.cached(("due", now, ttype.id), lambda: (
-            due_stamp(now, ttype.accept_within, calendar),
-            due_stamp(now, ttype.resolve_within, calendar)))
+        accept_due, resolve_due = lookup.cached(("due", now, ttype.id), lambda: _due(
+            desk, now, ttype))
+    if fields_json is None:
+        fields_json = json.dumps(values, ensure_ascii=False)
     batch.tickets.append((
-        ticket_id, ttype.id, title, req.body or "", status, priority, customer_id, assignee_id,
-        None, None, actor.id, approver_id, source, req.external_id,
-        json.dumps(values, ensure_ascii=False), at, at, accept_due, resolve_due))
-    batch.events.extend(events)
-    batch.cc.extend((ticket_id, dept_id, user_id) for dept_id, user_id in cc_refs)
-    batch.steps.extend((ticket_id, i, text) for i, text in enumerate(ttype.steps, start=1))
-    batch.text.append((ticket_id, search.index_text(title), search.index_text(req.body or "")))
+        ticket_id, ttype.id, title, body, status, priority, customer_id, assignee_id,
+        None, None, actor.id, approver_id, source, external_id, fields_json, at, at,
+        accept_due, resolve_due))
+    batch.events += events
+    if cc_refs:
+        batch.cc += [(ticket_id, dept_id, user_id) for dept_id, user_id in cc_refs]
+    if ttype.steps:
+        batch.steps += [(ticket_id, i, text) for i, text in enumerate(ttype.steps, start=1)]
+    if tokens is None:
+        from deskcli import search
+
+        tokens = search.index_text(title), search.index_text(body)
+    batch.text.append((ticket_id, *tokens))
+
+
+def _due(desk: Desk, now, ttype: TicketType) -> tuple[str | None, str | None]:
+    from deskcli import sla
+
+    calendar = sla.calendar_for(desk)
+    return (due_stamp(now, ttype.accept_within, calendar),
+            due_stamp(now, ttype.resolve_within, calendar))
 
 
 def routed(lookup: Lookup, ttype: TicketType, ticket_id: int, at: str,

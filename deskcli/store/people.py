@@ -216,6 +216,17 @@ def customer_ids_by_key(db: Store) -> dict[str, tuple[int, int | None]]:
     return {r[0]: (r[1], r[2]) for r in db.all("SELECT key, id, consultant_id FROM customers")}
 
 
+def users_by_login(db: Store) -> list[tuple[str, int, str, bool]]:
+    """(login, id, kind, active) of every user (bulk import)."""
+    return [(r[0], r[1], r[2], bool(r[3]))
+            for r in db.all("SELECT login, id, kind, active FROM users")]
+
+
+def dept_ids_by_key(db: Store) -> dict[str, tuple[int, int | None]]:
+    """key -> (id, head_id) of every department (bulk import)."""
+    return {r[0]: (r[1], r[2]) for r in db.all("SELECT key, id, head_id FROM departments")}
+
+
 def insert_customer(db: Store, row: dict, at: str) -> int:
     return db.run(
         "INSERT INTO customers (key, name, email, phone, consultant_id, note, created_at, "
