@@ -102,7 +102,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=200_000)
     parser.add_argument("--venv", type=Path, default=Path("/tmp/bench-venv"))
     args = parser.parse_args()
-    from deskcli.search import index_text  # run with the venv's Python
+    from deskcli.search.tokens import index_text  # run with the venv's Python
 
     tickets, events, text = rows(args.tickets, index_text)
     with tempfile.TemporaryDirectory(prefix="deskcli-floor-") as folder:

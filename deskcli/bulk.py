@@ -11,11 +11,12 @@ re-imports idempotent (known ids are skipped).
 import json
 from collections.abc import Callable, Iterable
 
-from deskcli import clock, search
+from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import DeskError, Invalid, ValidationErrors
 from deskcli.policy import require
 from deskcli.records import refuse_bad_text
+from deskcli.search import tokens as search
 from deskcli.store import tickets as tstore
 from deskcli.tickets import Batch, ListFilters, Lookup, OpenRequest, _build, _prepare, _query
 

@@ -105,7 +105,7 @@ def deactivate(desk: Desk, login: str, successor: str | None = None) -> dict:
 
 def _reassign_ticket(desk: Desk, user, customers, heir, at: str) -> int:
     """Open the "reassign customers" task for the departed user's manager."""
-    from deskcli import search
+    from deskcli.search import tokens as search
     from deskcli.tickettypes import _apply
 
     db = desk.store

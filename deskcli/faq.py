@@ -6,11 +6,12 @@ transaction (see deskcli.store.faq), so search and `faq suggest` never need a re
 Search, suggestions, recommendations and gaps are in deskcli.faq_search.
 """
 
-from deskcli import clock, search
+from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound
 from deskcli.plain import Record, new
 from deskcli.policy import require
+from deskcli.search import tokens as search
 from deskcli.store import Store
 from deskcli.store import faq as fs
 

@@ -19,10 +19,10 @@ This module is on the path of `faq search` and `faq suggest`, whose whole-comman
 is a target: it imports nothing beyond the search core and the store.
 """
 
-from deskcli import search
 from deskcli.desk import Desk
 from deskcli.errors import Invalid
 from deskcli.policy import require
+from deskcli.search import tokens as search
 from deskcli.store import Store
 from deskcli.store import faq as fs
 
@@ -169,6 +169,7 @@ def faq_search(desk: Desk, text: str, *, category: str | None = None,
     tickets (deskcli.faq_words) reorder the hits; `explain` adds `why` to each."""
     _ready_to_search(desk, text)
     from deskcli import faq_words
+    from deskcli.search.snippets import snippet
     from deskcli.synonyms import strip_filler
 
     db = desk.store
@@ -196,8 +197,8 @@ def faq_search(desk: Desk, text: str, *, category: str | None = None,
                 "rank": rank, "key": r["key"], "id": faq_id, "category": r["category"],
                 "question": r["question"], "keywords": words[faq_id],
                 "score": None if score is None else round(-score, 3),
-                "snippet": search.snippet(r["answer"], text, 80, mark),
-                "question_marked": search.snippet(r["question"], text, 500, mark)})
+                "snippet": snippet(r["answer"], text, 80, mark),
+                "question_marked": snippet(r["question"], text, 500, mark)})
         if explain:
             from deskcli.faq_explain import add_why
 

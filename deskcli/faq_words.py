@@ -9,11 +9,12 @@ Chinese characters) are looked up in an index of the words' forms, about a milli
 for a sentence.
 """
 
-from deskcli import search, synonyms
+from deskcli import synonyms
 from deskcli.clock import stamp
 from deskcli.desk import Desk
 from deskcli.errors import Invalid, NotFound
 from deskcli.policy import require
+from deskcli.search import tokens as search
 from deskcli.store import Store
 from deskcli.store import faq_words as ws
 

@@ -49,7 +49,8 @@ def reindex(desk: Desk, progress=None) -> dict:
     """Build the tickets' and the FAQ's full-text indexes again with this deskcli's
     tokenizer, in one transaction (readers see the old index until it commits).
     `progress(tickets_done)` is called after every page."""
-    from deskcli import faq, search
+    from deskcli import faq
+    from deskcli.search import tokens as search
     from deskcli.store import faq as fs
     from deskcli.store import tickets as tstore
 

@@ -19,7 +19,7 @@ Filler (你好, 请问一下, 麻烦, 谢谢, my kid, again, thanks ...) is take
 before it is searched, so a long colloquial message is searched for its content words.
 """
 
-from deskcli import search
+from deskcli.search import tokens as search
 
 MAX_GROUPS = 8
 """At most this many synonym groups are added to one query (the longest words found

@@ -220,7 +220,7 @@ def _cc_ref(lookup: Lookup, entry: str) -> tuple[int | None, int | None]:
 def _build(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, req: OpenRequest,
            prepared, now) -> None:
     """Route the ticket and add its rows (ticket, events, CC, checklist, text) to the batch."""
-    from deskcli import search
+    from deskcli.search import tokens as search
 
     ttype, title, priority, values, customer, cc_refs, source = prepared
     actor = desk.actor
@@ -364,7 +364,7 @@ def list_tickets(desk: Desk, f: ListFilters) -> tuple[list[Ticket], str | None]:
 def search_index_stale(desk: Desk) -> bool:
     """Whether the tickets' full-text index was built with another version of index_text
     than this deskcli's (a search may miss tickets until `deskcli db reindex`)."""
-    from deskcli import search
+    from deskcli.search import tokens as search
     from deskcli.store import faq as fs
 
     return fs.index_version(desk.store, "ticket_fts") != search.INDEX_VERSION

@@ -233,7 +233,7 @@ def test_a_different_index_version_is_rebuilt(faq_desk):
     conn = sqlite3.connect(faq_desk)
     version = conn.execute("SELECT version FROM search_index").fetchone()[0]
     conn.close()
-    from deskcli.search import INDEX_VERSION
+    from deskcli.search.tokens import INDEX_VERSION
 
     assert version == INDEX_VERSION
 

@@ -41,7 +41,7 @@ command that may search imports it, and that takes about a millisecond from comp
 bytecode.
 """
 
-from deskcli.search_tables import (  # the tables, kept in their own module
+from deskcli.search.tables import (  # the tables, kept in their own module
     _CJK,
     _DOMAIN_WORDS,
     _EN_STOP,
@@ -262,7 +262,7 @@ def stem(word: str) -> str:
     if len(w) <= 2 or not w.isascii() or not w.isalpha() or w in _STEM_KEEP:
         found = w
     else:
-        from deskcli.porter2 import porter2  # only words that need it
+        from deskcli.search.stemmer import porter2  # only words that need it
 
         found = porter2(w)
         found = _LATIN_STEM_ALIASES.get(found, found)
@@ -612,13 +612,3 @@ def _domain_words(piece: str, domain: frozenset[str]) -> list[str]:
         else:
             i += 1
     return words
-
-
-def snippet(text: str | None, query: str | None, width: int = 60,
-            mark: tuple[str, str] = ("[", "]")) -> str:
-    """A piece of the original ``text`` of about ``width`` characters around the best
-    match of ``query``, matches wrapped in ``mark`` (see deskcli.snippets, loaded only by
-    the commands that show matches)."""
-    from deskcli.snippets import snippet as make
-
-    return make(text, query, width, mark)

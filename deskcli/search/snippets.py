@@ -1,7 +1,7 @@
 """Snippets: a piece of a text around the best match of a query, matches marked, for
 `faq search` and the suggestions. Split from deskcli.search (tokenising and queries)."""
 
-from deskcli.search import _L, _is_cjk, _Lazy, _query_terms, normalize, stem
+from deskcli.search.tokens import _L, _is_cjk, _Lazy, _query_terms, normalize, stem
 
 
 def _fold_same_length(text: str) -> str:
