@@ -118,7 +118,7 @@ def end_wait(desk: Desk, row, now) -> dict:
     business hours) is added to paused_seconds and moves the resolve due time on."""
     if not row["waiting_since"]:
         return {"waiting_since": None}
-    from deskcli import sla
+    from deskcli.reminders import sla
 
     calendar = sla.calendar_for(desk)
     paused = sla.elapsed(clock.parse_stamp(row["waiting_since"]), now, calendar)
@@ -205,7 +205,7 @@ def approve(desk: Desk, ticket_id: int, message: str | None = None) -> Outcome:
                                                     customer_key)
         a.events.append(routing_event)
         lookup.save_round_robin()
-        from deskcli import sla
+        from deskcli.reminders import sla
 
         calendar = sla.calendar_for(desk)
         a.changes.update(status=status, assignee_id=assignee_id,
@@ -425,7 +425,7 @@ def reopen(desk: Desk, ticket_id: int, message: str) -> Outcome:
         _require_text(message, "reopen reason", ticket_id, "reopen")
         owner = ps.user_by_id(a.db, a.row["owner_id"]) if a.row["owner_id"] else None
         ttype = ts.type_by_id(a.db, a.row["type_id"])
-        from deskcli import sla
+        from deskcli.reminders import sla
 
         calendar = sla.calendar_for(desk)
         a.changes.update(resolved_at=None, closed_at=None, resolution=None,

@@ -35,11 +35,12 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
-from deskcli import clock, mailparse, sla, workflow
+from deskcli import clock, mailparse, workflow
 from deskcli.desk import Desk
 from deskcli.errors import Busy, NotFound, NotPermitted
 from deskcli.lifecycle import Act
 from deskcli.policy import require
+from deskcli.reminders import sla
 from deskcli.store import contacts, life
 from deskcli.store import mailin as mstore
 from deskcli.store import notices as nstore

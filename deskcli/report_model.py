@@ -300,7 +300,7 @@ def working_time(desk, p: Period | None = None):
     """How long between two Unix times counts for SLA durations on this desk: working
     seconds when the desk has business hours (deskcli.sla's calendar: hours and holidays in
     the desk's zone), else None, meaning wall-clock seconds."""
-    from deskcli import sla
+    from deskcli.reminders import sla
 
     calendar = sla.calendar_for(desk)
     if calendar is None:

@@ -241,7 +241,7 @@ def _build(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, req: OpenRe
         status, assignee_id, routing_event = routed(lookup, ttype, ticket_id, at,
                                                     consultant_id, req.customer)
         events.append(routing_event)
-        from deskcli import sla
+        from deskcli.reminders import sla
 
         calendar = sla.calendar_for(desk)
         accept_due, resolve_due = lookup.cached(("due", now, ttype.id), lambda: (
@@ -276,7 +276,7 @@ def routed(lookup: Lookup, ttype: TicketType, ticket_id: int, at: str,
 def due_stamp(now, seconds, calendar=None) -> str | None:
     """The stored due time `seconds` of SLA time after `now` (None without an SLA),
     counting working time only when the desk has business hours."""
-    from deskcli import sla
+    from deskcli.reminders import sla
 
     moment = sla.due(now, seconds, calendar)
     return clock.stamp(moment) if moment else None

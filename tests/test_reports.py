@@ -567,7 +567,8 @@ def test_working_clock_agrees_with_the_calendar():
     import random
     from datetime import UTC, date, datetime
 
-    from deskcli import clock, sla
+    from deskcli import clock
+    from deskcli.reminders import sla
     from deskcli.report_model import Period, WorkingClock
 
     calendar = sla.Calendar(sla.parse_hours("Mon-Fri 09:00-12:00,13:00-18:00; Sat 09:00-12:00"),

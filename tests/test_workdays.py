@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from deskcli.sla import Calendar, parse_hours
+from deskcli.reminders.sla import Calendar, parse_hours
 from tests.conftest import ok, run
 
 SHANGHAI = timezone(timedelta(hours=8))

@@ -10,9 +10,11 @@ one transaction and rolls it back.
 
 import json
 
-from deskcli import clock, escalation, reminders
+from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.policy import require
+from deskcli.reminders import due as reminders
+from deskcli.reminders import escalation
 from deskcli.store import life
 from deskcli.store import people as ps
 from deskcli.store import remind as rstore
@@ -62,7 +64,7 @@ def _run(desk: Desk, now, summary: dict) -> None:
             with desk.store.write():
                 for ticket_id in stale[start:start + BATCH]:
                     _autoclose(desk, ticket_id, now, summary)
-    from deskcli.schedules import run_due
+    from deskcli.reminders.schedules import run_due
 
     run_due(desk, now, summary)
 
