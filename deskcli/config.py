@@ -122,7 +122,7 @@ def check_value(setting: Setting, value: str) -> str:
 
         zone(value)
     if setting.key == "mail.charsets":
-        from deskcli.mailcharset import check_fallbacks
+        from deskcli.mail.charset import check_fallbacks
 
         try:
             value = ",".join(check_fallbacks(value))

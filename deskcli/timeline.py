@@ -13,7 +13,7 @@ def record(desk, rows: list[tuple], *, notify: bool = True) -> list[int]:
         return []
     ids = tstore.append_events(desk.store, rows)
     if notify:
-        from deskcli import notices
+        from deskcli.mail import notices
 
         notices.enqueue(desk, list(zip(ids, rows, strict=True)))
     return ids

@@ -164,7 +164,7 @@ def emit(text: str, output_file: str | None) -> None:
 
 def mail_function():
     """Put reports in the desk's outbox (deskcli.notices)."""
-    from deskcli.notices import enqueue_report
+    from deskcli.mail.notices import enqueue_report
 
     return enqueue_report
 

@@ -14,7 +14,7 @@ from email.policy import compat32
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
-from deskcli.mailcharset import Decoder
+from deskcli.mail.charset import Decoder
 
 MAX_DEPTH = 30  # MIME nesting deeper than this is not read (no mail client writes it)
 

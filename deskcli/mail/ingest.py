@@ -35,10 +35,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
-from deskcli import clock, mailparse, workflow
+from deskcli import clock, workflow
 from deskcli.desk import Desk
 from deskcli.errors import Busy, NotFound, NotPermitted
 from deskcli.lifecycle import Act
+from deskcli.mail import parse as mailparse
 from deskcli.policy import require
 from deskcli.reminders import sla
 from deskcli.store import contacts, life
@@ -125,7 +126,7 @@ def guessed(guesses: list[dict]) -> str:
 
 def _ignored(desk: Desk, mail: mailparse.Inbound, sender: str, now) -> str | None:
     """Why this message must not become a ticket or a message, or None."""
-    from deskcli.notices import desk_uid
+    from deskcli.mail.notices import desk_uid
 
     if "@" not in sender:
         return "no sender address (From)"
@@ -160,7 +161,7 @@ def thread_ticket(desk: Desk, mail: mailparse.Inbound) -> int | None:
     """The ticket a message is about: the subject tag [TAG #42], else In-Reply-To, else
     References (a notice's Message-ID, or the ticket's thread root). A merged ticket leads
     to the one it was merged into."""
-    from deskcli.notices import desk_uid
+    from deskcli.mail.notices import desk_uid
 
     db = desk.store
     candidates: list[int] = []

@@ -26,10 +26,10 @@ from email.message import EmailMessage
 from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import DeskError, Invalid
-from deskcli.notices import desk_uid, thread_id
+from deskcli.mail.notices import desk_uid, thread_id
+from deskcli.mail.transports import Rejected, RunFailed, Transport, refusals
 from deskcli.policy import require_outbox
 from deskcli.store import notices as nstore
-from deskcli.transports import Rejected, RunFailed, Transport, refusals
 
 BACKOFF = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
 MAX_ATTEMPTS = 10
