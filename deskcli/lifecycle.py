@@ -339,7 +339,7 @@ def reply(desk: Desk, ticket_id: int, text: str, wait: bool = False,
         new = a.move("reply_wait" if wait else "reply")
         cited = None
         if faq is not None:
-            from deskcli.faq import cite
+            from deskcli.faq.manage import cite
 
             cited, text = cite(desk, faq, text)
         _require_text(text, "reply", ticket_id)
@@ -353,7 +353,7 @@ def reply(desk: Desk, ticket_id: int, text: str, wait: bool = False,
                 data={"faq": cited.key} if cited else None)
         a.save(expect={"status": a.status})
         if cited:
-            from deskcli.faq import record_answer
+            from deskcli.faq.manage import record_answer
 
             record_answer(desk, cited.id, a.id, a.at)
         return a.done()

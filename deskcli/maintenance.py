@@ -34,7 +34,7 @@ def check(desk: Desk) -> list[str]:
 def stale_indexes(desk: Desk) -> list[str]:
     """The full-text indexes built with another index_text version than this deskcli's
     (searches would miss what they should find until `reindex`)."""
-    from deskcli.faq import index_current
+    from deskcli.faq.manage import index_current
     from deskcli.tickets import search_index_stale
 
     found = []
@@ -49,7 +49,7 @@ def reindex(desk: Desk, progress=None) -> dict:
     """Build the tickets' and the FAQ's full-text indexes again with this deskcli's
     tokenizer, in one transaction (readers see the old index until it commits).
     `progress(tickets_done)` is called after every page."""
-    from deskcli import faq
+    from deskcli.faq import manage as faq
     from deskcli.search import tokens as search
     from deskcli.store import faq as fs
     from deskcli.store import tickets as tstore

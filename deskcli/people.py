@@ -67,7 +67,7 @@ def init_desk(path, *, admin: str, name: str | None, email: str | None,
             import secrets
 
             ps.set_meta(store, "desk_uid", secrets.token_hex(4))
-            from deskcli.faq_words import seed_glossary
+            from deskcli.faq.words import seed_glossary
 
             seed_glossary(store)  # the starter synonyms (faq synonym glossary)
     except BaseException:

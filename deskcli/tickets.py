@@ -423,7 +423,7 @@ def _query(desk: Desk, f: ListFilters) -> "tstore.TicketQuery":
     if f.overdue:
         q.overdue_at = clock.stamp()
     if f.search:
-        from deskcli.faq_words import filter_match
+        from deskcli.faq.words import filter_match
 
         q.match = filter_match(db, f.search)  # with the desk's synonyms
         if q.match is None:

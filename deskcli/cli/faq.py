@@ -83,7 +83,7 @@ def search_cmd(desk, text, category, type_key, limit, explain, fmt, as_json):
       deskcli faq search 老是被踢下线 --explain
       deskcli faq search 退款 --category 退款 --format csv
     """
-    from deskcli.faq_search import faq_search
+    from deskcli.faq.search import faq_search
 
     fmt = chosen(fmt, as_json)
     human = fmt in ("table", "plain")
@@ -101,7 +101,7 @@ def search_cmd(desk, text, category, type_key, limit, explain, fmt, as_json):
         out.append(f"{h['rank']:2}. {h['key']}  {h['question_marked']}{category_note}\n"
                    f"    {h['snippet']}\n")
         if explain:
-            from deskcli.faq_explain import describe
+            from deskcli.faq.explain import describe
 
             out.append(f"    why: {describe(h['why'])}\n")
     write("".join(out))
@@ -124,7 +124,7 @@ def suggest_cmd(desk, prefix, limit, fmt, as_json):
       deskcli faq suggest 学员续
       deskcli faq suggest pass --json
     """
-    from deskcli.faq_search import faq_suggest
+    from deskcli.faq.search import faq_suggest
 
     rows = faq_suggest(desk, " ".join(prefix), limit)
     if chosen(fmt, as_json) == "table":

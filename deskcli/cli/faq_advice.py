@@ -28,7 +28,7 @@ def recommend_cmd(desk, text, customer, type_key, limit, explain, fmt, as_json):
       deskcli faq recommend --text "refund not received" --type refund --json
       deskcli faq recommend --text "孩子生病这周上不了课" --explain
     """
-    from deskcli.faq_search import faq_recommend
+    from deskcli.faq.search import faq_recommend
 
     result = faq_recommend(desk, text, customer=customer, type_key=type_key, limit=limit,
                            explain=explain)
@@ -49,7 +49,7 @@ def human_suggestions(s: dict, indent: str = "") -> str:
         why = f"  [{'; '.join(e['reasons'])}]" if e.get("reasons") else ""
         lines.append(f"{indent}FAQ {e['key']}  {e['question']}{why}")
         if e.get("why"):
-            from deskcli.faq_explain import describe
+            from deskcli.faq.explain import describe
 
             lines.append(f"{indent}    why: {describe(e['why'])}")
     for t in s.get("tickets", ()):
@@ -78,7 +78,7 @@ def gaps_cmd(desk, since, limit, min_tickets, fmt, as_json):
       deskcli faq gaps
       deskcli faq gaps --since 7d --limit 10 --json
     """
-    from deskcli.faq_search import faq_gaps
+    from deskcli.faq.search import faq_gaps
 
     result = faq_gaps(desk, since=since, limit=limit, min_tickets=min_tickets)
     fmt = chosen(fmt, as_json)

@@ -48,7 +48,7 @@ def category_add(desk, name, parent, as_json):
       deskcli faq category add 账号与登录/微信登录
       deskcli faq category add 微信登录 --parent 账号与登录 --json
     """
-    from deskcli.faq import category_add as add
+    from deskcli.faq.manage import category_add as add
 
     emit_written(add(desk, name, parent), as_json, key="path")
 
@@ -64,7 +64,7 @@ def category_list(desk, fmt, as_json):
       deskcli faq category list
       deskcli faq category list --json
     """
-    from deskcli.faq import category_list as listing
+    from deskcli.faq.manage import category_list as listing
 
     emit_rows(listing(desk), ["path", "entries", "own_entries"], fmt, as_json)
 
@@ -84,7 +84,7 @@ def category_rename(desk, category_ref, new, as_json):
       deskcli faq category rename 退款 退款与退费
       deskcli faq category rename 账号与登录/微信登录 第三方登录/微信
     """
-    from deskcli.faq import category_rename as rename
+    from deskcli.faq.manage import category_rename as rename
 
     emit_written(rename(desk, category_ref, new), as_json, key="path")
 
@@ -104,7 +104,7 @@ def category_remove(desk, category_ref, target, as_json):
       deskcli faq category remove 旧分类
       deskcli faq category remove 退费 --to 退款与退费
     """
-    from deskcli.faq import category_remove as remove
+    from deskcli.faq.manage import category_remove as remove
 
     result = remove(desk, category_ref, target)
     moved = (f", {result['moved_entries']} entries moved to {result['moved_to']}"
@@ -151,7 +151,7 @@ def add_cmd(desk, key, category, question, answer, answer_file, keywords, types,
           --answer - < a.txt
     """
     from deskcli.cli.common import long_text
-    from deskcli.faq import Changes, faq_add
+    from deskcli.faq.manage import Changes, faq_add
 
     if question is None:
         raise click.UsageError("--question is required")
@@ -181,7 +181,7 @@ def update_cmd(desk, ref, new_key, category, question, answer, answer_file, keyw
       deskcli faq update refund-time --edit
       deskcli faq update faq-002 --category 账号与登录/App --type app-crash
     """
-    from deskcli.faq import Changes, faq_show, faq_update
+    from deskcli.faq.manage import Changes, faq_show, faq_update
 
     text = read_text(answer, answer_file, what="answer", editor=False)
     if edit:
@@ -208,7 +208,7 @@ def remove_cmd(desk, refs):
       deskcli faq remove faq-017
       deskcli faq remove old-1 old-2
     """
-    from deskcli.faq import faq_remove
+    from deskcli.faq.manage import faq_remove
 
     for key in faq_remove(desk, list(refs)):
         write(f"{key}\n")
@@ -226,7 +226,7 @@ def show_cmd(desk, ref, fmt, as_json):
       deskcli faq show faq-002
       deskcli faq show 12 --json
     """
-    from deskcli.faq import faq_show
+    from deskcli.faq.manage import faq_show
 
     emit_object(faq_show(desk, ref).to_dict(), fmt, as_json, human=_human_entry)
 
@@ -261,7 +261,7 @@ def list_cmd(desk, category, type_key, limit, fmt, as_json):
       deskcli faq list --category 账号与登录 --format csv
       deskcli faq list --type app-crash --json
     """
-    from deskcli.faq import faq_list
+    from deskcli.faq.manage import faq_list
 
     rows = [e.to_dict() for e in faq_list(desk, category=category, type_key=type_key,
                                           limit=limit or None)]
@@ -295,9 +295,9 @@ def import_cmd(desk, source, fmt, prune, dry_run, as_json):
       git pull && deskcli faq import docs/faq.md --prune
       cat faq.jsonl | deskcli faq import - --format jsonl --json
     """
-    from deskcli import faq_io
     from deskcli.errors import Invalid
-    from deskcli.faq import faq_import
+    from deskcli.faq import files as faq_io
+    from deskcli.faq.manage import faq_import
 
     kind = faq_io.format_of(source, fmt)
     if kind is None and source != "-":
@@ -333,8 +333,8 @@ def export_cmd(desk, fmt, target, category):
       deskcli faq export --format csv > faq.csv
       deskcli faq export --category 退款 --format json
     """
-    from deskcli import faq_io
-    from deskcli.faq import faq_export
+    from deskcli.faq import files as faq_io
+    from deskcli.faq.manage import faq_export
 
     kind = faq_io.format_of(target, fmt) or "jsonl"
     text = faq_io.render(faq_export(desk, category=category), kind)

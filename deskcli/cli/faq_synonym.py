@@ -44,7 +44,7 @@ def add_cmd(desk, words, targets, as_json):
       deskcli faq synonym add "回放, 重播, replay, playback"
       deskcli faq synonym add 宣传海报 --to 物料 --to 物料申领 --json
     """
-    from deskcli.faq_words import synonym_add
+    from deskcli.faq.words import synonym_add
 
     group = synonym_add(desk, list(words), list(targets))
     emit_written(group, as_json, message=f"added: {group['line']}")
@@ -65,7 +65,7 @@ def list_cmd(desk, word, source, fmt, as_json):
       deskcli faq synonym list --word login
       deskcli faq synonym list --source desk --json
     """
-    from deskcli.faq_words import synonym_list
+    from deskcli.faq.words import synonym_list
 
     rows = synonym_list(desk, word, source=source)
     if fmt == "table" and not as_json:
@@ -94,7 +94,7 @@ def remove_cmd(desk, refs, source, as_json):
       deskcli faq synonym remove --source glossary
     """
     from deskcli.errors import Invalid
-    from deskcli.faq_words import synonym_remove
+    from deskcli.faq.words import synonym_remove
 
     if not refs and not source:
         raise Invalid("name the groups to remove", "deskcli faq synonym remove ID|WORD...")
@@ -123,7 +123,7 @@ def import_cmd(desk, source_file, replace, as_json):
       echo '课表, 时间表, timetable' | deskcli faq synonym import -
     """
     from deskcli.cli.common import read_text
-    from deskcli.faq_words import synonym_import
+    from deskcli.faq.words import synonym_import
 
     text = read_text(None, source_file, what="synonyms file", editor=False)
     counts = synonym_import(desk, text or "", replace=replace)
@@ -148,7 +148,7 @@ def glossary_cmd(desk, replace, as_json):
       deskcli faq synonym glossary
       deskcli faq synonym glossary --replace --json
     """
-    from deskcli.faq_words import load_glossary
+    from deskcli.faq.words import load_glossary
 
     _counts(load_glossary(desk, replace=replace), as_json)
 
@@ -173,7 +173,7 @@ def export_cmd(desk, target, source):
       deskcli faq synonym export -o synonyms.txt
       deskcli faq synonym export --source desk
     """
-    from deskcli.faq_words import synonym_export
+    from deskcli.faq.words import synonym_export
 
     text = synonym_export(desk, source=source)
     if target and target != "-":

@@ -77,7 +77,7 @@ def _suggestions(desk, ticket) -> dict:
     import sqlite3
 
     from deskcli.errors import DeskError
-    from deskcli.faq_search import for_ticket
+    from deskcli.faq.search import for_ticket
 
     try:
         return for_ticket(desk, ticket)

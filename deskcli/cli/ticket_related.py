@@ -23,7 +23,7 @@ def related_cmd(desk, ticket_id, limit, fmt, as_json):
       deskcli ticket related 42
       deskcli ticket related 42 --limit 10 --json
     """
-    from deskcli.faq_search import related
+    from deskcli.faq.search import related
 
     result = related(desk, ticket_id, limit)
     fmt = chosen(fmt, as_json)

@@ -587,6 +587,6 @@ def record_answer(desk: Desk, faq_id: int, ticket_id: int, at: str) -> None:
     """Record that the entry answered the ticket: recommendations learn from the link,
     and FAQ search from the ticket's words (deskcli.faq_words.learn)."""
     if fs.link_answer(desk.store, faq_id, ticket_id, at, desk.actor.id):
-        from deskcli.faq_words import learn
+        from deskcli.faq.words import learn
 
         learn(desk.store, faq_id, ticket_id)

@@ -4,7 +4,7 @@ solved that the query shares. Only the shown entries are looked at, after the se
 their text is tokenized again (deskcli.search.index_text), which the index does not keep.
 """
 
-from deskcli import synonyms
+from deskcli.faq import synonyms
 from deskcli.search import tokens as search
 from deskcli.store import Store
 from deskcli.store import faq as fs

@@ -168,16 +168,16 @@ def faq_search(desk: Desk, text: str, *, category: str | None = None,
     of `text`, the desk's synonyms are added, and without filters the words of solved
     tickets (deskcli.faq_words) reorder the hits; `explain` adds `why` to each."""
     _ready_to_search(desk, text)
-    from deskcli import faq_words
+    from deskcli.faq import words as faq_words
+    from deskcli.faq.synonyms import strip_filler
     from deskcli.search.snippets import snippet
-    from deskcli.synonyms import strip_filler
 
     db = desk.store
     query = strip_filler(text)
     with db.read():
         filters: dict = {}
         if category:
-            from deskcli.faq import category_ids
+            from deskcli.faq.manage import category_ids
 
             filters["category_ids"] = category_ids(db, category)
         if type_key:
@@ -200,7 +200,7 @@ def faq_search(desk: Desk, text: str, *, category: str | None = None,
                 "snippet": snippet(r["answer"], text, 80, mark),
                 "question_marked": snippet(r["question"], text, 500, mark)})
         if explain:
-            from deskcli.faq_explain import add_why
+            from deskcli.faq.explain import add_why
 
             add_why(db, out, query, expansion, taught)
         return out
@@ -219,7 +219,7 @@ def _ensure_index(desk: Desk) -> None:
     """deskcli.faq.ensure_index, without importing deskcli.faq when (as nearly always)
     the index is current."""
     if fs.index_version(desk.store) != search.INDEX_VERSION:
-        from deskcli.faq import ensure_index
+        from deskcli.faq.manage import ensure_index
 
         ensure_index(desk)
 
@@ -331,8 +331,8 @@ def recommend_in(desk: Desk, text: str, *, customer_id: int | None = None,
 
 def _score_faq(db: Store, text: str, similar: list, customer_id: int | None,
                type_id: int | None, limit: int, explain: bool = False) -> list[dict]:
-    from deskcli import faq_words
-    from deskcli.synonyms import strip_filler
+    from deskcli.faq import words as faq_words
+    from deskcli.faq.synonyms import strip_filler
 
     scores: dict[int, float] = {}
     reasons: dict[int, list[str]] = {}
@@ -374,7 +374,7 @@ def _score_faq(db: Store, text: str, similar: list, customer_id: int | None,
             "question": rows[f]["question"], "score": round(scores[f], 3),
             "answered": counts.get(f, 0), "reasons": reasons[f]} for f in best]
     if explain:
-        from deskcli.faq_explain import add_why
+        from deskcli.faq.explain import add_why
 
         add_why(db, out, query, expansion, taught)
     return out

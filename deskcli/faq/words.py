@@ -9,10 +9,10 @@ Chinese characters) are looked up in an index of the words' forms, about a milli
 for a sentence.
 """
 
-from deskcli import synonyms
 from deskcli.clock import stamp
 from deskcli.desk import Desk
 from deskcli.errors import Invalid, NotFound
+from deskcli.faq import synonyms
 from deskcli.policy import require
 from deskcli.search import tokens as search
 from deskcli.store import Store
