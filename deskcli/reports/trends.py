@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from deskcli.errors import Invalid, NotFound
-from deskcli.report_model import (
+from deskcli.reports.model import (
     Column,
     Filters,
     Period,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from deskcli.report_model import (
+from deskcli.reports.model import (
     STATUSES,
     Column,
     Filters,
@@ -33,7 +33,7 @@ from deskcli.report_model import (
     with_desk,
     working_time,
 )
-from deskcli.report_trends import fields, trend, trend_period
+from deskcli.reports.trends import fields, trend, trend_period
 from deskcli.store import reports as rs
 
 __all__ = ["Filters", "Period", "Report", "Source", "agents", "close_desks", "fields",

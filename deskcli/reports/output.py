@@ -14,9 +14,9 @@ from pathlib import Path
 
 from deskcli import output
 from deskcli.errors import Invalid
-from deskcli.report_locale import for_people
-from deskcli.report_locale import text as words
-from deskcli.report_model import Column, Report, Section, human
+from deskcli.reports.locale import for_people
+from deskcli.reports.locale import text as words
+from deskcli.reports.model import Column, Report, Section, human
 
 FORMATS = ("table", "md", "html", "csv", "json")
 MIN_FREE = 24  # free text is cut to this before a table is split into blocks
@@ -53,7 +53,7 @@ def shower(report: Report):
     """show(value, kind): human() plus stored timestamps in the report's time zone, in the
     report's language."""
     from deskcli import clock
-    from deskcli.report_model import duration
+    from deskcli.reports.model import duration
 
     tz = clock.zone(report.timezone)
     zh = report.locale == "zh"
