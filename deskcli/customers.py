@@ -74,7 +74,7 @@ def customer_show(desk: Desk, key: str) -> dict:
     require(desk.actor, "ticket.view", "look up customers")
     staff_only(desk, "look up customers")
     from deskcli.store import tickets as tstore
-    from deskcli.workflow import OPEN
+    from deskcli.types.workflow import OPEN
 
     with desk.store.read():
         row = _customer(desk.store, key)

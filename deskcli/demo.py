@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-from deskcli import customers, people, tickets, tickettypes
+from deskcli import customers, people, tickets
 from deskcli.desk import Desk
-from deskcli.tickettypes import TypeChanges
+from deskcli.types import manage as tickettypes
+from deskcli.types.manage import TypeChanges
 
 DEPTS = [("support", "Customer support", "alice"), ("teaching", "Teaching", "wang"),
          ("sales", "Sales", "zhao")]

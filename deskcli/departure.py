@@ -18,8 +18,8 @@ from deskcli.store import life
 from deskcli.store import people as ps
 from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
-from deskcli.tickettypes import TypeChanges
 from deskcli.timeline import record
+from deskcli.types.manage import TypeChanges
 
 REASSIGN_TYPE = "reassign-customers"
 
@@ -106,7 +106,7 @@ def deactivate(desk: Desk, login: str, successor: str | None = None) -> dict:
 def _reassign_ticket(desk: Desk, user, customers, heir, at: str) -> int:
     """Open the "reassign customers" task for the departed user's manager."""
     from deskcli.search import tokens as search
-    from deskcli.tickettypes import _apply
+    from deskcli.types.manage import _apply
 
     db = desk.store
     ttype = ts.type_by_key(db, REASSIGN_TYPE)

@@ -9,12 +9,12 @@ import re
 from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound, ValidationErrors
-from deskcli.fields import validate
 from deskcli.lifecycle import Act, Outcome
 from deskcli.models import PRIORITIES
 from deskcli.store import life
 from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
+from deskcli.types.fields import validate
 
 TAG = re.compile(r"[\w][\w.:/-]{0,39}")
 

@@ -8,7 +8,7 @@ workflow (Conflict) -> compare-and-set writes and events. They return an Outcome
 
 import json
 
-from deskcli import clock, policy, workflow
+from deskcli import clock, policy
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound
 from deskcli.models import Ticket
@@ -18,6 +18,7 @@ from deskcli.store import people as ps
 from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
 from deskcli.timeline import record
+from deskcli.types import workflow
 
 
 class Outcome(Record):

@@ -176,7 +176,7 @@ def _prepare(desk: Desk, lookup: Lookup, req: OpenRequest):
     priority = req.priority or ttype.priority
     if priority not in PRIORITIES:
         problems.append(f"priority must be one of {', '.join(PRIORITIES)}, not {priority!r}")
-    from deskcli.fields import validate  # opening only: list and show never load it
+    from deskcli.types.fields import validate  # opening only: list and show never load it
 
     values, field_problems = validate(ttype.fields, req.fields or {}, type_key=ttype.key,
                                       require_all=not req.from_mail)
@@ -260,7 +260,7 @@ def _build(desk: Desk, lookup: Lookup, batch: Batch, ticket_id: int, req: OpenRe
 def routed(lookup: Lookup, ttype: TicketType, ticket_id: int, at: str,
            consultant_id: int | None, customer_key: str | None) -> tuple[str, int | None, tuple]:
     """Apply the type's routing rule: (status, assignee id, the routing event row)."""
-    from deskcli.routing import route
+    from deskcli.types.routing import route
 
     decision = route(ttype.route, lookup, type_id=ttype.id,
                                consultant_id=consultant_id, customer_key=customer_key)
@@ -465,7 +465,7 @@ def _person_id(desk: Desk, who: str, allow_none: bool = False) -> int | None:
 
 def _field_filter_value(db: Store, types: list[TicketType], name: str, raw: str):
     """Convert a --field filter value to its stored form using the field's definition."""
-    from deskcli.fields import convert
+    from deskcli.types.fields import convert
 
     candidates = types or ts.types(db, include_disabled=True)
     for ttype in candidates:

@@ -154,9 +154,9 @@ def schedule_add(desk, key, type_key, title, every, body, body_file, customer, f
           --title "Renewal calls {week}" \\
           --every "0 9 * * mon,thu" --start 2026-12-01
     """
-    from deskcli.fields import parse_assignments
     from deskcli.reminders.schedules import schedule_add as add
     from deskcli.reminders.schedules import schedule_dict
+    from deskcli.types.fields import parse_assignments
 
     text = read_text(body, body_file, what="description") or ""
     item = add(desk, key, type_key=type_key, title=title, every=every, body=text,

@@ -85,7 +85,7 @@ def set_cmd(desk, ids, fields, priority, title, as_json, yes):
     """
     from deskcli.errors import Invalid
     from deskcli.extras import set_values
-    from deskcli.fields import parse_assignments
+    from deskcli.types.fields import parse_assignments
 
     values = parse_assignments(fields)
     if not values and priority is None and title is None:

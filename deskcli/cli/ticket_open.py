@@ -48,8 +48,8 @@ def open_cmd(desk, type_key, title, body, body_file, customer, fields, priority,
       deskcli --as sales ticket open --type renewal --customer C1001 \\
           --title "Renewal" --json
     """
-    from deskcli.fields import parse_assignments
     from deskcli.tickets import OpenRequest, open_ticket
+    from deskcli.types.fields import parse_assignments
 
     text = read_text(body, body_file, what="description") or ""
     request = OpenRequest(type=type_key, title=title, body=text, customer=customer,

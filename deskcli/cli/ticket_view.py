@@ -45,8 +45,8 @@ def list_options(func):
 
 
 def filters_from(kw) -> "object":
-    from deskcli.fields import parse_assignments
     from deskcli.tickets import ListFilters
+    from deskcli.types.fields import parse_assignments
 
     return ListFilters(
         status=list(kw.get("status") or ()), type=list(kw.get("types") or ()),

@@ -35,7 +35,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
-from deskcli import clock, workflow
+from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Busy, NotFound, NotPermitted
 from deskcli.lifecycle import Act
@@ -49,6 +49,7 @@ from deskcli.store import people as ps
 from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
 from deskcli.timeline import record
+from deskcli.types import workflow
 
 REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|回复|回覆|答复|转发|轉寄)\s*[:：]\s*)+", re.I)
 

@@ -11,13 +11,13 @@ from datetime import date, timedelta
 from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, DeskError, Invalid, NotFound, ValidationErrors
-from deskcli.fields import validate
 from deskcli.people import check_key
 from deskcli.policy import require
 from deskcli.reminders import cron
 from deskcli.store import calendar as cstore
 from deskcli.store import people as ps
 from deskcli.store import types as ts
+from deskcli.types.fields import validate
 
 
 def schedule_add(desk: Desk, key: str, *, type_key: str, title: str, every: str,

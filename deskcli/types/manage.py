@@ -6,15 +6,15 @@ they need: field values, checklist, due times)."""
 from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound
-from deskcli.fields import check_pattern, parse_assignments, parse_field_spec
 from deskcli.models import PRIORITIES, TicketType
 from deskcli.people import check_key
 from deskcli.plain import Record, new
 from deskcli.policy import require
-from deskcli.routing import parse_route
 from deskcli.store import Store
 from deskcli.store import people as ps
 from deskcli.store import types as ts
+from deskcli.types.fields import check_pattern, parse_assignments, parse_field_spec
+from deskcli.types.routing import parse_route
 
 CLEAR = ("none", "")
 
