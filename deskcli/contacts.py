@@ -14,7 +14,7 @@ def parse_contact(text: str) -> tuple[str, str | None]:
     """'grandma@example.org' or 'Grandma Chen <grandma@example.org>' -> (address, name)."""
     from email.utils import parseaddr
 
-    from deskcli.people import check_email
+    from deskcli.people.staff import check_email
 
     name, address = parseaddr(text.strip())
     if not address or "@" not in address or any(ch in address for ch in " <>,;\r\n"):

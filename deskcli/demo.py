@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
-from deskcli import customers, people, tickets
+from deskcli import tickets
 from deskcli.desk import Desk
+from deskcli.people import customers
+from deskcli.people import staff as people
 from deskcli.types import manage as tickettypes
 from deskcli.types.manage import TypeChanges
 

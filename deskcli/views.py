@@ -4,7 +4,7 @@ my dashboard (我的Dashboard), and saved `ticket list` filters."""
 from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Invalid, NotFound
-from deskcli.people import check_key
+from deskcli.people.staff import check_key
 from deskcli.policy import require
 from deskcli.store import life
 from deskcli.store import tickets as tstore

@@ -134,7 +134,7 @@ def make_desk(path: Path, tickets_desk: Path | None) -> None:
               file=sys.stderr)
         copy_desk(tickets_desk, path)
     else:
-        from deskcli.people import init_desk
+        from deskcli.people.staff import init_desk
 
         init_desk(path, admin=ADMIN, name=None, email=None, desk_name="faq-speed").close()
 

@@ -257,7 +257,7 @@ def enqueue_report(desk, *, to: list[str] | str, subject: str, text: str,
     """Put a finished report in the outbox for `to` (addresses), for `outbox send`.
     The report is already rendered, so its template only passes it through."""
     from deskcli.errors import Invalid
-    from deskcli.people import check_email
+    from deskcli.people.staff import check_email
 
     addresses = [to] if isinstance(to, str) else list(to)
     if not addresses:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, DeskError, Invalid, NotFound, ValidationErrors
-from deskcli.people import check_key
+from deskcli.people.staff import check_key
 from deskcli.policy import require
 from deskcli.reminders import cron
 from deskcli.store import calendar as cstore

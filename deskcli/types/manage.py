@@ -7,7 +7,7 @@ from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound
 from deskcli.models import PRIORITIES, TicketType
-from deskcli.people import check_key
+from deskcli.people.staff import check_key
 from deskcli.plain import Record, new
 from deskcli.policy import require
 from deskcli.store import Store

@@ -6,7 +6,7 @@ import json
 from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound
-from deskcli.people import (
+from deskcli.people.staff import (
     check_email,
     check_key,
     check_login,
