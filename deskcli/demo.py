@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from deskcli import tickets
 from deskcli.desk import Desk
 from deskcli.people import customers
 from deskcli.people import staff as people
+from deskcli.tickets import opening as tickets
 from deskcli.types import manage as tickettypes
 from deskcli.types.manage import TypeChanges
 

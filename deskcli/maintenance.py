@@ -35,7 +35,7 @@ def stale_indexes(desk: Desk) -> list[str]:
     """The full-text indexes built with another index_text version than this deskcli's
     (searches would miss what they should find until `reindex`)."""
     from deskcli.faq.manage import index_current
-    from deskcli.tickets import search_index_stale
+    from deskcli.tickets.opening import search_index_stale
 
     found = []
     if search_index_stale(desk):

@@ -201,7 +201,7 @@ def report(name: str, timings: list[tuple[float, str]], target: float | None = N
 def in_process(path: Path, queries: list[str], repeat: int, tickets: bool) -> list[dict]:
     from deskcli.faq.search import faq_recommend, faq_search, faq_suggest, for_ticket
     from deskcli.models import Ticket
-    from deskcli.tickets import ListFilters, list_tickets
+    from deskcli.tickets.opening import ListFilters, list_tickets
 
     typed = list(dict.fromkeys(q[:k] for q in queries for k in range(1, 5) if len(q) >= k
                                and q[:k].strip()))

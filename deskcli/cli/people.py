@@ -130,7 +130,7 @@ def user_deactivate(desk, login, successor, as_json):
       deskcli user deactivate bob --to carol
       deskcli user deactivate sun
     """
-    from deskcli.departure import deactivate
+    from deskcli.tickets.departure import deactivate
 
     result = deactivate(desk, login, successor)
     if as_json:

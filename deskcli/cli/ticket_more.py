@@ -32,7 +32,7 @@ def cc_cmd(desk, ids, add, remove, as_json, yes):
       deskcli ticket cc 42 --remove dept:product
     """
     from deskcli.errors import Invalid
-    from deskcli.extras import cc
+    from deskcli.tickets.changes import cc
 
     if not add and not remove:
         raise Invalid("nothing to change", "use --add LOGIN|dept:KEY or --remove ...")
@@ -59,8 +59,8 @@ def contact_cmd(desk, ids, add, remove, as_json, yes):
       deskcli ticket contact 42 --add 'Centre office <office@sunshine.example>'
       deskcli ticket contact 42 --remove stranger@elsewhere.example
     """
-    from deskcli.contacts import change
     from deskcli.errors import Invalid
+    from deskcli.tickets.contacts import change
 
     if not add and not remove:
         raise Invalid("nothing to change", "use --add EMAIL or --remove EMAIL")
@@ -84,7 +84,7 @@ def set_cmd(desk, ids, fields, priority, title, as_json, yes):
       deskcli ticket set 42 43 --priority low --yes
     """
     from deskcli.errors import Invalid
-    from deskcli.extras import set_values
+    from deskcli.tickets.changes import set_values
     from deskcli.types.fields import parse_assignments
 
     values = parse_assignments(fields)
@@ -110,7 +110,7 @@ def check_cmd(desk, ticket_id, step, undo, as_json):
       deskcli ticket check 42 "Send the contract"
       deskcli ticket check 42 2 --undo
     """
-    from deskcli.extras import check
+    from deskcli.tickets.changes import check
 
     _one(desk, ticket_id, lambda i: check(desk, i, step, undo), as_json, "check")
 
@@ -129,7 +129,7 @@ def attach_cmd(desk, ticket_id, files, as_json):
     Example:
       deskcli ticket attach 42 screenshot.png crash.log
     """
-    from deskcli.extras import attach
+    from deskcli.tickets.attachments import attach
 
     _one(desk, ticket_id, lambda i: attach(desk, i, list(files)), as_json, "attach")
 
@@ -155,7 +155,7 @@ def attachment_cmd(desk, ticket_id, name, target, fmt, as_json):
     import os
     import sys
 
-    from deskcli.extras import attachment
+    from deskcli.tickets.attachments import attachment
 
     found = attachment(desk, ticket_id, name)
     if name is None:
@@ -190,7 +190,7 @@ def link_cmd(desk, ticket_id, parent, relates, unlink, as_json):
       deskcli ticket link 43 --relates 38
       deskcli ticket link 43 --unlink 40
     """
-    from deskcli.extras import link
+    from deskcli.tickets.links import link
 
     _one(desk, ticket_id, lambda i: link(desk, i, parent=parent, relates=relates,
                                          unlink=unlink), as_json, "link")
@@ -210,7 +210,7 @@ def merge_cmd(desk, ticket_id, into, message, as_json):
     Example:
       deskcli ticket merge 45 --into 42
     """
-    from deskcli.extras import merge
+    from deskcli.tickets.links import merge
 
     _one(desk, ticket_id, lambda i: merge(desk, i, into, message), as_json, "merge")
 
@@ -228,7 +228,7 @@ def tag_cmd(desk, ticket_id, changes, as_json):
       deskcli ticket tag 42 +vip +ios17
       deskcli ticket tag 42 -- -vip
     """
-    from deskcli.extras import tag
+    from deskcli.tickets.changes import tag
 
     _one(desk, ticket_id, lambda i: tag(desk, i, list(changes)), as_json, "tag")
 
@@ -246,7 +246,7 @@ def log_cmd(desk, ticket_id, duration, message, as_json):
     Example:
       deskcli ticket log 42 45m -m "Remote session with the centre"
     """
-    from deskcli.extras import log_time
+    from deskcli.tickets.changes import log_time
 
     _one(desk, ticket_id, lambda i: log_time(desk, i, duration, message), as_json, "log")
 
@@ -265,6 +265,6 @@ def rate_cmd(desk, ticket_id, score, message, as_json):
     Example:
       deskcli ticket rate 42 5 -m "Fast and friendly"
     """
-    from deskcli.extras import rate
+    from deskcli.tickets.changes import rate
 
     _one(desk, ticket_id, lambda i: rate(desk, i, score, message), as_json, "rate")

@@ -48,7 +48,7 @@ def open_cmd(desk, type_key, title, body, body_file, customer, fields, priority,
       deskcli --as sales ticket open --type renewal --customer C1001 \\
           --title "Renewal" --json
     """
-    from deskcli.tickets import OpenRequest, open_ticket
+    from deskcli.tickets.opening import OpenRequest, open_ticket
     from deskcli.types.fields import parse_assignments
 
     text = read_text(body, body_file, what="description") or ""
@@ -110,7 +110,7 @@ def import_cmd(desk, source, as_json):
       other-system --dump | deskcli ticket import - --json
       deskcli --db a.db ticket export | deskcli --db b.db ticket import -
     """
-    from deskcli.bulk import import_tickets
+    from deskcli.tickets.bulk import import_tickets
 
     progress = None
     if sys.stderr.isatty():
@@ -183,8 +183,8 @@ def export_cmd(desk, status, types, since, until, target):
     """
     import json
 
-    from deskcli.bulk import export_tickets
-    from deskcli.tickets import ListFilters
+    from deskcli.tickets.bulk import export_tickets
+    from deskcli.tickets.opening import ListFilters
 
     filters = ListFilters(status=list(status), type=list(types), created_since=since,
                           created_until=until, limit=None)

@@ -45,7 +45,7 @@ def list_options(func):
 
 
 def filters_from(kw) -> "object":
-    from deskcli.tickets import ListFilters
+    from deskcli.tickets.opening import ListFilters
     from deskcli.types.fields import parse_assignments
 
     return ListFilters(
@@ -79,10 +79,10 @@ def list_cmd(desk, fmt, as_json, view_name, **kw):
       deskcli ticket list --sort -priority --limit 20 --after '3,1234'
       deskcli ticket list --view mine --status waiting
     """
-    from deskcli.tickets import list_tickets
+    from deskcli.tickets.opening import list_tickets
 
     if view_name:
-        from deskcli.views import view_get
+        from deskcli.tickets.views import view_get
 
         ctx = click.get_current_context()
         saved = view_get(desk, view_name)
@@ -94,7 +94,7 @@ def list_cmd(desk, fmt, as_json, view_name, **kw):
     filters.details = whole(fmt, as_json)
     tickets, cursor = list_tickets(desk, filters)
     if filters.search:
-        from deskcli.tickets import search_index_stale
+        from deskcli.tickets.opening import search_index_stale
 
         if search_index_stale(desk):
             say("warning: the search index was built by another deskcli version and may "
@@ -143,7 +143,7 @@ def show_cmd(desk, ticket_id, public, fmt, as_json):
       deskcli ticket show 42 --json | jq '.events[] | select(.kind == "reply")'
       deskcli ticket show 42 --public
     """
-    from deskcli.tickets import show_ticket
+    from deskcli.tickets.opening import show_ticket
 
     ticket = show_ticket(desk, ticket_id, internal=not public)
     emit_object(ticket.to_dict(), fmt, as_json, human=lambda t: human(desk, t))

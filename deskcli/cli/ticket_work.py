@@ -28,7 +28,7 @@ def assign_cmd(desk, ids, to, message, as_json, yes):
       deskcli queue list --format plain | cut -f1 | \\
           deskcli ticket assign - --to bob --yes
     """
-    from deskcli.lifecycle import assign
+    from deskcli.tickets.life import assign
 
     for_each(ticket_ids(ids), lambda i: assign(desk, i, to, message), verb="assign",
              yes=yes, as_json=as_json)
@@ -49,7 +49,7 @@ def accept_cmd(desk, ids, as_json, yes):
           | cut -f1 \\
           | deskcli ticket accept - --yes
     """
-    from deskcli.lifecycle import accept
+    from deskcli.tickets.life import accept
 
     for_each(ticket_ids(ids), lambda i: accept(desk, i), verb="accept", yes=yes,
              as_json=as_json)
@@ -66,7 +66,7 @@ def decline_cmd(desk, ids, message, body_file, as_json, yes):
     Example:
       deskcli ticket decline 42 -m "Not my product; this is billing"
     """
-    from deskcli.lifecycle import decline
+    from deskcli.tickets.life import decline
 
     text = long_text(message, body_file, what="reason")
     for_each(ticket_ids(ids), lambda i: decline(desk, i, text.value), verb="decline", yes=yes,
@@ -90,7 +90,7 @@ def transfer_cmd(desk, ids, to, message, body_file, as_json, yes):
       deskcli ticket transfer 42 --to carol -m "Please check the payment records"
       deskcli ticket transfer 42 --to dept:finance
     """
-    from deskcli.lifecycle import transfer
+    from deskcli.tickets.life import transfer
 
     text = long_text(message, body_file, what="note", required=False)
     for_each(ticket_ids(ids), lambda i: transfer(desk, i, to, text.value), verb="transfer",
@@ -109,7 +109,7 @@ def note_cmd(desk, ids, message, body_file, as_json, yes):
       deskcli ticket note 42 -m "Called the parent, no answer"
       deskcli ticket note 42 --body-file findings.md
     """
-    from deskcli.lifecycle import note
+    from deskcli.tickets.life import note
 
     text = long_text(message, body_file, what="note")
     for_each(ticket_ids(ids), lambda i: note(desk, i, text.value), verb="note", yes=yes,
@@ -138,7 +138,7 @@ def reply_cmd(desk, ticket_id, message, body_file, wait, faq, as_json):
       deskcli ticket reply 42 --body-file answer.md
       deskcli ticket reply 42 --faq faq-002 -m "您好，请按以下步骤操作：" --wait
     """
-    from deskcli.lifecycle import reply
+    from deskcli.tickets.life import reply
 
     text = long_text(message, body_file, what="reply", required=faq is None)
     for_each([ticket_id], lambda i: reply(desk, i, text.value, wait, faq=faq), verb="reply",
@@ -157,7 +157,7 @@ def resolve_cmd(desk, ids, message, body_file, as_json, yes):
     Example:
       deskcli ticket resolve 42 -m "Fixed in app 3.2.2; the parent confirmed"
     """
-    from deskcli.lifecycle import resolve
+    from deskcli.tickets.life import resolve
 
     text = long_text(message, body_file, what="resolution")
     for_each(ticket_ids(ids), lambda i: resolve(desk, i, text.value), verb="resolve",
@@ -177,7 +177,7 @@ def close_cmd(desk, ids, message, as_json, yes):
       deskcli ticket close 42
       deskcli ticket close 4 5 9 --yes -m "Duplicates of #3"
     """
-    from deskcli.lifecycle import close
+    from deskcli.tickets.life import close
 
     for_each(ticket_ids(ids), lambda i: close(desk, i, message), verb="close", yes=yes,
              as_json=as_json)
@@ -195,7 +195,7 @@ def reopen_cmd(desk, ids, message, body_file, as_json, yes):
     Example:
       deskcli ticket reopen 42 -m "The parent says it crashes again"
     """
-    from deskcli.lifecycle import reopen
+    from deskcli.tickets.life import reopen
 
     text = long_text(message, body_file, what="reason")
     for_each(ticket_ids(ids), lambda i: reopen(desk, i, text.value), verb="reopen", yes=yes,
@@ -216,7 +216,7 @@ def nudge_cmd(desk, ids, message, as_json, yes):
       deskcli ticket list --overdue --format plain | cut -f1 | \\
           deskcli ticket nudge - --yes
     """
-    from deskcli.lifecycle import nudge
+    from deskcli.tickets.life import nudge
 
     for_each(ticket_ids(ids), lambda i: nudge(desk, i, message), verb="nudge", yes=yes,
              as_json=as_json)
@@ -233,7 +233,7 @@ def approve_cmd(desk, ids, message, as_json, yes):
     Example:
       deskcli ticket approve 42 -m "Budget confirmed"
     """
-    from deskcli.lifecycle import approve
+    from deskcli.tickets.life import approve
 
     for_each(ticket_ids(ids), lambda i: approve(desk, i, message), verb="approve", yes=yes,
              as_json=as_json)
@@ -250,7 +250,7 @@ def reject_cmd(desk, ids, message, body_file, as_json, yes):
     Example:
       deskcli ticket reject 42 -m "Not in this quarter's budget"
     """
-    from deskcli.lifecycle import reject
+    from deskcli.tickets.life import reject
 
     text = long_text(message, body_file, what="reason")
     for_each(ticket_ids(ids), lambda i: reject(desk, i, text.value), verb="reject", yes=yes,

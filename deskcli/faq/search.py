@@ -423,7 +423,7 @@ def for_ticket(desk: Desk, ticket, limit: int = 3) -> dict:
 def related(desk: Desk, ticket_id: int, limit: int = 5) -> dict:
     """For `ticket related`: the FAQ entries that answered the ticket or may answer it,
     and similar solved tickets with how they were resolved."""
-    from deskcli.tickets import visible_ticket
+    from deskcli.tickets.opening import visible_ticket
 
     require(desk.actor, "ticket.view", "see tickets")
     _ensure_index(desk)

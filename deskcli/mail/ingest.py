@@ -38,7 +38,6 @@ from datetime import timedelta
 from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Busy, NotFound, NotPermitted
-from deskcli.lifecycle import Act
 from deskcli.mail import parse as mailparse
 from deskcli.policy import require
 from deskcli.reminders import sla
@@ -48,7 +47,8 @@ from deskcli.store import notices as nstore
 from deskcli.store import people as ps
 from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
-from deskcli.timeline import record
+from deskcli.tickets.life import Act
+from deskcli.tickets.timeline import record
 from deskcli.types import workflow
 
 REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|回复|回覆|答复|转发|轉寄)\s*[:：]\s*)+", re.I)
@@ -207,7 +207,7 @@ def _file(desk: Desk, mail: mailparse.Inbound, key: str, now) -> Ingested:
 
 
 def _customer_message(desk: Desk, mail, ticket_id: int, result: Ingested) -> Ingested:
-    from deskcli.tickets import due_stamp
+    from deskcli.tickets.opening import due_stamp
 
     a = Act(desk, ticket_id, unseen=True)
     text = mailparse.cut_quoted(mail.text) or "(no text)"
@@ -273,7 +273,7 @@ def _staff_note(desk: Desk, mail, ticket_id: int, staff, result: Ingested) -> In
 def _open(desk: Desk, mail, staff, closed_id: int | None, result: Ingested) -> Ingested:
     """A new ticket of the desk's mail type (related to `closed_id` when the mail answered
     a closed ticket)."""
-    from deskcli.tickets import OpenRequest, open_ticket
+    from deskcli.tickets.opening import OpenRequest, open_ticket
 
     type_key = desk.setting("mail.type")
     if not type_key:
@@ -353,7 +353,7 @@ def _title(desk: Desk, mail, body: str) -> tuple[str, bool]:
     """The subject without reply prefixes and the ticket tag, whole up to the title limit
     (tickets.MAX_TITLE characters); a longer one is cut at a word and ends with '…' (and
     True says so: the caller keeps the whole subject). No subject: the first line."""
-    from deskcli.tickets import MAX_TITLE
+    from deskcli.tickets.opening import MAX_TITLE
 
     tag = re.escape(desk.setting("mail.tag") or "desk")
     title = re.sub(rf"\[\s*{tag}\s*#\s*\d+\s*\]", "", mail.subject, flags=re.I)
@@ -448,7 +448,7 @@ def _not_added(a: Act, others: list[tuple[str, str]], result: Ingested) -> None:
 # --- attachments --------------------------------------------------------------------------
 
 def _attachments(a: Act, mail, result: Ingested, user_id: int | None) -> None:
-    from deskcli.extras import _size_limit
+    from deskcli.tickets.attachments import _size_limit
 
     limit_text = a.desk.setting("attachments.max-size") or "10M"
     limit = _size_limit(limit_text)

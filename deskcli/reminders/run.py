@@ -18,7 +18,7 @@ from deskcli.reminders import escalation
 from deskcli.store import life
 from deskcli.store import people as ps
 from deskcli.store import remind as rstore
-from deskcli.timeline import record
+from deskcli.tickets.timeline import record
 
 BATCH = 200
 
@@ -83,7 +83,7 @@ def _stamp(text):
 
 def _chase(desk: Desk, ticket_id: int, now, summary: dict) -> None:
     """Nudge and escalate one overdue ticket, re-checked inside the transaction."""
-    from deskcli.lifecycle import must_act
+    from deskcli.tickets.life import must_act
 
     db = desk.store
     row = life.raw(db, ticket_id)
@@ -166,7 +166,7 @@ def _autoclose(desk: Desk, ticket_id: int, now, summary: dict) -> None:
         return
     changes = {"status": "closed", "closed_at": at, "waiting_since": None, "updated_at": at}
     if row["status"] == "waiting":
-        from deskcli.lifecycle import end_wait
+        from deskcli.tickets.life import end_wait
 
         changes.update(end_wait(desk, row, now))
     if life.update(db, ticket_id, changes, {"status": row["status"]}):

@@ -89,7 +89,7 @@ def _render_title(title: str, moment, desk: Desk) -> str:
 
 def run_due(desk: Desk, now, summary: dict) -> None:
     """Open a ticket for each schedule due at `now` (called by `remind run`)."""
-    from deskcli.tickets import OpenRequest, open_ticket
+    from deskcli.tickets.opening import OpenRequest, open_ticket
 
     with desk.store.read():
         due = cstore.due_schedules(desk.store, clock.stamp(now))

@@ -6,8 +6,8 @@ may change the CC list add or remove them; an e-mail's Cc never does."""
 from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Invalid
-from deskcli.lifecycle import Act, Outcome
 from deskcli.store import contacts as cstore
+from deskcli.tickets.life import Act, Outcome
 
 
 def parse_contact(text: str) -> tuple[str, str | None]:

@@ -18,7 +18,15 @@ from deskcli.policy import require
 from deskcli.records import refuse_bad_text
 from deskcli.search import tokens as search
 from deskcli.store import tickets as tstore
-from deskcli.tickets import Batch, ListFilters, Lookup, OpenRequest, _build, _prepare, _query
+from deskcli.tickets.opening import (
+    Batch,
+    ListFilters,
+    Lookup,
+    OpenRequest,
+    _build,
+    _prepare,
+    _query,
+)
 
 IMPORT_KEYS = ("type", "title", "body", "customer", "fields", "priority", "cc", "source",
                "external_id")

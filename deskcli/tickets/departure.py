@@ -12,13 +12,13 @@ import json
 from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import Conflict, Invalid, NotFound
-from deskcli.lifecycle import end_wait
 from deskcli.policy import require
 from deskcli.store import life
 from deskcli.store import people as ps
 from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
-from deskcli.timeline import record
+from deskcli.tickets.life import end_wait
+from deskcli.tickets.timeline import record
 from deskcli.types.manage import TypeChanges
 
 REASSIGN_TYPE = "reassign-customers"

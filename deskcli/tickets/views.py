@@ -8,7 +8,7 @@ from deskcli.people.staff import check_key
 from deskcli.policy import require
 from deskcli.store import life
 from deskcli.store import tickets as tstore
-from deskcli.tickets import ListFilters, list_tickets, with_tags
+from deskcli.tickets.opening import ListFilters, list_tickets, with_tags
 
 OPEN = ["awaiting_approval", "new", "assigned", "in_progress", "waiting"]
 

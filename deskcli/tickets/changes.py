@@ -1,19 +1,18 @@
-"""Use cases around a ticket: CC, set fields, checklist, attachments, links, merge, tags,
-time worked and the customer's rating. Same order as lifecycle: load -> policy -> no-op ->
+"""Use cases around a ticket: CC, set fields, checklist, tags, time worked and the
+customer's rating. Same order as the ticket life: load -> policy -> no-op ->
 workflow -> writes and events, in one transaction."""
 
 import json
-import os
 import re
 
 from deskcli import clock
 from deskcli.desk import Desk
-from deskcli.errors import Conflict, Invalid, NotFound, ValidationErrors
-from deskcli.lifecycle import Act, Outcome
+from deskcli.errors import Invalid, NotFound, ValidationErrors
 from deskcli.models import PRIORITIES
 from deskcli.store import life
 from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
+from deskcli.tickets.life import Act, Outcome
 from deskcli.types.fields import validate
 
 TAG = re.compile(r"[\w][\w.:/-]{0,39}")
@@ -45,7 +44,7 @@ def cc(desk: Desk, ticket_id: int, add: list[str], remove: list[str]) -> Outcome
 
 def _cc_ref(db, entry: str) -> tuple[int | None, int | None]:
     """LOGIN, user:LOGIN or dept:KEY -> (dept_id, user_id), as `ticket open --cc` reads it."""
-    from deskcli.tickets import Lookup, _cc_ref
+    from deskcli.tickets.opening import Lookup, _cc_ref
 
     return _cc_ref(Lookup(db), entry)
 
@@ -128,154 +127,6 @@ def check(desk: Desk, ticket_id: int, step: str, undo: bool = False) -> Outcome:
         a.event("unchecked" if undo else "checked", message=target["text"],
                 data={"step": target["position"]})
         a.save()
-        return a.done()
-
-
-# --- attachments --------------------------------------------------------------------------
-
-# the usual attachments, so a command need not load the system's MIME table
-CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
-                 "gif": "image/gif", "webp": "image/webp", "pdf": "application/pdf",
-                 "txt": "text/plain", "log": "text/plain", "csv": "text/csv",
-                 "json": "application/json", "zip": "application/zip",
-                 "mp4": "video/mp4", "mov": "video/quicktime", "heic": "image/heic",
-                 "doc": "application/msword", "xls": "application/vnd.ms-excel",
-                 "docx": "application/vnd.openxmlformats-officedocument."
-                         "wordprocessingml.document",
-                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-def _content_type(name: str) -> str | None:
-    suffix = name.rpartition(".")[2].lower() if "." in name else ""
-    if suffix in CONTENT_TYPES:
-        return CONTENT_TYPES[suffix]
-    import mimetypes
-
-    return mimetypes.guess_type(name)[0]
-
-
-def attach(desk: Desk, ticket_id: int, files: list) -> Outcome:
-    """Store files (paths) with the ticket, inside the desk (one file is the whole desk),
-    each under its base name."""
-    limit = _size_limit(desk.setting("attachments.max-size") or "10M")
-    with desk.store.write():
-        a = Act(desk, ticket_id)
-        a.permit("attach")
-        a.move("attach")
-        for path in files:
-            name = os.path.basename(path)
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
-            except OSError as exc:
-                raise Invalid(f"cannot read {path}: {exc.strerror}") from None
-            if len(data) > limit:
-                raise Invalid(f"{name} is {len(data):,} bytes; the desk accepts at most "
-                              f"{limit:,}", "an admin can raise it: deskcli config set "
-                                            "attachments.max-size 25M")
-            import hashlib  # here: only attach needs it (it costs a few ms to import)
-
-            content_type = _content_type(name)
-            digest = hashlib.sha256(data).hexdigest()
-            life.add_attachment(a.db, a.id, name, data, content_type, digest, a.actor.id,
-                                a.at)
-            a.event("attached", to=name, message=f"{name} ({len(data):,} bytes)",
-                    data={"size": len(data), "sha256": digest})
-        a.save()
-        return a.done()
-
-
-def _size_limit(text: str) -> int:
-    match = re.fullmatch(r"(\d+)([KMG]?)", text.strip().upper())
-    if not match:
-        return 10 * 2**20
-    return int(match[1]) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match[2]]
-
-
-def attachment(desk: Desk, ticket_id: int, name: str | None):
-    """An attachment's (name, bytes), or with no name the list of attachments."""
-    from deskcli.tickets import visible_ticket
-
-    with desk.store.read():
-        visible_ticket(desk, ticket_id)
-        if name is None:
-            return life.attachments(desk.store, ticket_id)
-        found = life.attachment_data(desk.store, ticket_id, name)
-        if found is None:
-            names = ", ".join(x["name"] for x in life.attachments(desk.store, ticket_id))
-            raise NotFound(f"#{ticket_id} has no attachment {name!r}",
-                           f"its attachments: {names or 'none'}")
-        return found[0], bytes(found[1])
-
-
-# --- links and merging --------------------------------------------------------------------
-
-def link(desk: Desk, ticket_id: int, *, parent: int | None = None,
-         relates: int | None = None, unlink: int | None = None) -> Outcome:
-    with desk.store.write():
-        a = Act(desk, ticket_id)
-        a.permit("link")
-        a.move("link")
-        if unlink is not None:
-            if not life.remove_link(a.db, a.id, unlink):
-                return a.done(noop=f"#{a.id} is not linked to #{unlink}")
-            a.event("unlinked", to=f"#{unlink}")
-            a.save()
-            return a.done()
-        other = parent if parent is not None else relates
-        if other is None:
-            raise Invalid("say what to link to", "use --parent ID, --relates ID or --unlink ID")
-        if other == a.id:
-            raise Invalid("a ticket cannot be linked to itself")
-        Act(desk, other)  # must exist and be visible
-        kind = "parent" if parent is not None else "relates"
-        if kind == "parent":
-            ancestor = other
-            while ancestor is not None:
-                if ancestor == a.id:
-                    raise Conflict(f"#{other} is already below #{a.id}; that would make a loop")
-                ancestor = life.parent_of(a.db, ancestor)
-            existing = life.parent_of(a.db, a.id)
-            if existing == other:
-                return a.done(noop=f"#{other} already is the parent of #{a.id}")
-            if existing is not None:
-                raise Conflict(f"#{a.id} already has the parent #{existing}",
-                               f"unlink it first: deskcli ticket link {a.id} --unlink {existing}")
-        if kind == "relates" and other in life.links(a.db, a.id)["related"]:
-            return a.done(noop=f"#{a.id} already relates to #{other}")  # either way round
-        if not life.add_link(a.db, a.id, other, kind, a.at, a.actor.id):
-            return a.done(noop=f"#{a.id} is already linked to #{other}")
-        a.event("linked", to=f"#{other}", data={"kind": kind})
-        a.save()
-        return a.done()
-
-
-def merge(desk: Desk, ticket_id: int, into: int, message: str | None = None) -> Outcome:
-    """Close a duplicate into the surviving ticket: its history stays, it points to the
-    survivor, and its CC list is carried over."""
-    with desk.store.write():
-        a = Act(desk, ticket_id)
-        a.permit("merge")
-        if a.row["merged_into"] == into:
-            return a.done(noop=f"#{a.id} is already merged into #{into}")
-        if into == a.id:
-            raise Invalid("a ticket cannot be merged into itself")
-        survivor = Act(desk, into)
-        survivor.permit("link")
-        if survivor.status not in ("new", "assigned", "in_progress", "waiting",
-                                   "awaiting_approval"):
-            raise Conflict(f"#{into} is {survivor.status}; merge into an open ticket",
-                           f"reopen it first: deskcli ticket reopen {into} -m REASON")
-        new = a.move("merge")
-        a.leave_waiting()
-        a.changes.update(status=new, closed_at=a.at, merged_into=into,
-                         resolution=f"merged into #{into}")
-        a.event("merged", frm=a.status, to=f"#{into}", message=message, visibility="public")
-        for ref in life.cc_refs(a.db, a.id):
-            tstore.insert_cc(a.db, [(into, *ref)])
-        survivor.event("merged_in", frm=f"#{a.id}", message=message)
-        survivor.save()
-        a.save(expect={"status": a.status})
         return a.done()
 
 

@@ -17,7 +17,7 @@ from deskcli.store import life
 from deskcli.store import people as ps
 from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
-from deskcli.timeline import record
+from deskcli.tickets.timeline import record
 from deskcli.types import workflow
 
 
@@ -104,7 +104,7 @@ class Act:
         db, ticket_id = self.db, self.id
 
         def load() -> Ticket:
-            from deskcli.tickets import details
+            from deskcli.tickets.opening import details
 
             with db.read():
                 ticket = tstore.get(db, ticket_id)
@@ -188,7 +188,7 @@ def _staff(db, login: str, what: str = "user"):
 # --- approval -----------------------------------------------------------------------------
 
 def approve(desk: Desk, ticket_id: int, message: str | None = None) -> Outcome:
-    from deskcli.tickets import Lookup, due_stamp, routed
+    from deskcli.tickets.opening import Lookup, due_stamp, routed
 
     with desk.store.write():
         a = Act(desk, ticket_id)
@@ -415,7 +415,7 @@ def close(desk: Desk, ticket_id: int, message: str | None = None) -> Outcome:
 def reopen(desk: Desk, ticket_id: int, message: str) -> Outcome:
     """Back to the owner (in progress) if they are still active, else to the queue; the
     resolve clock starts again."""
-    from deskcli.tickets import due_stamp
+    from deskcli.tickets.opening import due_stamp
 
     with desk.store.write():
         a = Act(desk, ticket_id)

@@ -148,7 +148,7 @@ class Batch:
         tstore.insert_steps(db, self.steps)
         tstore.index_text(db, self.text)
         if notify_desk is not None:
-            from deskcli.timeline import record
+            from deskcli.tickets.timeline import record
 
             record(notify_desk, self.events)
         else:
