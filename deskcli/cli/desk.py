@@ -44,7 +44,7 @@ def init(app, admin, name, email, desk_name, timezone, locale, group):
 
     path = app.db_path()
     if group is not None:
-        from deskcli import sharing
+        from deskcli.deskfile import sharing
 
         sharing.check_group(group)
         if not sharing.prepare_folder(path, group) and (
@@ -78,7 +78,7 @@ def demo(path, force):
     """
     from pathlib import Path
 
-    from deskcli.demo import build_demo
+    from deskcli.deskfile.demo import build_demo
 
     if path is None:
         import tempfile
@@ -248,7 +248,7 @@ def db_backup(desk, target):
     """
     from pathlib import Path
 
-    from deskcli import maintenance
+    from deskcli.deskfile import maintenance
 
     click.echo(maintenance.backup(desk, Path(target)))
 
@@ -262,7 +262,7 @@ def db_check(desk):
     Example:
       deskcli db check && echo healthy
     """
-    from deskcli import maintenance
+    from deskcli.deskfile import maintenance
 
     problems = maintenance.check(desk)
     for problem in problems:
@@ -287,7 +287,7 @@ def db_reindex(desk, as_json):
     """
     import sys
 
-    from deskcli import maintenance
+    from deskcli.deskfile import maintenance
 
     progress = None
     if sys.stderr.isatty():

@@ -4,8 +4,8 @@ Run by a sysadmin as that user (sudo -u desk deskcli --db ... --as mail-in mail 
 Each check is one line; the first failure that hides the rest ends the list.
 """
 
+from deskcli.deskfile.sharing import Check, file_checks, verdict
 from deskcli.errors import DeskError
-from deskcli.sharing import Check, file_checks, verdict
 
 
 def mail_checks(path: str, login: str, source: str) -> list[Check]:
