@@ -4,7 +4,7 @@ import click
 
 from deskcli import output
 from deskcli.cli.common import emit_object, emit_rows, format_options, pass_desk, whole
-from deskcli.cli.ticket_view import emit_tickets, list_options, local
+from deskcli.cli.ticket.view import emit_tickets, list_options, local
 from deskcli.output import say
 
 

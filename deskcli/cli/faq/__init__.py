@@ -10,22 +10,22 @@ from deskcli.cli.common import chosen, colour, emit_rows, format_options, pass_d
 from deskcli.output import say, write
 
 VERBS = {
-    "category": ("deskcli.cli.faq_manage", "category", "Categories (问题类型): add, list."),
-    "add": ("deskcli.cli.faq_manage", "add_cmd", "Add an entry."),
-    "update": ("deskcli.cli.faq_manage", "update_cmd", "Change an entry."),
-    "remove": ("deskcli.cli.faq_manage", "remove_cmd", "Remove entries."),
-    "show": ("deskcli.cli.faq_manage", "show_cmd", "Show an entry and what it answered."),
-    "list": ("deskcli.cli.faq_manage", "list_cmd", "List entries."),
+    "category": ("deskcli.cli.faq.manage", "category", "Categories (问题类型): add, list."),
+    "add": ("deskcli.cli.faq.manage", "add_cmd", "Add an entry."),
+    "update": ("deskcli.cli.faq.manage", "update_cmd", "Change an entry."),
+    "remove": ("deskcli.cli.faq.manage", "remove_cmd", "Remove entries."),
+    "show": ("deskcli.cli.faq.manage", "show_cmd", "Show an entry and what it answered."),
+    "list": ("deskcli.cli.faq.manage", "list_cmd", "List entries."),
     "search": ("deskcli.cli.faq", "search_cmd", "Search, best answers first."),
     "suggest": ("deskcli.cli.faq", "suggest_cmd", "Complete keywords as you type (关键词联想)."),
-    "recommend": ("deskcli.cli.faq_advice", "recommend_cmd",
+    "recommend": ("deskcli.cli.faq.advice", "recommend_cmd",
                   "Recommend entries for a customer's question."),
-    "gaps": ("deskcli.cli.faq_advice", "gaps_cmd", "Topics recent tickets ask that no FAQ "
+    "gaps": ("deskcli.cli.faq.advice", "gaps_cmd", "Topics recent tickets ask that no FAQ "
                                                    "answers."),
-    "synonym": ("deskcli.cli.faq_synonym", "synonym",
+    "synonym": ("deskcli.cli.faq.synonym", "synonym",
                 "Synonyms search applies to questions: add, list, remove, import, export."),
-    "import": ("deskcli.cli.faq_manage", "import_cmd", "Add and update entries from a file."),
-    "export": ("deskcli.cli.faq_manage", "export_cmd", "Write the FAQ to a file."),
+    "import": ("deskcli.cli.faq.manage", "import_cmd", "Add and update entries from a file."),
+    "export": ("deskcli.cli.faq.manage", "export_cmd", "Write the FAQ to a file."),
 }
 
 

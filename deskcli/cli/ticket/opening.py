@@ -64,7 +64,7 @@ def open_cmd(desk, type_key, title, body, body_file, customer, fields, priority,
         data["suggestions"] = _suggestions(desk, ticket)
     emit_written(data, as_json, message=f"Opened #{ticket.id} ({where}).")
     if data.get("suggestions") and not as_json:
-        from deskcli.cli.faq_advice import human_suggestions
+        from deskcli.cli.faq.advice import human_suggestions
         from deskcli.output import say
 
         lines = human_suggestions(data["suggestions"], indent="  ")
