@@ -288,3 +288,26 @@ def test_no_import_cycles():
 def test_the_cycle_finder_finds_cycles():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
     assert cycles(graph) == [{"a", "b", "c"}]
+
+
+INFLECTIONS = {"s", "es", "er", "ers", "ing", "ings", "ed", "ion", "ions"}
+
+
+def suffix_twins(names: set[str]) -> list[tuple[str, str]]:
+    """Sibling names told apart only by an ending (remind/reminders, report/reports; not
+    cron/crontab, two different things)."""
+    return sorted((a, b) for a in names for b in names
+                  if a != b and b.startswith(a) and b[len(a):] in INFLECTIONS)
+
+
+def test_no_siblings_told_apart_by_a_suffix():
+    assert suffix_twins({"remind", "reminders", "faq", "faq_words", "cron", "crontab"}) == [
+        ("remind", "reminders")]
+    folders = {path.parent for path in MODULES}
+    twins = {}
+    for folder_path in folders:
+        names = {p.stem for p in folder_path.glob("*.py")} | {
+            p.name for p in folder_path.iterdir() if (p / "__init__.py").exists()}
+        if found := suffix_twins(names - {"__init__", "__main__"}):
+            twins[rel(folder_path / "x")[:-2]] = found
+    assert twins == {}
