@@ -145,7 +145,7 @@ def main() -> None:
                              "import-template-*.db), needed by the complete variant, whose "
                              "foreign keys must find the rows' types, customers and people")
     args = parser.parse_args()
-    from deskcli.search import index_text  # run with the venv's Python
+    from deskcli.search.tokens import index_text  # run with the venv's Python
 
     all_rows = rows(args.tickets, index_text)
     with tempfile.TemporaryDirectory(prefix="deskcli-floor-") as folder:

@@ -27,9 +27,9 @@ from startup import desk_facts  # noqa: E402
 
 def operations(facts: dict):
     """(name, function(desk)) pairs: the everyday reads."""
-    from deskcli import tickets
     from deskcli.store import tickets as tstore
-    from deskcli.tickets import ListFilters
+    from deskcli.tickets import opening as tickets
+    from deskcli.tickets.opening import ListFilters
 
     def least_loaded(desk):
         members = tstore.active_members(desk.store, desk.store.scalar(

@@ -136,7 +136,7 @@ def tokens(text: str) -> str:
     """index_text, memoised per sentence."""
     got = _TOKENS.get(text)
     if got is None:
-        from deskcli.search import index_text
+        from deskcli.search.tokens import index_text
 
         if len(_TOKENS) > 200_000:
             _TOKENS.clear()
@@ -232,7 +232,7 @@ def gen_chunk(first: int, count: int, seed: int, check: bool = False):
         body = "".join(s if s[-1] in "。！？" else s + " " for s in sentences).strip()
         body_tokens = " ".join(x for x in (tokens(s) for s in sentences) if x)
         if check and tid % 997 == 0:
-            from deskcli.search import index_text
+            from deskcli.search.tokens import index_text
 
             assert body_tokens == index_text(body), (body, body_tokens, index_text(body))
         fts.append((tid, tokens(title), body_tokens))

@@ -122,7 +122,7 @@ def check_value(setting: Setting, value: str) -> str:
 
         zone(value)
     if setting.key == "mail.charsets":
-        from deskcli.mailcharset import check_fallbacks
+        from deskcli.mail.charset import check_fallbacks
 
         try:
             value = ",".join(check_fallbacks(value))
@@ -130,7 +130,7 @@ def check_value(setting: Setting, value: str) -> str:
             raise Invalid(f"mail.charsets: {exc}", "name charsets Python knows, in order, "
                           "e.g. gb18030,big5,koi8-r,windows-1251,shift_jis") from None
     if setting.key == "business-hours":
-        from deskcli.sla import parse_hours
+        from deskcli.reminders.sla import parse_hours
 
         parse_hours(value)
     return value

@@ -233,7 +233,7 @@ def test_a_different_index_version_is_rebuilt(faq_desk):
     conn = sqlite3.connect(faq_desk)
     version = conn.execute("SELECT version FROM search_index").fetchone()[0]
     conn.close()
-    from deskcli.search import INDEX_VERSION
+    from deskcli.search.tokens import INDEX_VERSION
 
     assert version == INDEX_VERSION
 
@@ -375,7 +375,7 @@ def test_similar_tickets_when_every_word_is_common(faq_desk):
     the newest solved tickets with the rarest phrases, scored by the phrases they share;
     open tickets are left out there too."""
     from deskcli.desk import Desk
-    from deskcli.faq_search import SOLVED, ranked
+    from deskcli.faq.search import SOLVED, ranked
 
     best, other = open_ticket("登录转圈", "换了手机"), open_ticket("登录失败")
     unsolved = open_ticket("登录转圈", "换了手机")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from deskcli import synonyms
+from deskcli.faq import synonyms
 from tests.conftest import db_count, ok, run
 from tests.test_faq import faq_desk, keys, open_ticket, solve  # noqa: F401  (a fixture)
 
@@ -186,7 +186,7 @@ def test_machine_output_has_why_only_when_asked(faq):
 
 
 def test_upgrading_a_desk_learns_from_the_answers_it_already_recorded(isolated, monkeypatch):
-    from deskcli import faq_words
+    from deskcli.faq import words as faq_words
     from deskcli.store import migrations
 
     real, learn = list(migrations.MIGRATIONS), faq_words.learn

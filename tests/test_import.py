@@ -171,7 +171,7 @@ def test_import_needs_both_open_and_import_permissions(desk):
 
 
 def test_a_bad_line_after_a_written_batch_still_leaves_nothing(desk):
-    from deskcli.bulk import BATCH
+    from deskcli.tickets.bulk import BATCH
 
     good = '{"type": "renewal", "title": "R", "customer": "C1", "fields": {"package": "12"}}\n'
     text = good * (BATCH + 1) + '{"type": "renewal", "title": ""}\n'
@@ -186,7 +186,7 @@ def test_a_big_file_is_streamed_with_progress_on_a_terminal(desk, tmp_path):
     the progress line reports the first batch before the file is finished."""
     import pty
 
-    from deskcli.bulk import BATCH
+    from deskcli.tickets.bulk import BATCH
 
     total = BATCH + 200
     src = tmp_path / "big.jsonl"
@@ -239,10 +239,10 @@ def index_sql(db) -> dict:
 def small_batches(monkeypatch):
     """Batches of 2 lines, and indexes deferred once 3 tickets were added (the real
     figures are 5,000 and 20,000)."""
-    import deskcli.bulk
+    import deskcli.tickets.bulk
 
-    monkeypatch.setattr(deskcli.bulk, "BATCH", 2)
-    monkeypatch.setattr(deskcli.bulk, "DEFER_INDEXES_AT", 3)
+    monkeypatch.setattr(deskcli.tickets.bulk, "BATCH", 2)
+    monkeypatch.setattr(deskcli.tickets.bulk, "DEFER_INDEXES_AT", 3)
 
 
 def test_a_large_import_drops_and_rebuilds_the_indexes(desk, small_batches):
@@ -269,8 +269,8 @@ def test_a_large_import_drops_and_rebuilds_the_indexes(desk, small_batches):
 def test_progress_says_when_the_indexes_are_being_built(desk, small_batches):
     """A terminal sees the import's progress after every batch, and a last word before the
     (long, silent) index rebuild; the service reports both through one callback."""
-    from deskcli.bulk import import_tickets
     from deskcli.desk import Desk
+    from deskcli.tickets.bulk import import_tickets
 
     calls = []
     opened = Desk.open(str(desk), "alice")

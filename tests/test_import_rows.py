@@ -100,12 +100,12 @@ def prepare(db):
 
 @pytest.fixture
 def small_batches(monkeypatch):
-    import deskcli.bulk
-    import deskcli.bulk_check
+    import deskcli.tickets.bulk
+    import deskcli.tickets.import_worker
 
-    monkeypatch.setattr(deskcli.bulk_check, "CHUNK", 5)  # checked by the worker process
-    monkeypatch.setattr(deskcli.bulk, "BATCH", 7)
-    monkeypatch.setattr(deskcli.bulk, "DEFER_INDEXES_AT", 50)
+    monkeypatch.setattr(deskcli.tickets.import_worker, "CHUNK", 5)  # checked by the worker process
+    monkeypatch.setattr(deskcli.tickets.bulk, "BATCH", 7)
+    monkeypatch.setattr(deskcli.tickets.bulk, "DEFER_INDEXES_AT", 50)
 
 
 @pytest.mark.parametrize("batches", ["default", "small"])

@@ -9,17 +9,17 @@ from conftest import db_count, ok, run
 
 @pytest.fixture
 def desk(seeded_desk, monkeypatch):
-    import deskcli.bulk_check
+    import deskcli.tickets.import_worker
 
-    monkeypatch.setattr(deskcli.bulk_check, "CHUNK", 2)
+    monkeypatch.setattr(deskcli.tickets.import_worker, "CHUNK", 2)
     started = []
-    real = deskcli.bulk_check._in_worker
+    real = deskcli.tickets.import_worker._in_worker
 
     def in_worker(*args):
         started.append(True)
         return real(*args)
 
-    monkeypatch.setattr(deskcli.bulk_check, "_in_worker", in_worker)
+    monkeypatch.setattr(deskcli.tickets.import_worker, "_in_worker", in_worker)
     yield seeded_desk
     assert started  # the worker did the checking
 
@@ -45,8 +45,8 @@ def test_the_first_bad_line_is_named_whichever_process_finds_it(desk):
 
 
 def test_the_worker_counts_every_line_and_reports_progress(desk):
-    from deskcli.bulk import import_tickets
     from deskcli.desk import Desk
+    from deskcli.tickets.bulk import import_tickets
 
     text = line(1) + "\n" + line(2) + line(3) + "  \n" + line(4) + line(5) + "\n"
     calls = []
@@ -74,8 +74,8 @@ def test_a_disabled_type_named_in_the_worker_fails_with_its_status(desk):
 def test_an_unreadable_input_raises_in_the_import_as_without_a_worker(desk):
     """The worker reads the input: what reading raises is raised by import_tickets (here
     bytes that are not UTF-8, as a text file's iteration raises them)."""
-    from deskcli.bulk import import_tickets
     from deskcli.desk import Desk
+    from deskcli.tickets.bulk import import_tickets
 
     def lines():
         for i in range(1, 6):

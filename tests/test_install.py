@@ -84,6 +84,11 @@ def test_the_installed_package_is_not_the_source_tree(installed, tmp_path):
     assert glossary.read_text(encoding="utf-8") == (ROOT / "glossary" / "synonyms.txt"
                                                     ).read_text(encoding="utf-8")
     assert (installed / "share" / "man" / "man1" / "deskcli.1").exists()
+    # every module of every folder (find_packages finds the sub-packages: tickets/, faq/, ...)
+    sources = sorted(p.relative_to(ROOT / "deskcli").as_posix()
+                     for p in (ROOT / "deskcli").rglob("*.py"))
+    got = sorted(p.relative_to(module.parent).as_posix() for p in module.parent.rglob("*.py"))
+    assert "tickets/life.py" in sources and got == sources
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ import pytest
 from conftest import ok, run
 from test_mailin import MAIL, events, ingest, ingest_json, mail_desk, show
 
-from deskcli.tickets import MAX_TITLE
+from deskcli.tickets.opening import MAX_TITLE
 
 __all__ = ["mail_desk"]
 

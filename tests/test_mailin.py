@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import db_count, ok, run
 
-from deskcli.mailin import customer_key
-from deskcli.mailparse import cut_quoted, html_to_text
+from deskcli.mail.ingest import customer_key
+from deskcli.mail.parse import cut_quoted, html_to_text
 
 MAIL = Path(__file__).parent / "mail"
 
@@ -470,12 +470,12 @@ def test_a_desk_side_problem_keeps_the_mail_at_the_mta(mail_desk, who):
 
 
 def test_an_unexpected_failure_is_75_without_a_traceback(mail_desk, monkeypatch):
-    import deskcli.mailparse
+    import deskcli.mail.parse
 
     def broken(data, charsets=None):
         raise RuntimeError("parser exploded")
 
-    monkeypatch.setattr(deskcli.mailparse, "parse", broken)
+    monkeypatch.setattr(deskcli.mail.parse, "parse", broken)
     result = ingest("outlook_new.eml")
     assert result.code == 75 and "parser exploded" in result.err
     assert "Traceback" not in result.err

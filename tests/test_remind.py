@@ -262,24 +262,24 @@ def test_runs_at_once_never_nudge_twice(chase):
 
 
 def test_a_run_killed_half_way_loses_nothing(chase, monkeypatch):
-    import deskcli.remind
+    import deskcli.reminders.run
 
     for n in range(5):
         ok(f"ticket open --type chase --title T{n}")
-    monkeypatch.setattr(deskcli.remind, "BATCH", 2)
-    real = deskcli.remind._chase
+    monkeypatch.setattr(deskcli.reminders.run, "BATCH", 2)
+    real = deskcli.reminders.run._chase
 
     def dies_on_the_fourth(desk, ticket_id, now, summary):
         if ticket_id == 4:
             raise KeyboardInterrupt  # the process is killed here
         return real(desk, ticket_id, now, summary)
 
-    monkeypatch.setattr(deskcli.remind, "_chase", dies_on_the_fourth)
+    monkeypatch.setattr(deskcli.reminders.run, "_chase", dies_on_the_fourth)
     result = run("remind run", now="2026-11-28T10:00:00Z")
     assert result.code == 130
     done = [n for n in range(1, 6) if kinds(n, "nudged")]
     assert done == [1, 2]  # the first batch was committed, the second rolled back
-    monkeypatch.setattr(deskcli.remind, "_chase", real)
+    monkeypatch.setattr(deskcli.reminders.run, "_chase", real)
     summary = remind("2026-11-28T10:05:00Z")
     assert summary["nudged"] == 3  # the next run does the rest
     assert [len(kinds(n, "nudged")) for n in range(1, 6)] == [1] * 5

@@ -372,7 +372,7 @@ KINDS = {"share": "share", "median": "duration", "p90": "duration", "satisfactio
 
 def shown(column: str, value) -> str:
     """How people see a JSON value of a column (the units are tested separately)."""
-    from deskcli.report_model import human
+    from deskcli.reports.model import human
 
     kind = next((k for suffix, k in KINDS.items() if column.endswith(suffix)), "int")
     return human(value, kind) if isinstance(value, int | float) else \
@@ -567,8 +567,9 @@ def test_working_clock_agrees_with_the_calendar():
     import random
     from datetime import UTC, date, datetime
 
-    from deskcli import clock, sla
-    from deskcli.report_model import Period, WorkingClock
+    from deskcli import clock
+    from deskcli.reminders import sla
+    from deskcli.reports.model import Period, WorkingClock
 
     calendar = sla.Calendar(sla.parse_hours("Mon-Fri 09:00-12:00,13:00-18:00; Sat 09:00-12:00"),
                             {date(2026, 10, 1), date(2026, 10, 2)}, clock.zone("Asia/Shanghai"))

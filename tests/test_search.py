@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from deskcli import search
-from deskcli.search import (
+from deskcli.search import tokens as search
+from deskcli.search.snippets import snippet
+from deskcli.search.tokens import (
     FAQ_COLUMNS,
     FAQ_WEIGHTS,
     FTS_TOKENIZE,
@@ -22,7 +23,6 @@ from deskcli.search import (
     normalize,
     rank_query,
     rank_terms,
-    snippet,
     stem,
     terms,
 )
@@ -58,7 +58,7 @@ def test_cjk_split_is_the_character_class_split_both_ways():
     work compiles it. Both must split every text as the class itself does."""
     import re
 
-    from deskcli.search_tables import _CJK
+    from deskcli.search.tables import _CJK
 
     oracle = re.compile(f"([{_CJK}]+)")
     scan, compiled = search._Lazy(), search._Lazy()
@@ -500,14 +500,15 @@ def test_terms(text, expected):
 def test_import_is_cheap():
     """Importing the module must not pull in re, typing or unicodedata (milliseconds)."""
     code = (
-        "import sys, deskcli; before = set(sys.modules); import deskcli.search; "
+        "import sys, deskcli; before = set(sys.modules); import deskcli.search.tokens; "
         "print(' '.join(sorted(set(sys.modules) - before)))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
     # only our own modules (the search core and its plain tables), nothing of the stdlib
-    assert "deskcli.search" in out and set(out) <= {"deskcli.search", "deskcli.search_tables"}
+    assert "deskcli.search.tokens" in out
+    assert set(out) <= {"deskcli.search", "deskcli.search.tokens", "deskcli.search.tables"}
 
 
 def test_labelled_faq_set_reaches_hit_at_3():

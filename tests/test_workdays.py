@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from deskcli.sla import Calendar, parse_hours
+from deskcli.reminders.sla import Calendar, parse_hours
 from tests.conftest import ok, run
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -108,7 +108,7 @@ def test_import_says_what_to_install_or_upgrade(tmp_path, monkeypatch):
 def test_reports_count_a_make_up_day_as_working_time():
     """Reports measure SLA times with a per-day table of the calendar (WorkingClock): it
     must agree with the calendar on make-up working days and holidays."""
-    from deskcli.report_model import Period, WorkingClock
+    from deskcli.reports.model import Period, WorkingClock
 
     cal = Calendar(parse_hours("Mon-Fri 09:00-18:00"), {date(2026, 10, 8)}, SHANGHAI,
                    {date(2026, 10, 10)})

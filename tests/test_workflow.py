@@ -8,8 +8,8 @@ import re
 import pytest
 from conftest import ok, run
 
-from deskcli import workflow
 from deskcli.errors import Conflict
+from deskcli.types import workflow
 
 STATUSES = ("awaiting_approval", "new", "assigned", "in_progress", "waiting", "resolved",
             "closed")

@@ -30,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))  # run from a checkout without installing
 
-from deskcli.search import (  # noqa: E402
+from deskcli.search.tokens import (  # noqa: E402
     CHARS_MAX_ROWS,
     FAQ_COLUMNS,
     FAQ_WEIGHTS,

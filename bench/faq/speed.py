@@ -134,7 +134,7 @@ def make_desk(path: Path, tickets_desk: Path | None) -> None:
               file=sys.stderr)
         copy_desk(tickets_desk, path)
     else:
-        from deskcli.people import init_desk
+        from deskcli.people.staff import init_desk
 
         init_desk(path, admin=ADMIN, name=None, email=None, desk_name="faq-speed").close()
 
@@ -147,7 +147,7 @@ def open_desk(path: Path):
 
 def import_entries(path: Path, entries: Sequence[dict], n: int) -> float:
     """Import ``n`` synthetic entries with the real service; returns the seconds taken."""
-    from deskcli.faq import faq_import
+    from deskcli.faq.manage import faq_import
 
     records = list(synthetic(entries, n))
     desk = open_desk(path)  # migrates a copied desk (keeping a copy of it first)
@@ -199,9 +199,9 @@ def report(name: str, timings: list[tuple[float, str]], target: float | None = N
 
 
 def in_process(path: Path, queries: list[str], repeat: int, tickets: bool) -> list[dict]:
-    from deskcli.faq_search import faq_recommend, faq_search, faq_suggest, for_ticket
+    from deskcli.faq.search import faq_recommend, faq_search, faq_suggest, for_ticket
     from deskcli.models import Ticket
-    from deskcli.tickets import ListFilters, list_tickets
+    from deskcli.tickets.opening import ListFilters, list_tickets
 
     typed = list(dict.fromkeys(q[:k] for q in queries for k in range(1, 5) if len(q) >= k
                                and q[:k].strip()))

@@ -14,7 +14,7 @@ def emit_customer(data: dict, fmt: str, as_json: bool) -> None:
 
 
 def _text(data: dict) -> str:
-    from deskcli.customers import RECENT
+    from deskcli.people.customers import RECENT
 
     text = key_values({k: v for k, v in data.items() if not k.endswith("_tickets")})
     for title, rows, empty in (

@@ -40,11 +40,11 @@ def init(app, admin, name, email, desk_name, timezone, locale, group):
       deskcli --desk brand-c init --admin admin --locale zh
       deskcli --db /srv/desks/brand-a.db init --admin alice --group desk
     """
-    from deskcli.people import init_desk
+    from deskcli.people.staff import init_desk
 
     path = app.db_path()
     if group is not None:
-        from deskcli import sharing
+        from deskcli.deskfile import sharing
 
         sharing.check_group(group)
         if not sharing.prepare_folder(path, group) and (
@@ -78,7 +78,7 @@ def demo(path, force):
     """
     from pathlib import Path
 
-    from deskcli.demo import build_demo
+    from deskcli.deskfile.demo import build_demo
 
     if path is None:
         import tempfile
@@ -104,7 +104,7 @@ def whoami(desk, fmt, as_json):
       deskcli whoami
       deskcli --as bob whoami --json
     """
-    from deskcli.people import whoami as who
+    from deskcli.people.staff import whoami as who
 
     emit_object(who(desk), fmt, as_json)
 
@@ -163,7 +163,7 @@ def config_get(key, fmt, as_json):
       deskcli config get locale
       deskcli config get user --json
     """
-    from deskcli.people import get_setting
+    from deskcli.people.staff import get_setting
 
     result = get_setting(desk_option_or_none(), key)
     if fmt == "table" and not as_json:
@@ -183,7 +183,7 @@ def config_set(key, value):
       deskcli config set locale zh
       deskcli config set desk brand-a
     """
-    from deskcli.people import set_setting
+    from deskcli.people.staff import set_setting
 
     result = set_setting(desk_option_or_none(), key, value)
     click.echo(f"{key}={result['value']}")
@@ -198,7 +198,7 @@ def config_unset(key):
     Example:
       deskcli config unset timezone
     """
-    from deskcli.people import set_setting
+    from deskcli.people.staff import set_setting
 
     set_setting(desk_option_or_none(), key, None)
     click.echo(key)
@@ -215,7 +215,7 @@ def config_list(show_all, fmt, as_json):
       deskcli config list
       deskcli config list --all --json
     """
-    from deskcli.people import list_settings
+    from deskcli.people.staff import list_settings
 
     rows = list_settings(desk_option_or_none(), show_all)
     emit_rows(rows, ["key", "value", "scope", "help"], fmt, as_json)
@@ -248,7 +248,7 @@ def db_backup(desk, target):
     """
     from pathlib import Path
 
-    from deskcli import maintenance
+    from deskcli.deskfile import maintenance
 
     click.echo(maintenance.backup(desk, Path(target)))
 
@@ -262,7 +262,7 @@ def db_check(desk):
     Example:
       deskcli db check && echo healthy
     """
-    from deskcli import maintenance
+    from deskcli.deskfile import maintenance
 
     problems = maintenance.check(desk)
     for problem in problems:
@@ -287,7 +287,7 @@ def db_reindex(desk, as_json):
     """
     import sys
 
-    from deskcli import maintenance
+    from deskcli.deskfile import maintenance
 
     progress = None
     if sys.stderr.isatty():

@@ -92,7 +92,7 @@ def mail_ingest(app, source, as_json):
       deskcli --as mail-in mail ingest --json message.eml
     """
     from deskcli.errors import DeskError
-    from deskcli.mailin import Ingested, TryLater, ingest
+    from deskcli.mail.ingest import Ingested, TryLater, ingest
 
     raw = _read(source)
     try:
@@ -123,7 +123,7 @@ def mail_ingest(app, source, as_json):
     for item in result.skipped:
         say(f"not kept: {item['name']} ({item['size']:,} bytes): {item['reason']}")
     if result.charset_guesses:
-        from deskcli.mailin import guessed
+        from deskcli.mail.ingest import guessed
 
         say(f"{guessed(result.charset_guesses)} (the desk setting mail.charsets)")
 
@@ -146,7 +146,7 @@ def mail_check(app, as_json):
       deskcli --as mail-in mail check --json
     """
     from deskcli.config import resolve_login
-    from deskcli.mailcheck import mail_checks
+    from deskcli.mail.check import mail_checks
 
     login, source = resolve_login(app.as_login)
     checks = mail_checks(app.db_path(), login, source)

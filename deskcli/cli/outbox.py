@@ -41,7 +41,7 @@ def outbox_list(desk, statuses, ticket_id, limit, fmt, as_json):
       deskcli outbox list --status failed --status dead --json
       deskcli outbox list --ticket 42
     """
-    from deskcli.mailer import listing
+    from deskcli.mail.outbox import listing
 
     rows = listing(desk, list(statuses), limit or None, ticket_id)
     emit_rows(rows, ["id", "status", "ticket", "template", "to", "attempts", "last_error"],
@@ -73,7 +73,7 @@ def outbox_send(desk, via, limit, as_json, verbose):
     """
     import json
 
-    from deskcli.mailer import send
+    from deskcli.mail.outbox import send
 
     result = send(desk, via, limit, out=write)
     if as_json:
@@ -99,7 +99,7 @@ def outbox_show(desk, notice_id):
     Example:
       deskcli outbox show 17
     """
-    from deskcli.mailer import preview
+    from deskcli.mail.outbox import preview
 
     click.echo(preview(desk, notice_id))
 
@@ -116,6 +116,6 @@ def outbox_retry(desk, ids):
       deskcli outbox retry
       deskcli outbox retry 17 18
     """
-    from deskcli.mailer import retry
+    from deskcli.mail.outbox import retry
 
     click.echo(retry(desk, list(ids) or None))

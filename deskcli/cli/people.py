@@ -43,7 +43,7 @@ def user_add(desk, login, name, email, dept, manager, role, as_json):
       deskcli user add carol --name "Carol Zhao" --role manager \\
           --email carol@example.com
     """
-    from deskcli.people import user_add as add
+    from deskcli.people.staff import user_add as add
 
     emit_written(add(desk, login, name=name, email=email, dept=dept, manager=manager,
                      role=role), as_json, key="login")
@@ -64,7 +64,7 @@ def user_list(desk, dept, role, include_inactive, fmt, as_json):
       deskcli user list --dept support --format csv
       deskcli user list --all --json
     """
-    from deskcli.people import user_list as listing
+    from deskcli.people.staff import user_list as listing
 
     rows = listing(desk, dept=dept, role=role, include_inactive=include_inactive)
     emit_rows(rows, ["login", "name", "dept", "manager", "role", "active", "email"], fmt,
@@ -82,7 +82,7 @@ def user_show(desk, login, fmt, as_json):
     Example:
       deskcli user show bob --json
     """
-    from deskcli.people import user_show as show
+    from deskcli.people.staff import user_show as show
 
     emit_object(show(desk, login), fmt, as_json)
 
@@ -107,7 +107,7 @@ def user_update(desk, login, name, email, dept, manager, role, active, as_json):
       deskcli user update bob --role manager
       deskcli user update bob --active
     """
-    from deskcli.people import user_update as update
+    from deskcli.people.staff import user_update as update
 
     emit_written(update(desk, login, name=name, email=email, dept=dept, manager=manager,
                         role=role, active=active), as_json, key="login")
@@ -130,7 +130,7 @@ def user_deactivate(desk, login, successor, as_json):
       deskcli user deactivate bob --to carol
       deskcli user deactivate sun
     """
-    from deskcli.departure import deactivate
+    from deskcli.tickets.departure import deactivate
 
     result = deactivate(desk, login, successor)
     if as_json:
@@ -174,7 +174,7 @@ def dept_add(desk, key, name, head, as_json):
     Example:
       deskcli dept add teaching --name "Teaching" --head wang
     """
-    from deskcli.people import dept_add as add
+    from deskcli.people.staff import dept_add as add
 
     emit_written(add(desk, key, name, head), as_json, key="key")
 
@@ -192,7 +192,7 @@ def dept_update(desk, key, name, head, as_json):
     Example:
       deskcli dept update support --head carol
     """
-    from deskcli.people import dept_update as update
+    from deskcli.people.staff import dept_update as update
 
     emit_written(update(desk, key, name=name, head=head), as_json, key="key")
 
@@ -207,7 +207,7 @@ def dept_list(desk, fmt, as_json):
     Example:
       deskcli dept list --json
     """
-    from deskcli.people import dept_list as listing
+    from deskcli.people.staff import dept_list as listing
 
     emit_rows(listing(desk), ["key", "name", "head", "members"], fmt, as_json)
 
@@ -243,7 +243,7 @@ def role_add(desk, name, permissions, description, as_json):
       deskcli role add dispatcher -p ticket.view,ticket.open,ticket.assign \\
           --description "Dispatches the assignment queue"
     """
-    from deskcli.people import role_add as add
+    from deskcli.people.staff import role_add as add
 
     emit_written(add(desk, name, list(permissions), description), as_json, key="name")
 
@@ -261,8 +261,8 @@ def role_list(desk, show_permissions, fmt, as_json):
       deskcli role list
       deskcli role list --permissions
     """
-    from deskcli.people import permission_list
-    from deskcli.people import role_list as listing
+    from deskcli.people.staff import permission_list
+    from deskcli.people.staff import role_list as listing
 
     if show_permissions:
         emit_rows(permission_list(), ["permission", "allows"], fmt, as_json)
@@ -282,7 +282,7 @@ def role_show(desk, name, fmt, as_json):
     Example:
       deskcli role show agent
     """
-    from deskcli.people import role_show as show
+    from deskcli.people.staff import role_show as show
 
     emit_object(show(desk, name), fmt, as_json)
 
@@ -327,7 +327,7 @@ def customer_add(desk, key, name, email, phone, consultant, note, as_json):
       deskcli customer add C1001 --name "Zhang Wei" --email zw@example.com \\
           --consultant bob
     """
-    from deskcli.customers import customer_add as add
+    from deskcli.people.customers import customer_add as add
 
     emit_written(add(desk, key, name=name, email=email, phone=phone, consultant=consultant,
                      note=note), as_json, key="key")
@@ -347,7 +347,7 @@ def customer_update(desk, keys, name, email, phone, consultant, note, as_json):
       deskcli customer update C1001 --phone 13900000000
       deskcli customer update C1001 C1002 C1003 --consultant carol
     """
-    from deskcli.customers import customer_update as update
+    from deskcli.people.customers import customer_update as update
 
     results = [update(desk, key, name=name, email=email, phone=phone, consultant=consultant,
                       note=note) for key in keys]
@@ -371,7 +371,7 @@ def customer_reassign(desk, from_login, to_login):
     Example:
       deskcli customer reassign --from sun --to zhou
     """
-    from deskcli.customers import customer_reassign as reassign
+    from deskcli.people.customers import customer_reassign as reassign
 
     for key in reassign(desk, from_login, to_login):
         click.echo(key)
@@ -391,7 +391,7 @@ def customer_show(desk, key, fmt, as_json):
       deskcli customer show C1001 --json | jq '.open_tickets[] | [.id, .status]'
     """
     from deskcli.cli.customer_view import emit_customer
-    from deskcli.customers import customer_show as show
+    from deskcli.people.customers import customer_show as show
 
     emit_customer(show(desk, key), fmt, as_json)
 
@@ -410,7 +410,7 @@ def customer_list(desk, consultant, text, limit, fmt, as_json):
       deskcli customer list --consultant bob
       deskcli customer list --search 138 --format csv
     """
-    from deskcli.customers import customer_list as listing
+    from deskcli.people.customers import customer_list as listing
 
     rows = listing(desk, consultant=consultant, text=text, limit=limit)
     emit_rows(rows, ["key", "name", "email", "phone", "consultant"], fmt, as_json)
@@ -433,7 +433,7 @@ def customer_import(desk, source, fmt, update, as_json):
       deskcli customer import customers.csv
       crm-export | deskcli customer import - --format jsonl --update
     """
-    from deskcli.customers import customer_import as importer
+    from deskcli.people.customers import customer_import as importer
     from deskcli.records import read_records
 
     counts = importer(desk, read_records(source, fmt), update=update)
@@ -475,7 +475,7 @@ def access_add(desk, key, name, types, as_json):
     Example:
       deskcli access add sales --name "Sales system" --types renewal,refund
     """
-    from deskcli.customers import access_add as add
+    from deskcli.people.customers import access_add as add
 
     emit_written(add(desk, key, name=name, types=list(types)), as_json, key="key")
 
@@ -491,7 +491,7 @@ def access_list(desk, include_revoked, fmt, as_json):
     Example:
       deskcli access list --json
     """
-    from deskcli.customers import access_list as listing
+    from deskcli.people.customers import access_list as listing
 
     emit_rows(listing(desk, include_revoked), ["key", "name", "types", "active"], fmt, as_json)
 
@@ -507,6 +507,6 @@ def access_revoke(desk, key, as_json):
     Example:
       deskcli access revoke sales
     """
-    from deskcli.customers import access_revoke as revoke
+    from deskcli.people.customers import access_revoke as revoke
 
     emit_written(revoke(desk, key), as_json, key="key")

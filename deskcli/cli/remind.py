@@ -48,7 +48,7 @@ def remind_run(desk, dry_run, as_json, verbose):
     """
     import json
 
-    from deskcli.remind import run
+    from deskcli.reminders.run import run
 
     summary = run(desk, dry_run)
     if as_json:
@@ -96,7 +96,7 @@ def remind_crontab(app, login, log, mailto):
     """
     import os
 
-    from deskcli.crontab import crontab
+    from deskcli.reminders.crontab import crontab
 
     desk = app.desk()
     if log is None and mailto is None:
@@ -154,9 +154,9 @@ def schedule_add(desk, key, type_key, title, every, body, body_file, customer, f
           --title "Renewal calls {week}" \\
           --every "0 9 * * mon,thu" --start 2026-12-01
     """
-    from deskcli.fields import parse_assignments
-    from deskcli.schedules import schedule_add as add
-    from deskcli.schedules import schedule_dict
+    from deskcli.reminders.schedules import schedule_add as add
+    from deskcli.reminders.schedules import schedule_dict
+    from deskcli.types.fields import parse_assignments
 
     text = read_text(body, body_file, what="description") or ""
     item = add(desk, key, type_key=type_key, title=title, every=every, body=text,
@@ -181,8 +181,8 @@ def schedule_list(desk, fmt, as_json):
     Example:
       deskcli schedule list --json
     """
-    from deskcli.schedules import schedule_dict
-    from deskcli.schedules import schedule_list as listing
+    from deskcli.reminders.schedules import schedule_dict
+    from deskcli.reminders.schedules import schedule_list as listing
 
     rows = [schedule_dict(item) for item in listing(desk)]
     emit_rows(rows, ["key", "type", "title", "every", "next_run_at", "last_run_at"], fmt,
@@ -199,7 +199,7 @@ def schedule_remove(desk, key):
     Example:
       deskcli schedule remove parent-meeting
     """
-    from deskcli.schedules import schedule_remove as remove
+    from deskcli.reminders.schedules import schedule_remove as remove
 
     click.echo(remove(desk, key)["key"])
 
@@ -237,7 +237,7 @@ def holiday_add(desk, days, name, workday):
       deskcli holiday add 2027-01-01,2027-02-16..2027-02-22
       deskcli holiday add 2026-10-10 --workday --name 国庆节调休
     """
-    from deskcli.schedules import holiday_add as add
+    from deskcli.reminders.schedules import holiday_add as add
 
     added = add(desk, days, name, workday)
     click.echo(len(added))
@@ -260,7 +260,7 @@ def holiday_import(desk, year, as_json):
       deskcli holiday import --cn 2026
       deskcli holiday list --json | jq -r '.[] | select(.kind=="workday").day'
     """
-    from deskcli.schedules import holiday_import_cn
+    from deskcli.reminders.schedules import holiday_import_cn
 
     counts = holiday_import_cn(desk, year)
     if as_json:
@@ -281,7 +281,7 @@ def holiday_list(desk, fmt, as_json):
     Example:
       deskcli holiday list
     """
-    from deskcli.schedules import holiday_list as listing
+    from deskcli.reminders.schedules import holiday_list as listing
 
     emit_rows(listing(desk), ["day", "kind", "name"], fmt, as_json)
 
@@ -296,6 +296,6 @@ def holiday_remove(desk, days):
     Example:
       deskcli holiday remove 2026-10-07
     """
-    from deskcli.schedules import holiday_remove as remove
+    from deskcli.reminders.schedules import holiday_remove as remove
 
     click.echo(len(remove(desk, days)))

@@ -92,9 +92,9 @@ def run(build):
     @functools.wraps(build)
     def command(since, until, types, dept, fmt, as_json, output_file, template, section,
                 dbs, desks, mail_to, **extra):
-        from deskcli import reports
         from deskcli.config import resolve_login
-        from deskcli.report_output import render
+        from deskcli.reports import queries as reports
+        from deskcli.reports.output import render
 
         app = click.get_current_context().obj
         enqueue = mail_function() if mail_to else None
@@ -164,7 +164,7 @@ def emit(text: str, output_file: str | None) -> None:
 
 def mail_function():
     """Put reports in the desk's outbox (deskcli.notices)."""
-    from deskcli.notices import enqueue_report
+    from deskcli.mail.notices import enqueue_report
 
     return enqueue_report
 
@@ -173,8 +173,8 @@ def deliver(app, sources, result, addresses, enqueue, login, source) -> None:
     """Queue the report for each address in the outbox of the root desk (the first desk
     of the report when there is none)."""
     from deskcli.desk import Desk
-    from deskcli.report_locale import for_people
-    from deskcli.report_output import desks_text, period_text, render
+    from deskcli.reports.locale import for_people
+    from deskcli.reports.output import desks_text, period_text, render
 
     shown = for_people(result)
     subject = f"{shown.title} · {desks_text(shown)} · {period_text(shown)}"
@@ -191,7 +191,7 @@ def deliver(app, sources, result, addresses, enqueue, login, source) -> None:
 
 
 def _period(sources, since, until):
-    from deskcli.reports import period
+    from deskcli.reports.queries import period
 
     return period(sources[0].desk, since, until)
 
@@ -221,7 +221,7 @@ def summary(sources, filters, since, until):
       deskcli report summary --db brand-a.db --db brand-b.db --json
       deskcli report summary --since 7d --mail-to boss@example.com
     """
-    from deskcli.reports import summary as build
+    from deskcli.reports.queries import summary as build
 
     return build(sources, _period(sources, since, until), filters)
 
@@ -252,7 +252,7 @@ def sla(sources, filters, since, until, worst):
       deskcli report sla --section breaches --format csv > breaches.csv
       deskcli report sla --desk all --format html -o sla.html
     """
-    from deskcli.reports import sla as build
+    from deskcli.reports.queries import sla as build
 
     return build(sources, _period(sources, since, until), filters, worst=worst)
 
@@ -278,7 +278,7 @@ def agents(sources, filters, since, until):
       deskcli report agents --dept support --since 2026-11-01 --until 2026-11-30
       deskcli report agents --since 7d --format csv > agents.csv
     """
-    from deskcli.reports import agents as build
+    from deskcli.reports.queries import agents as build
 
     return build(sources, _period(sources, since, until), filters)
 
@@ -307,7 +307,7 @@ def fields(sources, filters, since, until, by, limit):
       deskcli report fields --type refund --by reason --desk all \\
           --format html -o refunds.html
     """
-    from deskcli.reports import fields as build
+    from deskcli.reports.queries import fields as build
 
     if len(by) > 3:
         raise Invalid("break down by at most 3 fields", "e.g. --by phone_model --by os")
@@ -334,7 +334,7 @@ def trend(sources, filters, since, until, by):
       deskcli report trend --by month --desk all --format html -o trend.html
       deskcli report trend --since 2026-11-01 --json
     """
-    from deskcli.reports import trend as build
-    from deskcli.reports import trend_period
+    from deskcli.reports.queries import trend as build
+    from deskcli.reports.queries import trend_period
 
     return build(sources, trend_period(sources[0].desk, since, until, by), filters, by=by)

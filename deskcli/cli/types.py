@@ -65,7 +65,7 @@ def definition_options(func):
 
 
 def _changes(**kw):
-    from deskcli.tickettypes import TypeChanges
+    from deskcli.types.manage import TypeChanges
 
     return TypeChanges(
         name=kw.get("name"), description=kw.get("description"), priority=kw.get("priority"),
@@ -95,7 +95,7 @@ def type_add(desk, key, as_json, **kw):
           --accept-within 1d --step "Call the parent" --step "Send the contract"
       deskcli type add opening --name "Centre opening ceremony" --approver manager
     """
-    from deskcli.tickettypes import type_add as add
+    from deskcli.types.manage import type_add as add
 
     ttype = add(desk, key, _changes(**kw))
     emit_written(ttype.to_dict(), as_json, key="key")
@@ -124,7 +124,7 @@ def type_update(desk, key, as_json, **kw):
       deskcli type update it --accept-within none --remove-field room
       deskcli type update it --enable
     """
-    from deskcli.tickettypes import type_update as update
+    from deskcli.types.manage import type_update as update
 
     ttype = update(desk, key, _changes(**kw))
     emit_written(ttype.to_dict(), as_json, key="key")
@@ -141,7 +141,7 @@ def type_disable(desk, key, as_json):
     Example:
       deskcli type disable old-form
     """
-    from deskcli.tickettypes import type_disable as disable
+    from deskcli.types.manage import type_disable as disable
 
     emit_written(disable(desk, key).to_dict(), as_json, key="key")
 
@@ -158,7 +158,7 @@ def type_list(desk, include_disabled, fmt, as_json):
       deskcli type list
       deskcli type list --all --json
     """
-    from deskcli.tickettypes import type_list as listing
+    from deskcli.types.manage import type_list as listing
 
     rows = [t.to_dict() for t in listing(desk, include_disabled)]
     for row in rows:
@@ -180,7 +180,7 @@ def type_show(desk, key, fmt, as_json):
     Example:
       deskcli type show app-crash --json
     """
-    from deskcli.tickettypes import type_show as show
+    from deskcli.types.manage import type_show as show
 
     emit_object(show(desk, key).to_dict(), fmt, as_json, human=_human)
 

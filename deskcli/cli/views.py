@@ -4,7 +4,7 @@ import click
 
 from deskcli import output
 from deskcli.cli.common import emit_object, emit_rows, format_options, pass_desk, whole
-from deskcli.cli.ticket_view import emit_tickets, list_options, local
+from deskcli.cli.ticket.view import emit_tickets, list_options, local
 from deskcli.output import say
 
 
@@ -35,7 +35,7 @@ def queue_list(desk, limit, fmt, as_json):
       deskcli queue list --format plain | cut -f1 | \\
           deskcli ticket assign - --to bob --yes
     """
-    from deskcli.views import queue as listing
+    from deskcli.tickets.views import queue as listing
 
     tickets = listing(desk, limit or None, details=whole(fmt, as_json))
     rows = [t.to_dict() for t in tickets]
@@ -73,7 +73,7 @@ def cc_list(desk, include_closed, limit, fmt, as_json):
       deskcli cc list
       deskcli --as zhao cc list --all --format csv
     """
-    from deskcli.views import cc_list as listing
+    from deskcli.tickets.views import cc_list as listing
 
     tickets, cursor = listing(desk, include_closed, limit or None, details=whole(fmt, as_json))
     emit_tickets(desk, tickets, fmt, as_json)
@@ -95,8 +95,8 @@ def dashboard(desk, limit, fmt, as_json):
       deskcli dashboard
       deskcli --as bob dashboard --json | jq .counts
     """
-    from deskcli.views import SECTIONS
-    from deskcli.views import dashboard as board
+    from deskcli.tickets.views import SECTIONS
+    from deskcli.tickets.views import dashboard as board
 
     data = board(desk, limit, details=whole(fmt, as_json))
     if fmt in ("json", "jsonl") or as_json:
@@ -154,7 +154,7 @@ def view_add(desk, name, **filters):
       deskcli view add crashes-ios --type app-crash --field os=iOS --status open
       deskcli view add overdue-support --overdue --sort due
     """
-    from deskcli.views import view_add as add
+    from deskcli.tickets.views import view_add as add
 
     defaults = {"sort": "-id", "limit": 50}
     kept = {k: v for k, v in filters.items() if defaults.get(k) != v}
@@ -171,7 +171,7 @@ def view_list(desk, fmt, as_json):
     Example:
       deskcli view list --json
     """
-    from deskcli.views import view_list as listing
+    from deskcli.tickets.views import view_list as listing
 
     emit_rows(listing(desk), ["name", "filters"], fmt, as_json)
 
@@ -186,6 +186,6 @@ def view_remove(desk, name):
     Example:
       deskcli view remove mine
     """
-    from deskcli.views import view_remove as remove
+    from deskcli.tickets.views import view_remove as remove
 
     click.echo(remove(desk, name)["name"])

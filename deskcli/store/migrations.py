@@ -301,7 +301,7 @@ def m016_faq_synonyms(conn):
     """Synonym groups that FAQ search applies to queries (faq synonym ...), and the words
     of the tickets each entry solved (learned from `ticket reply --faq`), filled here from
     the answers already recorded. See deskcli/store/faq_words.py."""
-    from deskcli.search import FTS_TOKENIZE, index_text
+    from deskcli.search.tokens import FTS_TOKENIZE, index_text
 
     execute_script(conn, f"""
 CREATE TABLE faq_synonyms (

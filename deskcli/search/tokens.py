@@ -1,0 +1,658 @@
+"""Text search for FAQs and tickets: the pure part (no SQL is run here).
+
+SQLite's FTS5 ``unicode61`` tokenizer treats a run of Han characters as one token, so a
+search for 登录 never finds 学员登录失败, and Python's sqlite3 cannot register a custom
+tokenizer. So we tokenize in Python and let FTS5 split on spaces only: every indexed
+column holds :func:`index_text` of the original text, and queries are built from the
+same tokens. The store declares its tables like this::
+
+    CREATE VIRTUAL TABLE faq_fts USING fts5(
+        question, keywords, answer,
+        tokenize = 'unicode61 remove_diacritics 2');
+    -- rowid = faq.id; each column = index_text(original); keywords joined by ", "
+
+and searches with :func:`rank_query` (ORDER BY bm25(faq_fts, *FAQ_WEIGHTS), keeping
+within RANK_BUDGET as :func:`common_terms` explains; bench/faq/relevance.py ``rank()``
+is the reference) or filters with :func:`filter_query`. A contentless table
+(``content=''``) is 2.5 times smaller on disk (FTS5 otherwise stores the token text
+again); deleting from it takes the indexed values, which index_text recomputes.
+Changing index_text means re-indexing: the store should record a version of it.
+
+Tokens (see :func:`index_text`):
+
+* CJK runs become overlapping character bigrams, the approach of Lucene's CJKAnalyzer:
+  a query 登录失败 is the phrase "登录 录失 失败", which only matches the four characters
+  in a row. The last character of each run is also indexed alone, so that every
+  character begins some token and a one-character query is the prefix query "课"*
+  (matching 课 and 课程, 课时 ...). Indexing every character as a unigram too was
+  measured: it grows the index by 41 % for what prefix queries give on small tables
+  (see ``chars`` in :func:`rank_terms`), and on large ones single characters match
+  most documents, which bm25 cannot rank quickly.
+* Latin letters and digits become lower-cased words, split where letters meet digits
+  (iPhone13 → iphon 13, queried as a phrase so "iPhone 13" matches too); English
+  words are reduced by :func:`stem` (Porter2), so login/logins/logging/logged and
+  crash/crashes/crashed/crashing meet.
+* Text is first folded by :func:`normalize`: NFKC (full-width Ａ１！ → A1!), lower case,
+  and traditional → simplified Chinese for about 780 common characters.
+
+Everything costly (regular expressions, the conversion table, word lists) is built on
+first use, and neither re, typing nor unicodedata is imported with the module: every
+command that may search imports it, and that takes about a millisecond from compiled
+bytecode.
+"""
+
+from deskcli.search.tables import (  # the tables, kept in their own module
+    _CJK,
+    _DOMAIN_WORDS,
+    _EN_STOP,
+    _EN_SYNONYMS,
+    _LATIN_STEM_ALIASES,
+    _SIMP,
+    _STEM_KEEP,
+    _TRAD,
+    _ZH_KEEP,
+    _ZH_STOP,
+    _ZH_SYNONYMS,
+)
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs several ms
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
+
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+"""The ``tokenize`` option of every FTS5 table that stores :func:`index_text` output."""
+
+INDEX_VERSION = 1
+"""The version of :func:`index_text` (and normalize, stem). Bump it with any change to the
+tokens they produce: the store records the version each full-text table was built with
+and re-indexes a table whose version differs."""
+
+FAQ_COLUMNS = ("question", "keywords", "answer")
+"""The FAQ FTS5 table's columns, in order (bm25 weights follow this order)."""
+
+FAQ_WEIGHTS = (4.0, 4.0, 1.0)
+"""bm25 column weights for FAQ_COLUMNS: a match in the question or an author's keyword
+says more than one somewhere in a long answer. Weights saturate quickly (bm25's k1 is
+1.2), so they mostly order documents by *where* they match; on the labelled set every
+choice from 3 : 2 : 1 to 10 : 10 : 1 is within one query of the best."""
+
+
+
+
+class _Lazy:
+    """Regular expressions and tables, compiled on first use (import stays cheap).
+
+    Compiling the CJK character class (40,000 characters) costs 2-3 ms, as re builds a
+    bitmap of it in Python: too much for a command that tokenises one title. So CJK runs
+    are found among the runs of non-ASCII word characters instead (every CJK character is
+    one), see cjk_split; bulk work (import, re-indexing) compiles the class once with
+    for_bulk, which splits a text about five times faster. Text is first split into CJK
+    runs and the rest, and the Latin expressions only ever see the rest."""
+
+    def __init__(self) -> None:
+        import re
+
+        # runs of non-ASCII word characters: CJK runs, accented Latin, other scripts
+        self.wide = re.compile(r"[^\W\x00-\x7f]+")
+        # the characters between U+3041 and U+9FFF that are not in _CJK
+        self.not_cjk = re.compile("[\u3097-\u309c\u30a0\u30fb\u3100-\u33ff\u4dc0-\u4dff]")
+        self.cjk_starts, self.cjk_ends = _ranges(_CJK)
+        self.cjk_run = None  # re.compile(f"([{_CJK}]+)"), once for_bulk() has run
+        self.scan = None  # the units in one pass, once for_bulk() has run (see there)
+        self.trad = None  # finds a traditional character, once for_bulk() has run
+        # A Latin "unit" (in text without CJK): letters/digits joined by . - or ' (3.2.1,
+        # wi-fi, don't), which is queried as one phrase.
+        self.latin = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
+        self.piece = re.compile(r"[^\W\d_]+|\d+")
+        # Chinese words to keep and stop words, by length, longest first (a set lookup
+        # per length and position: cheaper to build than an alternation of 160 words)
+        self.zh_keep = _by_length(_ZH_KEEP)
+        self.zh_stop = _by_length(_ZH_STOP)
+        self.domain = frozenset(_DOMAIN_WORDS.split())
+        self.synonyms: dict[str, list[str]] = {}
+        for group in (*_ZH_SYNONYMS, *_EN_SYNONYMS):
+            words = group.split()
+            for word in words:
+                self.synonyms.setdefault(word, []).extend(w for w in words if w != word)
+        self.zh_synonym_keys = sorted(
+            (w for g in _ZH_SYNONYMS for w in g.split() if len(w) > 1), key=len, reverse=True
+        )
+
+    def for_bulk(self) -> None:
+        """Compile the CJK class: worth its 2-3 ms before tokenising many texts."""
+        if self.cjk_run is None:
+            import re
+
+            self.cjk_run = re.compile(f"([{_CJK}]+)")
+            # What units() gives, in one findall: a CJK run, or a Latin unit made of word
+            # characters that are not CJK (so it stops where a CJK run begins, as the
+            # Latin expression does on the text between runs).
+            self.scan = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+"
+                                   f"(?:['’.\\-][^\\W_{_CJK}]+)*)")
+            self.trad = re.compile(f"[{re.escape(_TRAD)}]")
+
+    def cjk_split(self, text: str) -> list[str]:
+        """What re.split(f"([{_CJK}]+)", text) gives: the text between CJK runs at the
+        even positions, the runs at the odd ones."""
+        if self.cjk_run is not None:
+            return self.cjk_run.split(text)
+        out: list[str] = []
+        rest = 0  # where the text after the last CJK run begins
+        for match in self.wide.finditer(text):
+            run = match.group()
+            if "\u3041" <= min(run) and max(run) <= "\u9fff" and not self.not_cjk.search(run):
+                pieces = [(match.start(), match.end())]  # all CJK: the common case
+            else:
+                pieces = self._cjk_pieces(run, match.start())
+            for start, end in pieces:
+                out += [text[rest:start], text[start:end]]
+                rest = end
+        out.append(text[rest:])
+        return out
+
+    def _cjk_pieces(self, run: str, offset: int) -> list[tuple[int, int]]:
+        """(start, end) in the text of the CJK runs inside a run of word characters."""
+        from bisect import bisect_right
+
+        pieces: list[tuple[int, int]] = []
+        start = None
+        for i, char in enumerate(run):
+            code = ord(char)
+            at = bisect_right(self.cjk_starts, code) - 1
+            if at >= 0 and code <= self.cjk_ends[at]:
+                if start is None:
+                    start = i
+            elif start is not None:
+                pieces.append((offset + start, offset + i))
+                start = None
+        if start is not None:
+            pieces.append((offset + start, offset + len(run)))
+        return pieces
+
+    def is_cjk(self, word: str) -> bool:
+        """Whether ``word`` is one CJK run (and nothing else)."""
+        parts = self.cjk_split(word)
+        return len(parts) == 3 and not parts[0] and not parts[2]
+
+    def units(self, text: str) -> list[tuple[str, str]]:
+        """(CJK run, "") or ("", Latin unit) for each unit of ``text``, in order."""
+        out: list[tuple[str, str]] = []
+        for i, part in enumerate(self.cjk_split(text)):
+            if i % 2:
+                out.append((part, ""))
+            elif part:
+                out.extend(("", unit) for unit in self.latin.findall(part))
+        return out
+
+
+def _ranges(spec: str) -> tuple[list[int], list[int]]:
+    """A character class's body ("a-z0-9_") as sorted (starts, ends) code points."""
+    starts: list[int] = []
+    ends: list[int] = []
+    i = 0
+    while i < len(spec):
+        low = high = spec[i]
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            high = spec[i + 2]
+            i += 3
+        else:
+            i += 1
+        starts.append(ord(low))
+        ends.append(ord(high))
+    order = sorted(range(len(starts)), key=starts.__getitem__)
+    return [starts[k] for k in order], [ends[k] for k in order]
+
+
+def _by_length(words: str) -> list[tuple[int, frozenset[str]]]:
+    sizes: dict[int, set[str]] = {}
+    for word in words.split():
+        sizes.setdefault(len(word), set()).add(word)
+    return [(size, frozenset(sizes[size])) for size in sorted(sizes, reverse=True)]
+
+
+_lazy: _Lazy | None = None
+_t2s: dict | None = None
+
+
+def for_bulk() -> None:
+    """Prepare to tokenise many texts (an import, a re-index): see _Lazy."""
+    _L().for_bulk()
+
+
+def _L() -> _Lazy:
+    global _lazy
+    if _lazy is None:
+        _lazy = _Lazy()
+    return _lazy
+
+
+# -- normalising and tokenising ----------------------------------------------------------
+
+
+def normalize(text: str | None) -> str:
+    """Fold text for matching: NFKC, lower case, traditional → simplified Chinese.
+
+    NFKC turns full-width letters, digits and punctuation into ASCII (ＡＰＰ１７！ →
+    APP17!) and the ideographic space into a space. The Chinese table covers about
+    780 common characters (登錄 → 登录, 續費 → 续费, 帳號 → 账号); it is a character
+    table, not a phrase converter, which is enough for matching.
+    """
+    if not text:
+        return ""
+    if text.isascii():
+        return text.lower()
+    import unicodedata
+
+    trad = _lazy.trad if _lazy is not None else None
+    if trad is not None:  # bulk work: skip what would change nothing (same result)
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        if trad.search(text) is None:
+            return text.lower()
+        return text.translate(_t2s_table()).lower()
+    return unicodedata.normalize("NFKC", text).translate(_t2s_table()).lower()
+
+
+def _t2s_table() -> dict:
+    global _t2s
+    if _t2s is None:  # apart from _L(): `faq suggest` needs only this
+        _t2s = str.maketrans(_TRAD, _SIMP)
+    return _t2s
+
+
+_stems: dict[str, str] = {}
+"""Words already stemmed: a vocabulary is small next to the number of words indexed, and
+Porter2 in Python costs about 20 µs a word."""
+
+
+def stem(word: str) -> str:
+    """Reduce an English word to its stem with Porter2 (the Snowball English stemmer).
+
+    ``crashes``, ``crashed``, ``crashing`` → ``crash``; ``cancellation`` → ``cancel``.
+    Deliberate changes: words this help desk needs intact (``ios``, ``sms``) are kept,
+    and a few stems are aliased (see _LATIN_STEM_ALIASES: login → ``log``, the stem of
+    logging/logged). Words that are not ASCII letters are returned lower-cased but
+    otherwise unchanged.
+    """
+    w = word.lower()
+    found = _stems.get(w)
+    if found is not None:
+        return found
+    if len(w) <= 2 or not w.isascii() or not w.isalpha() or w in _STEM_KEEP:
+        found = w
+    else:
+        from deskcli.search.stemmer import porter2  # only words that need it
+
+        found = porter2(w)
+        found = _LATIN_STEM_ALIASES.get(found, found)
+    if len(_stems) >= 50_000:  # bound the memory of a long-running import
+        _stems.clear()
+    _stems[w] = found
+    return found
+
+
+def _latin_words(unit: str) -> list[str]:
+    """Words of one Latin unit, unstemmed: iphone13 → [iphone, 13]; e-mail → [email];
+    student's → [student]; don't → [dont]; 3.2.1 → [3, 2, 1]."""
+    u = unit.replace("’", "'")
+    if u.endswith("'s"):
+        u = u[:-2]
+    u = u.replace("'", "")
+    if "-" in u:
+        parts = u.split("-")
+        # e-mail, wi-fi, log-in are one word; long-term, step-by-step are several.
+        if all(p.isalpha() for p in parts) and min(map(len, parts)) <= 2:
+            u = "".join(parts)
+    return _L().piece.findall(u)
+
+
+def _latin_tokens(unit: str) -> list[str]:
+    """Index tokens of one Latin unit: its words, stemmed."""
+    return [stem(w) if w.isalpha() else w for w in _latin_words(unit)]
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def index_text(text: str | None) -> str:
+    """Return the space-separated tokens to store in an FTS5 column for ``text``.
+
+    CJK runs give their overlapping bigrams followed by the run's last character
+    (学员登录 → 学员 员登 登录 录; 课 → 课); Latin text gives lower-cased, stemmed words
+    (Logged in on iOS 17 → log in on ios 17). Token order is kept, so phrase queries
+    work. None or empty text gives "".
+    """
+    if not text:
+        return ""
+    lazy = _L()
+    if lazy.scan is not None:
+        return _index_bulk(lazy.scan.findall(normalize(text)))
+    out: list[str] = []
+    for cjk, latin in lazy.units(normalize(text)):
+        if cjk:
+            out.extend(_bigrams(cjk))
+            out.append(cjk[-1])
+        elif latin.isalpha():  # the common case, without _latin_tokens' work
+            out.append(stem(latin))
+        elif latin.isdecimal():
+            out.append(latin)
+        else:
+            out.extend(_latin_tokens(latin))
+    return " ".join(out)
+
+
+def _index_bulk(units: list[tuple[str, str]]) -> str:
+    """index_text's loop for many texts (about twice as fast, the same tokens): bigrams
+    joined in C, known stems looked up without a call."""
+    from operator import add
+
+    out: list[str] = []
+    stems = _stems
+    for cjk, latin in units:
+        if cjk:
+            if len(cjk) > 1:
+                out += map(add, cjk[:-1], cjk[1:])
+            out.append(cjk[-1])
+        elif latin.isalpha():
+            found = stems.get(latin)
+            out.append(found if found is not None else stem(latin))
+        elif latin.isdecimal():
+            out.append(latin)
+        else:
+            out.extend(_latin_tokens(latin))
+    return " ".join(out)
+
+
+def _quote(tokens: list[str]) -> str:
+    """One FTS5 string (a phrase when several tokens); quotes are doubled, so nothing in
+    user input can become FTS5 syntax (AND, NEAR, *, column:, parentheses)."""
+    return '"' + " ".join(tokens).replace('"', '""') + '"'
+
+
+def _cjk_phrase(run: str) -> str:
+    if len(run) == 1:
+        # Every character starts a token (a bigram, or the run's last character).
+        return _quote([run]) + "*"
+    return _quote(_bigrams(run))
+
+
+def filter_query(text: str | None) -> str | None:
+    """Return an FTS5 MATCH expression that requires every term of ``text``, or None.
+
+    Used as a filter (``ticket list --search``). Each CJK run must appear as typed
+    (登录失败 is the phrase "登录 录失 失败"); each Latin unit is a phrase of its stemmed
+    tokens. Terms are joined with AND. None when ``text`` has no searchable token
+    (empty, punctuation, emoji). A single CJK character is a prefix query ("课"*),
+    which on a large table is slow (about 20 ms on 100,000 entries for a common one).
+    """
+    parts: list[str] = []
+    for cjk, latin in _L().units(normalize(text)):
+        tokens = [] if cjk else _latin_tokens(latin)
+        part = _cjk_phrase(cjk) if cjk else _quote(tokens) if tokens else None
+        if part and part not in parts:
+            parts.append(part)
+    return " AND ".join(parts) or None
+
+
+def _zh_pieces(run: str) -> list[str]:
+    """Split a CJK run at stop words: 学员登录不了怎么办 → [学员登录].
+
+    From left to right, the longest word to keep (在线, 有效 ...) or else the longest stop
+    word that starts at each position is taken; a stop word becomes a cut."""
+    lazy = _L()
+    out: list[str] = []
+    i, end = 0, len(run)
+    while i < end:
+        for size, words in lazy.zh_keep:
+            if run[i : i + size] in words:
+                out.append(run[i : i + size])
+                i += size
+                break
+        else:
+            for size, words in lazy.zh_stop:
+                if run[i : i + size] in words:
+                    out.append(" ")
+                    i += size
+                    break
+            else:
+                out.append(run[i])
+                i += 1
+    return "".join(out).split()
+
+
+_Terms = tuple[list[tuple[str, list[str]]], list[str], list[str]]
+
+
+_recent_terms: dict[str | None, _Terms] = {}
+"""_query_terms of the last few queries: one search asks for them once for the ranking
+and again for each snippet it shows."""
+
+
+def _query_terms(text: str | None) -> _Terms:
+    """The useful terms of a query: ([(surface, tokens)], leftover single CJK characters,
+    the CJK runs as typed). Callers must not change the lists (they are shared).
+
+    A surface is a CJK piece (its tokens are its bigrams) or a Latin unit (its tokens are
+    stems). Stop words are dropped; if nothing at all is left they are used after all, so
+    a query made only of stop words still finds something.
+    """
+    known = _recent_terms.get(text)
+    if known is None:
+        if len(_recent_terms) >= 8:
+            _recent_terms.clear()
+        known = _recent_terms[text] = _split_query(text)
+    return known
+
+
+def _split_query(text: str | None) -> _Terms:
+    found: list[tuple[str, list[str]]] = []
+    singles: list[str] = []
+    stopped: list[tuple[str, list[str]]] = []
+    runs: list[str] = []
+    for cjk, latin in _L().units(normalize(text)):
+        if cjk:
+            runs.append(cjk)
+            pieces = _zh_pieces(cjk)
+            if not pieces:
+                stopped.append((cjk, _bigrams(cjk) or [cjk]))
+            for piece in pieces:
+                if len(piece) == 1:
+                    singles.append(piece)
+                else:
+                    found.append((piece, _bigrams(piece)))
+        else:
+            tokens = _latin_tokens(latin)
+            if latin.replace("'", "").replace("’", "") in _EN_STOP:
+                stopped.append((latin, tokens))
+            elif tokens:
+                found.append((latin, tokens))
+    if not found and not singles:
+        found = stopped
+    return found, singles, runs
+
+
+RANK_BUDGET = 1500
+"""How many rows a ranked search may read and score. bm25 costs 2–5 µs per matching row
+here (reading the row's positions and column sizes), and computing a phrase's IDF reads
+its whole posting list, so a term found in a third of 100,000 entries (校区) costs over
+50 ms alone. See :func:`common_terms` for how the store keeps within the budget. On
+100,000 entries and a busy 2-core machine, p95 of a search measured 7.5 ms with 1,000
+rows, about 10 ms with 1,500 and 11–14 ms with 2,000; the quality estimate in
+common_terms barely moves between them (hit@3 0.86 ± 0.01)."""
+
+
+CHARS_MAX_ROWS = 10_000
+"""Tables up to this many rows can afford ``chars=True`` in :func:`rank_terms`."""
+
+
+def rank_terms(text: str | None, chars: bool = False) -> list[str]:
+    """The terms that :func:`rank_query` joins with OR, without duplicates: each is an
+    FTS5 phrase ("登录") or a group of alternatives (("登录" OR "登陆")).
+
+    Made for whole sentences as people type them (学员登录不了怎么办, how do I reset a
+    student's password, APP 闪退 iOS 17) as well as single words (登录, 续费, login):
+
+    * Stop words are dropped (的, 了, 怎么办, 不了, 请问 ...; how, do, I, the ...).
+    * A CJK piece contributes each of its bigrams (学员登录 → 学员, 员登, 登录). Adding the
+      whole piece as a phrase, to reward verbatim matches, was measured and did not help.
+    * A Latin unit contributes each token, plus the phrase when it has several
+      (iphone13 → "iphon" OR "13" OR "iphon 13").
+    * A word of a small built-in synonym list becomes a group with its synonyms (退钱 →
+      ("退钱" OR "退款" OR "退费")), so that :func:`common_terms` keeps or leaves out a
+      word and its synonyms together. A character left alone between stop words adds
+      its synonyms (很卡 → 卡 → "卡顿").
+    * Other characters left alone (我的课 → 课) are used only when nothing else is left,
+      as prefix queries ("课"* matches 课, 课时, 课程).
+    * With ``chars``, every CJK character of the query is added as a prefix query too,
+      which finds documents that share characters but no bigram (密码锁了 → 锁定). On
+      the labelled set this raises hit@1 of paraphrased queries from 0.65 to 0.73 and
+      hit@3 from 0.81 to 0.85, and changes nothing for the others; indexing every
+      character as a unigram instead measured the same and grew the index by 41 %.
+      But FTS5 merges the postings of every token with the prefix before reading the
+      first row ("课"* takes 20 ms on 100,000 entries), so only small tables (see
+      CHARS_MAX_ROWS) should ask for it.
+    """
+    found, singles, runs = _query_terms(text)
+    lazy = _L()
+    parts: list[str] = []
+
+    def group(word: str, others: list[str]) -> str:
+        # One-character synonyms (卡) serve lone characters only, below.
+        words = [w for w in (word, *others) if len(w) > 1 or not _is_cjk(w)]
+        quoted = [_quote(_bigrams(w) if _is_cjk(w) else [w]) for w in words]
+        return quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")"
+
+    for _surface, tokens in found:
+        for tok in tokens:
+            others = lazy.synonyms.get(tok)
+            parts.append(group(tok, others) if others else _quote([tok]))
+        if len(tokens) > 1 and tokens[0].isascii():
+            parts.append(_quote(tokens))
+    for run in runs:
+        # Looked for in the run as typed: stop words may cut a synonym (想不起).
+        for key in lazy.zh_synonym_keys:
+            if key in run:
+                parts.append(group(key, lazy.synonyms[key]))
+    for char in singles:
+        parts.extend(_quote(_bigrams(other)) for other in lazy.synonyms.get(char, ()))
+    if chars:
+        pieces = [surface for surface, _tokens in found if not surface.isascii()]
+        parts.extend(_quote([char]) + "*" for char in "".join(pieces) + "".join(singles))
+    elif not parts:
+        # A prefix query reads the postings of every token that starts with the
+        # character (课* → 课时, 课程, ...): costly on a large table, so only as a last
+        # resort.
+        parts = [_quote([char]) + "*" for char in singles]
+    return list(dict.fromkeys(parts))
+
+
+def _is_cjk(word: str) -> bool:
+    return _L().is_cjk(word)
+
+
+def rank_query(text: str | None, skip: "Collection[str]" = (), chars: bool = False) -> str | None:
+    """Return an FTS5 MATCH expression for ranked retrieval (ORDER BY bm25), or None.
+
+    An OR of the useful terms of ``text`` (see :func:`rank_terms`), so that documents
+    matching only some of them are still found and bm25 ranks those matching more,
+    rarer terms first. Phrases in ``skip`` (as returned by :func:`rank_terms`, usually
+    chosen by :func:`common_terms`) are left out; ``chars`` as for rank_terms. None when
+    nothing is left.
+    """
+    return " OR ".join(t for t in rank_terms(text, chars) if t not in skip) or None
+
+
+def common_terms(counts: "Mapping[str, int]", budget: int = RANK_BUDGET) -> set[str]:
+    """The phrases to leave out of a ranked search so that it reads about ``budget`` rows.
+
+    ``counts`` maps each phrase of :func:`rank_terms` to the number of rows it matches,
+    which need not be exact above ``budget``: the store counts with a capped query that
+    reads at most budget + 1 rowids and no positions (about 0.1 µs a row; see
+    deskcli/store/faq.py).
+
+    Phrases are kept from the rarest up while the rows they match add up to at most
+    ``budget``; the rarest phrase that matches anything is always kept (phrases that
+    match nothing cost nothing and are kept too). What is left out is what bm25 values
+    least (the lowest IDF), so small tables lose nothing: with 235 FAQs no phrase comes
+    near 1,500 rows. The store then ranks the question and keyword columns first, by
+    bm25 with FAQ_WEIGHTS, ten at a time (deskcli/store/faq.py; bench/faq/relevance.py
+    ``rank()`` is the reference)
+
+    filling up, when that gives fewer than 10, with the same query on all columns
+    (question and keyword matches first measured better: hit@1 0.93 against 0.91, MRR
+    0.947 against 0.942, though hit@3 0.968 against 0.976).
+    If even the rarest phrase matches more than ``budget`` rows (a query made only of
+    very common words, like 登录 or 校区 in 100,000 entries), no bm25 ranking is cheap,
+    as the IDF alone reads the whole posting list: the store lists the newest entries
+    that have that phrase, in the question or keywords first, with ORDER BY rowid DESC.
+
+    On the labelled set, this recipe with the budget scaled down to the set's size (3–4
+    rows of 235, no ``chars``) gives hit@3 0.86 instead of 0.97: an estimate of what the
+    pruning costs on a 100,000-entry table, if it were the labelled set copied 400 times.
+    """
+    kept = 0
+    skip: set[str] = set()
+    for phrase, count in sorted(counts.items(), key=lambda kv: kv[1]):
+        if kept and kept + count > budget:
+            skip.add(phrase)
+        else:
+            kept += count
+    return skip
+
+
+# -- what people see ---------------------------------------------------------------------
+
+
+def terms(text: str | None) -> list[str]:
+    """The user-visible terms of ``text``, for keyword completion (``faq suggest``).
+
+    English: lower-cased words of two or more letters that are not stop words, unstemmed.
+    Chinese: each run is cut at stop words and particles (的, 了, 怎么, 请问 ...); pieces of
+    2–4 characters are kept as they are (登录, 续费, 阶段测试); from longer pieces only
+    words of a small built-in domain list are taken (学员登录失败 → 学员, 登录), because
+    without a dictionary their word boundaries are a guess; a 3–4 character piece made
+    only of domain words is split into them too (学员登录 → 学员, 登录). The keywords
+    authors give an FAQ are the better source; the store should rank those first. Order
+    of first appearance, no duplicates.
+    """
+    found: dict[str, None] = {}
+    lazy = _L()
+    for cjk, latin in lazy.units(normalize(text)):
+        for word in _latin_words(latin) if latin else ():
+            if len(word) > 1 and word.isalpha() and word not in _EN_STOP:
+                found[word] = None
+        for piece in _zh_pieces(cjk) if cjk else ():
+            words = _domain_words(piece, lazy.domain)
+            if 1 < len(piece) <= 4 and (piece in lazy.domain or "".join(words) != piece):
+                found[piece] = None
+            else:
+                found.update(dict.fromkeys(words))
+    return list(found)
+
+
+def topics(text: str | None) -> list[str]:
+    """What a ticket title is about, for the FAQ gaps report: :func:`terms`, and the
+    domain words inside its longer Chinese terms (发票开错了 → 发票开错, 发票), so that
+    tickets phrased differently still count toward the same topic."""
+    found = dict.fromkeys(terms(text))
+    domain = _L().domain
+    for term in list(found):
+        if len(term) > 2 and _is_cjk(term):
+            found.update(dict.fromkeys(w for w in _domain_words(term, domain) if w != term))
+    return list(found)
+
+
+def _domain_words(piece: str, domain: frozenset[str]) -> list[str]:
+    """Domain words in ``piece``, longest first from left to right (学员登录 → 学员, 登录)."""
+    words: list[str] = []
+    i = 0
+    while i < len(piece) - 1:
+        for n in (5, 4, 3, 2):
+            if piece[i : i + n] in domain:
+                words.append(piece[i : i + n])
+                i += n
+                break
+        else:
+            i += 1
+    return words
