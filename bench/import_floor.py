@@ -7,7 +7,7 @@
 The ceiling of any `ticket import` written in Python on this machine: a desk made by
 `deskcli init` (the real schema), rows prepared in memory beforehand, exactly shaped like
 the import's (the ticket row with its 19 columns, 2 events, the full-text row with tokens
-from deskcli.search.index_text, no CC or checklist rows), written with executemany in one
+from deskcli.search.tokens.index_text, no CC or checklist rows), written with executemany in one
 transaction. No parsing, validation, routing or tokenising is timed. Three variants:
   bare      every secondary index of tickets and events dropped (and not rebuilt), no
             CC or checklist rows, foreign keys off, rolled back: the rows alone

@@ -4,7 +4,7 @@
     python bench/seed.py /tmp/bench/desk-1m.db --tickets 1000000
 
 Run it with the Python of a venv where deskcli is installed (it calls `deskcli` as a
-subprocess and imports deskcli.search). What it does:
+subprocess and imports deskcli.search.tokens). What it does:
 
 1. `deskcli init` (a subprocess, so the real schema and migrations are used);
 2. departments and ~200 staff with managers, written with SQL (a few inactive: departed);
@@ -19,7 +19,7 @@ subprocess and imports deskcli.search). What it does:
 Deterministic: the same arguments give the same desk (every chunk of tickets has its own
 seeded random generator, so the result does not depend on --jobs either). Memory stays
 modest: tickets are generated and written in chunks. The full-text rows use
-deskcli.search.index_text, memoised per sentence (sentences are separated by punctuation,
+deskcli.search.tokens.index_text, memoised per sentence (sentences are separated by punctuation,
 which index_text treats as a boundary, so the joined tokens equal index_text of the whole
 text; this is checked on a sample of tickets).
 

@@ -9,7 +9,7 @@ costs 22 ms to import against 4.7 ms for this module, which every command loads,
 guesses where this module refuses: '01/02/2026' is read as 2 January (a Chinese or
 European user means 1 February), 'Nov 28' gets the current year silently, and it does not
 read today/yesterday/+3d at all. Durations here are seconds to weeks, so relativedelta
-(months) has nothing to do, and schedules are cron lines (deskcli.cron), not rrules.
+(months) has nothing to do, and schedules are cron lines (deskcli.reminders.cron), not rrules.
 python-dateutil is therefore not a dependency.
 """
 

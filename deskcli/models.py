@@ -37,7 +37,7 @@ class Actor(Record):
 
 
 class Person(Record):
-    """Someone routing may choose (deskcli.routing)."""
+    """Someone routing may choose (deskcli.types.routing)."""
 
     id: int
     login: str

@@ -1,4 +1,4 @@
-"""Tests for deskcli.search: the pure functions, and their use on a real FTS5 table."""
+"""Tests for deskcli.search.tokens: the pure functions, and their use on a real FTS5 table."""
 
 from __future__ import annotations
 

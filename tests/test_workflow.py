@@ -1,7 +1,7 @@
 """The transition table of SPEC §5, every (status, action) pair: allowed ones move to the
 documented status, every other pair raises Conflict naming the actions possible from the
 current status. Checked against an expectation written out by hand here (not derived from
-deskcli.workflow), first on the pure module, then through the CLI (exit 5)."""
+deskcli.types.workflow), first on the pure module, then through the CLI (exit 5)."""
 
 import re
 

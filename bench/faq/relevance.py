@@ -10,7 +10,7 @@ being scored, to avoid the words of the FAQ on purpose (they are the hard part, 
 figures are printed for each kind). Improve the engine, not the labels.
 
 The entries are loaded into an in-memory SQLite FTS5 table built the way the store
-builds it (deskcli.search.index_text on question, keywords and answer), and every query
+builds it (deskcli.search.tokens.index_text on question, keywords and answer), and every query
 runs through :func:`rank`. To measure the real command later, replace :func:`rank`
 with one that calls ``deskcli faq search`` and returns keys in order.
 
@@ -85,7 +85,7 @@ def rank(
 ) -> list[str]:
     """Keys of the best ``limit`` FAQ entries for ``query``, best first.
 
-    The store's recipe (see deskcli.search.common_terms):
+    The store's recipe (see deskcli.search.tokens.common_terms):
 
     1. On a small table, add each Chinese character as a prefix query (``chars``).
     2. Count the rows each phrase matches, capped at ``budget`` + 1 (cheap: no positions

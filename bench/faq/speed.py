@@ -5,7 +5,7 @@
 
 1. A desk: a copy of ``--tickets-desk`` (a desk made by bench/seed.py; the original is
    only read) or a new one, migrated by deskcli itself.
-2. ``n`` synthetic entries imported through the real service (deskcli.faq.faq_import,
+2. ``n`` synthetic entries imported through the real service (deskcli.faq.manage.faq_import,
    what `deskcli faq import` runs). They recombine the real ones of faq.jsonl: each takes
    a real question (brand, centre, city, phone model and numbers varied), that entry's
    answer with a sentence from another entry of the same category and a sentence of local
@@ -13,11 +13,11 @@
    退款 match as large a share of entries as in a large real FAQ, which is what makes
    bm25 slow (about 1 µs per matching row).
 3. In-process, each call on a fresh connection as a command would have it (best of
-   ``--repeat``): ``faq search`` (deskcli.faq_search.faq_search) and ``faq recommend``
+   ``--repeat``): ``faq search`` (deskcli.faq.search.faq_search) and ``faq recommend``
    for every labelled query of queries.jsonl (and of the other ``--queries`` files);
    ``faq suggest`` for the first 1-4 characters of each query (typing); with tickets,
-   ``ticket list --search`` (deskcli.tickets.list_tickets) and the suggestions ``ticket
-   open`` adds (deskcli.faq_search.for_ticket) for the same queries as ticket titles.
+   ``ticket list --search`` (deskcli.tickets.opening.list_tickets) and the suggestions ``ticket
+   open`` adds (deskcli.faq.search.for_ticket) for the same queries as ticket titles.
    p50, p95, max and the slowest queries are printed.
 4. Whole commands (``--runs`` each, round-robin, after an untimed round), run by the
    ``deskcli`` of ``--venv`` (a non-editable install, so its modules are compiled as a

@@ -163,7 +163,7 @@ def emit(text: str, output_file: str | None) -> None:
 
 
 def mail_function():
-    """Put reports in the desk's outbox (deskcli.notices)."""
+    """Put reports in the desk's outbox (deskcli.mail.notices)."""
     from deskcli.mail.notices import enqueue_report
 
     return enqueue_report

@@ -1,7 +1,7 @@
 """Why an entry was found (`faq search --explain`, `faq recommend --explain`): the query's
 words found in the entry, the synonyms that found it, and the words of the tickets it
 solved that the query shares. Only the shown entries are looked at, after the search:
-their text is tokenized again (deskcli.search.index_text), which the index does not keep.
+their text is tokenized again (deskcli.search.tokens.index_text), which the index does not keep.
 """
 
 from deskcli.faq import synonyms
@@ -43,7 +43,7 @@ def add_why(db: Store, hits: list[dict], query: str, expansion,
 
 def _asked_words(query: str) -> tuple[list[tuple[str, str]], list[str]]:
     """What the query asks: its English terms as people see them with their phrases
-    (deskcli.search.terms), and its runs of Chinese characters."""
+    (deskcli.search.tokens.terms), and its runs of Chinese characters."""
     import re
 
     words = [(t, p) for t in search.terms(query) if t.isascii() and (p := synonyms.phrase(t))]

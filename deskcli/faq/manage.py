@@ -3,7 +3,7 @@ link "this FAQ answered this ticket" that `ticket reply --faq` records.
 
 Every change to an entry updates its full-text row and its suggest terms in the same
 transaction (see deskcli.store.faq), so search and `faq suggest` never need a rebuild.
-Search, suggestions, recommendations and gaps are in deskcli.faq_search.
+Search, suggestions, recommendations and gaps are in deskcli.faq.search.
 """
 
 from deskcli import clock
@@ -585,7 +585,7 @@ def cite(desk: Desk, ref: str, text: str | None) -> tuple[Faq, str]:
 
 def record_answer(desk: Desk, faq_id: int, ticket_id: int, at: str) -> None:
     """Record that the entry answered the ticket: recommendations learn from the link,
-    and FAQ search from the ticket's words (deskcli.faq_words.learn)."""
+    and FAQ search from the ticket's words (deskcli.faq.words.learn)."""
     if fs.link_answer(desk.store, faq_id, ticket_id, at, desk.actor.id):
         from deskcli.faq.words import learn
 

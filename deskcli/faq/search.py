@@ -2,7 +2,7 @@
 tickets, recommendations that learn from `ticket reply --faq`, and the gaps in the FAQ.
 
 Ranked search follows one recipe for the FAQ and for tickets (bench/faq/relevance.py
-``rank()`` was its reference; deskcli.search.common_terms explains why):
+``rank()`` was its reference; deskcli.search.tokens.common_terms explains why):
 
 1. On a small table, each Chinese character of the query is also a prefix query.
 2. Count the rows each phrase matches, capped at BUDGET + 1 (cheap: no positions are
@@ -28,7 +28,7 @@ from deskcli.store import faq as fs
 
 SOLVED = ("resolved", "closed")
 BUDGET = 1000
-"""Rows a ranked search may score (deskcli.search.common_terms). Lower than
+"""Rows a ranked search may score (deskcli.search.tokens.common_terms). Lower than
 search.RANK_BUDGET (1,500): on 100,000 FAQ entries it makes `faq search` about 20 % faster
 (p95 5.7 against 7.0 ms in-process), which the whole command needs to stay within 4x of a
 bare Python start; the quality estimate of relevance.py (--budget scaled to the labelled
@@ -54,7 +54,7 @@ def ranked(db: Store, kind: str, text: str, limit: int, *, budget: int = BUDGET,
            own: bool = True, **filters) -> list[tuple[int, float | None]]:
     """(id, score or None) of the best `limit` rows of the FAQ (`kind` 'faq') or of
     tickets ('tickets') for `text`, best first, using its first `max_terms` phrases and
-    the `extra` ones (synonym groups, deskcli.faq_words.expand; without `own`, only
+    the `extra` ones (synonym groups, deskcli.faq.words.expand; without `own`, only
     those). `filters` go to store.faq.top_faq or top_tickets."""
     size = fs.size(db, kind)
     if chars is None:  # characters as prefix queries only on small tables
@@ -166,7 +166,7 @@ def faq_search(desk: Desk, text: str, *, category: str | None = None,
     """The entries that best answer `text`, best first, each with a snippet of its answer
     (matches wrapped in `mark`) and its question with matches marked. Filler is left out
     of `text`, the desk's synonyms are added, and without filters the words of solved
-    tickets (deskcli.faq_words) reorder the hits; `explain` adds `why` to each."""
+    tickets (deskcli.faq.words) reorder the hits; `explain` adds `why` to each."""
     _ready_to_search(desk, text)
     from deskcli.faq import words as faq_words
     from deskcli.faq.synonyms import strip_filler
@@ -216,7 +216,7 @@ def _ready_to_search(desk: Desk, text: str) -> None:
 
 
 def _ensure_index(desk: Desk) -> None:
-    """deskcli.faq.ensure_index, without importing deskcli.faq when (as nearly always)
+    """deskcli.faq.manage.ensure_index, without importing deskcli.faq.manage when (as nearly always)
     the index is current."""
     if fs.index_version(desk.store) != search.INDEX_VERSION:
         from deskcli.faq.manage import ensure_index

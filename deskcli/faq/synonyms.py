@@ -11,7 +11,7 @@ one group a line::
 Each word is kept with its *form*, what a query must contain for the word to count as
 asked (the folded text for Chinese, found anywhere in the query; the stems of English
 words, found as whole words in a row), and its *phrase*, the FTS5 phrase that finds it in
-the index (deskcli.search.index_text's tokens, so folding and stemming match). A query
+the index (deskcli.search.tokens.index_text's tokens, so folding and stemming match). A query
 then gets, for each group it touches, one alternative group of phrases (("登录" OR "log
 in" OR ...)) next to its own terms.
 
@@ -26,7 +26,7 @@ MAX_GROUPS = 8
 first): each costs a capped count and a share of bm25 on every search."""
 
 # Greetings, politeness and filler of messages to a help desk. Cut out of the folded
-# query before the search's own stop words (deskcli.search_tables) apply; longest first.
+# query before the search's own stop words (deskcli.search.tables) apply; longest first.
 ZH_FILLER = (
     "老师您好 老师你好 您好 你好 请问一下 请问下 请问 麻烦问一下 麻烦问下 麻烦您 麻烦你 麻烦"
     " 谢谢老师 谢谢啦 谢谢您 谢谢你 谢谢 多谢 感谢 不好意思 打扰一下 打扰了 打扰 急用 着急"
@@ -50,7 +50,7 @@ _en_filler = None
 
 
 def strip_filler(text: str) -> str:
-    """``text`` without greetings and filler, folded (deskcli.search.normalize); the
+    """``text`` without greetings and filler, folded (deskcli.search.tokens.normalize); the
     folded text itself when nothing else would be left."""
     global _en_filler
     folded = search.normalize(text)
@@ -188,7 +188,7 @@ def overlaps(word_form: str, asked: str) -> bool:
 
 
 def rank_groups(alternatives: dict[int, list[str]]) -> list[str]:
-    """One FTS5 term per group: its phrases joined with OR (for deskcli.search's rank
+    """One FTS5 term per group: its phrases joined with OR (for deskcli.search.tokens's rank
     terms, which a group is kept or left out with as a whole)."""
     out = []
     for phrases in alternatives.values():
@@ -199,13 +199,13 @@ def rank_groups(alternatives: dict[int, list[str]]) -> list[str]:
 
 
 def filter_query(text: str, found: list[tuple[str, list[str]]]) -> str | None:
-    """An FTS5 filter that requires every term of ``text`` (deskcli.search.filter_query)
+    """An FTS5 filter that requires every term of ``text`` (deskcli.search.tokens.filter_query)
     where each asked word of a synonym group may be any word of it: ``found`` holds (form
     asked, the phrases of its synonyms). The asked words are cut out of the text and
     required as groups (("登陆" OR "登录" OR "log in")); the rest is required as typed,
     except single Chinese characters left between them (登陆了 → 了), which would be
     prefix queries over the whole index. So 登陆失败 finds "登录失败" and "login 失败".
-    Without ``found``, exactly deskcli.search.filter_query."""
+    Without ``found``, exactly deskcli.search.tokens.filter_query."""
     if not found:
         return search.filter_query(text)
     rest = search.normalize(text)

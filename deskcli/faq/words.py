@@ -1,5 +1,5 @@
 """Use cases for the words FAQ search is given and learns: synonym groups (`faq synonym
-add|list|remove|import|export|glossary`, applied to every query, see deskcli.synonyms),
+add|list|remove|import|export|glossary`, applied to every query, see deskcli.faq.synonyms),
 the shipped starter glossary, and the words of the tickets each entry solved (learned
 when `ticket reply --faq` cites an entry).
 
@@ -21,7 +21,7 @@ from deskcli.store import faq_words as ws
 GLOSSARY = "glossary/synonyms.txt"
 """The shipped starter glossary (a resource, see deskcli.resources)."""
 LEARNED_BUDGET = 1000
-"""Learned rows a search may score, as deskcli.faq_search.BUDGET for entries."""
+"""Learned rows a search may score, as deskcli.faq.search.BUDGET for entries."""
 LEARNED_WEIGHT = 0.8
 """What the best match among an entry's solved tickets adds to its score, against 1 for
 the best text match (1/2, 1/3 ... for the next; the weight `faq recommend` gives an
@@ -232,7 +232,7 @@ SYNONYM_WEIGHT = 0.5
 the words (and language) of the question come first, synonyms find the rest."""
 POOL = 20
 SYNONYM_BUDGET = 300
-"""Rows the ranking on synonyms may score (deskcli.faq_search.BUDGET is 1,000 for the
+"""Rows the ranking on synonyms may score (deskcli.faq.search.BUDGET is 1,000 for the
 asked words): it is the second signal, and groups of common words (扣款, charge, 到期)
 would otherwise double the cost of a search on a large FAQ."""
 """Entries each of the two rankings of with_synonyms reads."""
@@ -240,7 +240,7 @@ would otherwise double the cost of a search on a large FAQ."""
 
 def with_synonyms(ranked, db: Store, query: str, expansion: Expansion, limit: int,
                   **options) -> list[tuple[int, float | None]]:
-    """FAQ hits for `query`: deskcli.faq_search.ranked (passed in) on the asked words,
+    """FAQ hits for `query`: deskcli.faq.search.ranked (passed in) on the asked words,
     and again on their synonyms alone, fused by bm25 score (the synonyms' weighed by
     SYNONYM_WEIGHT; by rank when a ranking had no scores). Without synonyms, the first."""
     own = ranked(db, "faq", query, max(limit, POOL), **options)
@@ -268,7 +268,7 @@ tickets a filter of four groups of ten words took 50-170 ms (one or two take 2-2
 
 
 def filter_match(db: Store, text: str) -> str | None:
-    """deskcli.search.filter_query of `text` for `ticket list --search`, with synonyms:
+    """deskcli.search.tokens.filter_query of `text` for `ticket list --search`, with synonyms:
     every term is required, and a word of a synonym group may be any word of it."""
     expansion = expand(db, text)
     found = [(asked, [p for _w, p in expansion.words.get(g, ())][:FILTER_ALTERNATIVES])
@@ -288,8 +288,8 @@ def learn(db: Store, faq_id: int, ticket_id: int) -> None:
 
 def learned(db: Store, phrases: list[str], limit: int = 50) -> list[tuple[int, float]]:
     """(entry id, score) of the entries whose solved tickets best match `phrases` (terms
-    of deskcli.search.rank_terms), best first; the most common phrases are left out as in
-    deskcli.faq_search.ranked."""
+    of deskcli.search.tokens.rank_terms), best first; the most common phrases are left out as in
+    deskcli.faq.search.ranked."""
     size = ws.learned_size(db)
     if not size or not phrases:
         return []

@@ -1,7 +1,7 @@
 """Who hears about what: each event that concerns someone becomes a notice in the outbox,
 in the same transaction as the change. Cheap on purpose (no Jinja here): the outbox row
 holds the recipients and the facts the template needs; `deskcli outbox send` renders and
-delivers it (see deskcli.mailer).
+delivers it (see deskcli.mail.outbox).
 
 Audiences (SPEC §6, issue 4):
   assigned, reassigned          -> the assignee

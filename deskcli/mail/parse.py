@@ -2,7 +2,7 @@
 Pure: bytes in, plain data out, no desk.
 
 Real mail is messy, so every decoder here degrades instead of failing: how text in an
-unknown, wrong or missing charset is read is deskcli.mailcharset's job (the desk's
+unknown, wrong or missing charset is read is deskcli.mail.charset's job (the desk's
 fallback charsets, mail.charsets), and each guess it made is reported with the message.
 
 Hand-written, not html2text, email-reply-parser or flufl.bounce (issue 11; measured
@@ -96,7 +96,7 @@ def _message_ids(values: list[str]) -> list[str]:
 
 def parse(raw: bytes, charsets: list[str] | None = None) -> Inbound:
     """Read a message (RFC 5322 bytes, as an MTA hands it over). `charsets`: the fallback
-    charsets for undeclared 8-bit text, in order (see deskcli.mailcharset)."""
+    charsets for undeclared 8-bit text, in order (see deskcli.mail.charset)."""
     if raw.startswith(b"From ") and b"\n" in raw:  # an mbox "From " line (procmail, maildrop)
         raw = raw.split(b"\n", 1)[1]
     dec = Decoder(charsets)

@@ -2,7 +2,7 @@
 notes, the words in cells (statuses, TOTAL) and durations, for every format people read
 (terminal, Markdown, HTML, CSV headers). JSON is the machine contract and stays English.
 
-The report model is built in English (deskcli.reports); `for_people` returns a translated
+The report model is built in English (deskcli.reports.queries); `for_people` returns a translated
 copy just before rendering, so the numbers are those of the one model. Pure: no I/O.
 """
 

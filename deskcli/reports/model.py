@@ -1,8 +1,8 @@
-"""The shape of a report and the arithmetic shared by every report (see deskcli.reports).
+"""The shape of a report and the arithmetic shared by every report (see deskcli.reports.queries).
 
 A report is a `Report`: a period, the desks it covers, and sections (the main one first),
 each a list of rows (dicts with snake_case keys) with typed columns, totals and an
-optional chart. The same object is rendered to every format (deskcli.report_output), so
+optional chart. The same object is rendered to every format (deskcli.reports.output), so
 the numbers agree everywhere. Over several desks (the group view) each row carries a
 `desk` column and the totals pool every desk: medians and percentiles are computed from
 all the underlying durations, never averaged from per-desk figures.
@@ -82,7 +82,7 @@ class Report:
     sections: list[Section] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     generated_at: str = field(default_factory=lambda: clock.stamp())
-    locale: str = "en"  # of the words for people (deskcli.report_locale); not in JSON
+    locale: str = "en"  # of the words for people (deskcli.reports.locale); not in JSON
 
     @property
     def main(self) -> Section:
@@ -298,8 +298,8 @@ def check_filters(sources: list[Source], filters: Filters) -> None:
 
 def working_time(desk, p: Period | None = None):
     """How long between two Unix times counts for SLA durations on this desk: working
-    seconds when the desk has business hours (deskcli.sla's calendar: hours and holidays in
-    the desk's zone), else None, meaning wall-clock seconds."""
+    seconds when the desk has business hours (deskcli.reminders.sla's calendar: hours and
+    holidays in the desk's zone), else None, meaning wall-clock seconds."""
     from deskcli.reminders import sla
 
     calendar = sla.calendar_for(desk)

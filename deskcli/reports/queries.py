@@ -1,7 +1,7 @@
 """Reports (SPEC §8): summary, SLA, agents, fields and trend, over one desk or several.
 
 Each report function takes the open desks (`open_desks`), a `Period` and `Filters`, reads
-each desk in one read transaction, and returns a `Report` (see deskcli.report_model for
+each desk in one read transaction, and returns a `Report` (see deskcli.reports.model for
 the shape and the definitions every report shares). Nothing here prints or formats.
 """
 

@@ -1,5 +1,5 @@
 """The reports over values and time: `fields` (a type's tickets by custom field, against
-the previous period) and `trend` (tickets per day, week or month). See deskcli.reports."""
+the previous period) and `trend` (tickets per day, week or month). See deskcli.reports.queries."""
 
 from __future__ import annotations
 

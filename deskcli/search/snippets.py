@@ -1,5 +1,5 @@
 """Snippets: a piece of a text around the best match of a query, matches marked, for
-`faq search` and the suggestions. Split from deskcli.search (tokenising and queries)."""
+`faq search` and the suggestions. Split from deskcli.search.tokens (tokenising and queries)."""
 
 from deskcli.search.tokens import _L, _is_cjk, _Lazy, _query_terms, normalize, stem
 

@@ -1,4 +1,4 @@
-"""The Porter2 (Snowball English) stemmer, used by deskcli.search for English words.
+"""The Porter2 (Snowball English) stemmer, used by deskcli.search.tokens for English words.
 
 Kept, not snowballstemmer or PyStemmer (issue 11; measured 2026-12-04 on 123,578 distinct
 words from the Python library, its docs and site-packages): both libraries (3.1) follow

@@ -1,4 +1,4 @@
-"""The word and character tables of deskcli.search: traditional to simplified Chinese,
+"""The word and character tables of deskcli.search.tokens: traditional to simplified Chinese,
 CJK ranges, stop words, words kept whole, domain words and synonyms. Plain constants, so
 importing them costs next to nothing.
 

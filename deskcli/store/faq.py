@@ -13,7 +13,7 @@ Invariants (the services rely on them):
     uses is deleted.
 
 Ranked search is split in SQL pieces here (`count_capped`, `top_faq`, `top_tickets`) and
-the recipe that combines them, which is logic, in deskcli.faq_search.
+the recipe that combines them, which is logic, in deskcli.faq.search.
 """
 
 from deskcli.store import Store

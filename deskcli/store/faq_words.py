@@ -4,7 +4,7 @@ to the index) and the words of tickets that an entry solved.
 Invariants (the services rely on them):
   * a synonym group is a faq_synonyms row and its words in faq_synonym_words, written and
     deleted together; each word carries its form (what a query must contain) and its FTS5
-    phrase, both from deskcli.synonyms, so a query reads them without re-tokenizing;
+    phrase, both from deskcli.faq.synonyms, so a query reads them without re-tokenizing;
   * faq_learned has one row per (entry, ticket) that `ticket reply --faq` linked, and
     faq_learned_fts (rowid = faq_learned.id) the index_text tokens of that ticket's title
     and the start of its body; removing an entry removes what was learned for it.

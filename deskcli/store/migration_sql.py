@@ -194,7 +194,7 @@ CREATE TABLE faq_types (
 ) WITHOUT ROWID;
 CREATE INDEX faq_types_type ON faq_types(type_id);
 
--- rowid = faq.id; each column holds deskcli.search.index_text() of the original (keywords
+-- rowid = faq.id; each column holds deskcli.search.tokens.index_text() of the original (keywords
 -- joined by ', '). Contentless: the originals are in faq, and deleting a row gives FTS5
 -- the indexed values again, recomputed with index_text (search_index says which version).
 CREATE VIRTUAL TABLE faq_fts USING fts5(
@@ -219,7 +219,7 @@ CREATE TABLE faq_answers (
 ) WITHOUT ROWID;
 CREATE INDEX faq_answers_ticket ON faq_answers(ticket_id, faq_id);
 
--- the version of deskcli.search.index_text each full-text table was built with; a newer
+-- the version of deskcli.search.tokens.index_text each full-text table was built with; a newer
 -- deskcli re-indexes a table whose version differs (the tokens would not match otherwise)
 CREATE TABLE search_index (
     name    TEXT PRIMARY KEY,

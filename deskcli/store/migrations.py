@@ -313,7 +313,7 @@ CREATE TABLE faq_synonym_words (
     group_id INTEGER NOT NULL REFERENCES faq_synonyms(id) ON DELETE CASCADE,
     position INTEGER NOT NULL,
     word     TEXT NOT NULL,              -- as written
-    form     TEXT NOT NULL,              -- what a query must contain (deskcli.synonyms.form)
+    form     TEXT NOT NULL,              -- what a query must contain (deskcli.faq.synonyms.form)
     phrase   TEXT,                       -- the FTS5 phrase that finds it; NULL: none
     side     TEXT NOT NULL CHECK (side IN ('both', 'from', 'to')),
     PRIMARY KEY (group_id, position)

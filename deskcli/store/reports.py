@@ -1,4 +1,4 @@
-"""The SQL of the reports (deskcli.reports turns these rows into report tables).
+"""The SQL of the reports (deskcli.reports.queries turns these rows into report tables).
 
 Every query reads one period [since, until) of stored timestamps (RFC 3339 UTC text, so
 text order is time order) and is written so that a 30-day window of a desk with 1,000,000

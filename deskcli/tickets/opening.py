@@ -27,7 +27,7 @@ class OpenRequest(Record):
     cc: list[str] = new(list)
     source: str | None = None
     external_id: str | None = None
-    # Set only by `mail ingest` (deskcli.mailin), never from `ticket open`: a ticket opened
+    # Set only by `mail ingest` (deskcli.mail.ingest), never from `ticket open`: a ticket opened
     # from an e-mail may leave required fields empty (resolve asks for them), and keeps the
     # source 'email' even when an access client runs the ingest.
     from_mail: bool = False
