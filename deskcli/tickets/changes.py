@@ -85,9 +85,7 @@ def set_values(desk: Desk, ticket_id: int, *, fields: dict, priority: str | None
                 raise Invalid("the title cannot be empty")
             a.changes["title"] = title.strip()
             a.event("title_changed", frm=a.row["title"], to=title.strip())
-            from deskcli.search.tokens import (
-                tokens as search,  # only a new title needs the tokenizer
-            )
+            from deskcli.search import tokens as search  # only a new title needs the tokenizer
 
             tstore.reindex_text(a.db, a.id, search.index_text(title.strip()),
                                 search.index_text(a.row["body"]))
