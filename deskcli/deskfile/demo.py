@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from deskcli.desk import Desk
+from deskcli.faq import manage as faq
 from deskcli.people import customers
 from deskcli.people import staff as people
 from deskcli.tickets import opening as tickets
@@ -18,6 +19,18 @@ USERS = [
     ("zhao", "Zhao Lei", "sales", "alice", "manager"),
     ("sun", "Sun Mei (课程顾问)", "sales", "zhao", "agent"),
     ("zhou", "Zhou Jie (课程顾问)", "sales", "zhao", "agent"),
+]
+FAQ = [  # (category, question, answer, keywords)
+    ("账号 Accounts", "忘记密码怎么办？",
+     "在登录页点「忘记密码」，用绑定的手机号收验证码后设置新密码。", ["密码", "验证码"]),
+    ("账号 Accounts", "App 登录后闪退",
+     "请把 App 升级到 3.2.2 或更高版本；仍闪退请卸载重装后再登录。", ["闪退", "登录"]),
+    ("上课 Classes", "上课没有声音",
+     "检查手机是否静音、App 是否有麦克风和扬声器权限；戴耳机再试一次。", ["声音", "耳机"]),
+    ("上课 Classes", "怎么请假？", "课前 24 小时在「我的课表」里选择课程并点「请假」，课时不扣。",
+     ["请假", "课表"]),
+    ("缴费 Billing", "How do I get an invoice?", "Ask your consultant with the order number; "
+     "the e-invoice (发票) is e-mailed within 3 working days.", ["invoice", "发票"]),
 ]
 CUSTOMERS = [
     ("C1001", "张伟 (家长)", "zhangwei@example.com", "13800000001", "sun"),
@@ -54,6 +67,9 @@ def build_demo(path: Path) -> str:
             fields=["package:choice!=12 lessons|24 lessons|48 lessons", "due_date:date"],
             accept_within="1d", resolve_within="1w",
             steps=["Call the parent", "Send the contract", "Confirm the payment"]))
+        for category, question, answer, keywords in FAQ:
+            faq.faq_add(desk, faq.Changes(category=category, question=question,
+                                          answer=answer, keywords=keywords))
         customers.access_add(desk, "sales-system", name="Sales system", types=["renewal"])
         opened = [
             tickets.OpenRequest(type="app-crash", title="App closes at login (登录闪退)",
@@ -84,4 +100,6 @@ def build_demo(path: Path) -> str:
             f"--field phone_model='Xiaomi 14' --field os=Android --field app_version=3.2.1\n"
             f"  deskcli --as sales-system ticket open --type renewal --customer C1003 "
             f"--title 'Renewal' --field package='24 lessons'\n"
-            f"  deskcli ticket list --json | head -40")
+            f"  deskcli ticket list --json | head -40\n"
+            f"  deskcli faq search '听不到老师说话'\n"
+            f"  deskcli faq search 'how do I reset my password' --explain")
