@@ -253,7 +253,7 @@ def main(ctx, db, desk_name, as_login):
     \b
     Exit status: 0 ok, 1 error, 2 invalid input, 3 not found, 4 not permitted,
     5 conflict or invalid transition, 65 damaged desk, 74 disk full or I/O error,
-    75 database busy (try again), 77 file permission denied.
+    75 try again (desk busy, mail server unreachable), 77 file permission denied.
     """
     ctx.obj = App(db, desk_name, as_login)
     ctx.call_on_close(lambda: ctx.obj._desk and ctx.obj._desk.close())
