@@ -53,6 +53,13 @@ def parse_stamp(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def local_minutes(moment: str | datetime, tz) -> str:
+    """A stored timestamp (or a moment) as 'YYYY-MM-DD HH:MM' in the zone `tz`, for people."""
+    if isinstance(moment, str):
+        moment = parse_stamp(moment)
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
 # Zones without daylight saving time (for decades, and with no plan for it): a fixed offset
 # is exact for them and spares every command the import of zoneinfo (which pulls in
 # sysconfig: a few ms of start-up). Most desks of this group are in China.

@@ -56,7 +56,7 @@ def local_time(stamp: str | None, tz, locale: str | None = "en", *,
 
     if not stamp:
         return ""
-    text = clock.parse_stamp(stamp).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    text = clock.local_minutes(stamp, tz)
     if not named:
         return text
     zone = zone_name(tz, locale)

@@ -73,7 +73,7 @@ def shower(report: Report):
 def local(stamp: str, tz) -> str:
     from deskcli import clock
 
-    return clock.parse_stamp(stamp).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return clock.local_minutes(stamp, tz)
 
 
 def period_text(report: Report) -> str:

@@ -84,7 +84,9 @@ def fields(sources: list[Source], p: Period, filters: Filters, by: list[str],
 
 
 def _local(moment: datetime, sources: list[Source]) -> str:
-    return moment.astimezone(sources[0].desk.tz).strftime("%Y-%m-%d %H:%M")
+    from deskcli import clock
+
+    return clock.local_minutes(moment, sources[0].desk.tz)
 
 
 def _field_kinds(src: Source, type_key: str, by: list[str]) -> list[str]:

@@ -123,9 +123,9 @@ def local(desk, stamp: str | None) -> str | None:
     """A stored UTC time as 'YYYY-MM-DD HH:MM' in the desk's time zone, for people."""
     if not stamp:
         return None
-    from deskcli.clock import parse_stamp
+    from deskcli.clock import local_minutes
 
-    return parse_stamp(stamp).astimezone(desk.tz).strftime("%Y-%m-%d %H:%M")
+    return local_minutes(stamp, desk.tz)
 
 
 @click.command("show")
