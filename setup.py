@@ -40,6 +40,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["deskcli", "deskcli.*"]),
+    package_data={"deskcli.store.pg": ["*.sql"]},
     cmdclass={"build_py": BuildWithData},
     install_requires=[
         "click>=8.1",
@@ -48,7 +49,9 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8", "aiosmtpd>=1.4", "ruff>=0.6", "wheel", "chinesecalendar>=1.9",
-                 "hypothesis>=6.100"],
+                 "hypothesis>=6.100", "psycopg2-binary>=2.9"],
+        # a desk on a PostgreSQL server: --db postgresql://USER@HOST/DATABASE
+        "postgres": ["psycopg2-binary>=2.9"],
         # China's official holidays and make-up working days: `holiday import --cn YEAR`
         "cn": ["chinesecalendar>=1.9"],
     },

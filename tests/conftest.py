@@ -3,6 +3,7 @@ trace of the user's own settings: $DESKCLI_DB, $DESKCLI_NOW, $XDG_* and $HOME po
 tmp_path. Commands run through click's CliRunner the way a user types them."""
 
 import json
+import os
 import shlex
 from dataclasses import dataclass
 
@@ -14,14 +15,117 @@ from deskcli.cli import main
 NOW = "2026-11-28T09:00:00Z"
 
 
+# --- the two stores ------------------------------------------------------------------------
+# Every test runs once per store: `sqlite` (a desk file in tmp_path) and `postgres` (a fresh
+# database of a throwaway cluster, tests/pg_cluster.py). `--store sqlite` or
+# `--store postgres` runs one leg. A test about what only a file can do (permissions, a
+# full disk, kill -9 of a writer, the -wal file) is marked `sqlite_only`, with the reason.
+
+STORES = ("sqlite", "postgres")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--store", default=os.environ.get("DESKCLI_TEST_STORES", "sqlite,postgres"),
+                     help="the stores to run the suite on: sqlite, postgres or both "
+                          "(comma-separated; default: both)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): a test of the SQLite store only")
+    kinds = [k.strip() for k in config.getoption("--store").split(",") if k.strip()]
+    unknown = set(kinds) - set(STORES)
+    if unknown or not kinds:
+        raise pytest.UsageError(f"--store takes sqlite, postgres or both, not {unknown}")
+    config.stores = kinds
+
+
+def pytest_generate_tests(metafunc):
+    if "store_kind" in metafunc.fixturenames:
+        kinds = list(metafunc.config.stores)
+        if metafunc.definition.get_closest_marker("sqlite_only"):
+            kinds = [k for k in kinds if k == "sqlite"]
+        metafunc.parametrize("store_kind", kinds, scope="function")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    from pg_cluster import Cluster
+
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def desk_location(store_kind, tmp_path, request):
+    """Where this test's desk lives: a file in tmp_path, or a fresh PostgreSQL database."""
+    if store_kind == "sqlite":
+        yield str(tmp_path / "desk.db")
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    name = cluster.new_database()
+    yield cluster.url(name)
+    cluster.drop_database(name)
+
+
+def is_pg(location) -> bool:
+    return str(location).startswith("postgresql://")
+
+
+def db_location(location=None) -> str:
+    """The desk a raw-SQL helper reads: `location` (a path or URL), else $DESKCLI_DB."""
+    return str(location) if location is not None else os.environ["DESKCLI_DB"]
+
+
+def query(location, sql: str, params=()) -> list[tuple]:
+    """Rows of a query on the desk at `location` (file or URL), read with its own engine's
+    driver: the one helper for tests that read a desk with raw SQL (written in SQLite's
+    dialect; deskcli.store.pg.connection translates it for PostgreSQL)."""
+    return _raw(location, sql, params, write=False)
+
+
+def execute(location, sql: str, params=()) -> int:
+    """Run a change on the desk at `location` outside deskcli (a state a test needs);
+    returns the rows changed."""
+    return _raw(location, sql, params, write=True)
+
+
+def _raw(location, sql, params, write):
+    location = db_location(location)
+    if is_pg(location):
+        import psycopg2
+
+        from deskcli.store.pg.connection import translate
+
+        conn = psycopg2.connect(location)
+        conn.autocommit = True
+        try:
+            cur = conn.cursor()
+            cur.execute(translate(sql)[0].removesuffix(" RETURNING id"), params)
+            return cur.rowcount if write else [tuple(r) for r in cur.fetchall()]
+        finally:
+            conn.close()
+    import sqlite3
+
+    conn = sqlite3.connect(location)
+    try:
+        cur = conn.execute(sql, params)
+        if write:
+            conn.commit()
+            return cur.rowcount
+        return [tuple(r) for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
+def isolated(tmp_path, monkeypatch, desk_location):
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.setenv("DESKCLI_DB", str(tmp_path / "desk.db"))
+    monkeypatch.setenv("DESKCLI_DB", desk_location)
     monkeypatch.setenv("DESKCLI_NOW", NOW)
     for name in ("DESKCLI_USER", "DESKCLI_DEBUG", "EDITOR", "VISUAL"):
         monkeypatch.delenv(name, raising=False)
@@ -92,9 +196,10 @@ def seed_desk():
 
 
 @pytest.fixture
-def desk(isolated):
+def desk(isolated, desk_location):
+    """The seeded desk: its file (sqlite) or its URL (postgres)."""
     seed_desk()
-    return isolated / "desk.db"
+    return desk_location if is_pg(desk_location) else isolated / "desk.db"
 
 
 # --- added for the foundation tests (test_desk, test_people, test_open, test_list ...) ----
@@ -102,35 +207,23 @@ def desk(isolated):
 def set_active(db_path, login: str, active: bool = False) -> None:
     """Mark a user inactive (or active) directly in the desk file, the state a departure
     leaves behind, so routing fallbacks can be tested without the departure command."""
-    import sqlite3
-
-    conn = sqlite3.connect(db_path)
-    try:
-        changed = conn.execute("UPDATE users SET active = ? WHERE login = ?",
-                               (int(active), login)).rowcount
-        conn.commit()
-    finally:
-        conn.close()
+    changed = execute(db_path, "UPDATE users SET active = ? WHERE login = ?",
+                      (int(active), login))
     assert changed == 1, f"no user {login!r}"
 
 
 def db_count(db_path, table: str) -> int:
     """Rows in a table of the desk file (to prove that nothing was written)."""
-    import sqlite3
-
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    finally:
-        conn.close()
+    return query(db_path, f"SELECT count(*) FROM {table}")[0][0]
 
 
 class isolated_env:
     """The environment of the `isolated` fixture, for desks built once per session:
     `with isolated_env(base) as path:` points $DESKCLI_DB at base/desk.db."""
 
-    def __init__(self, base):
+    def __init__(self, base, location=None):
         self.base = base
+        self.location = location  # a PostgreSQL desk's URL; None: base/desk.db
         self.mp = pytest.MonkeyPatch()
 
     def __enter__(self):
@@ -139,13 +232,13 @@ class isolated_env:
         self.mp.setenv("HOME", str(home))
         self.mp.setenv("XDG_CONFIG_HOME", str(home / ".config"))
         self.mp.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-        self.mp.setenv("DESKCLI_DB", str(self.base / "desk.db"))
+        self.mp.setenv("DESKCLI_DB", self.location or str(self.base / "desk.db"))
         self.mp.setenv("DESKCLI_NOW", NOW)
         self.mp.setenv("USER", "nobody-here")
         self.mp.setenv("LOGNAME", "nobody-here")
         for name in ("DESKCLI_USER", "DESKCLI_DEBUG", "EDITOR", "VISUAL"):
             self.mp.delenv(name, raising=False)
-        return self.base / "desk.db"
+        return self.location or self.base / "desk.db"
 
     def __exit__(self, *exc):
         self.mp.undo()
@@ -175,10 +268,37 @@ def seeded_template(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def pg_templates():
+    """Template databases of the postgres leg, built once per session: name -> database."""
+    return {}
+
+
+def pg_copy(request, name: str, build, base_template: str | None = None) -> str:
+    """On the postgres leg: make this test's database a copy of the template `name`, built
+    once per session by `build()` (run against a copy of `base_template`, if given)."""
+    cluster = request.getfixturevalue("pg_cluster")
+    templates = request.getfixturevalue("pg_templates")
+    if name not in templates:
+        base = request.getfixturevalue("tmp_path_factory").mktemp(f"pg-{name}")
+        database = cluster.new_database(templates[base_template] if base_template
+                                        else "deskcli_template")
+        with isolated_env(base, cluster.url(database)):
+            build()
+        templates[name] = database
+    location = os.environ["DESKCLI_DB"]
+    current = location.split("@/", 1)[1].split("?")[0]
+    cluster.drop_database(current)
+    cluster.admin.cursor().execute(f"CREATE DATABASE {current} TEMPLATE {templates[name]}")
+    return location
+
+
 @pytest.fixture
-def seeded_desk(isolated, seeded_template):
+def seeded_desk(isolated, seeded_template, store_kind, request):
     """The same desk as the `desk` fixture, copied from a template seeded once per
     session: seeding through the CLI for every test is slow."""
+    if store_kind == "postgres":
+        return pg_copy(request, "seeded", seed_desk)
     return copy_desk(seeded_template, isolated / "desk.db")
 
 
@@ -213,8 +333,12 @@ def life_template(tmp_path_factory, seeded_template):
 
 
 @pytest.fixture
-def life_desk(isolated, life_template):
+def life_desk(isolated, life_template, store_kind, request):
     """The seeded desk plus seed_life(), copied from a per-session template."""
+    if store_kind == "postgres":
+        if "seeded" not in request.getfixturevalue("pg_templates"):
+            pg_copy(request, "seeded", seed_desk)
+        return pg_copy(request, "life", seed_life, base_template="seeded")
     return copy_desk(life_template, isolated / "desk.db")
 
 

@@ -244,7 +244,8 @@ def test_pure_modules_stay_pure():
 # The store's package opens the desk and runs the migrations on open (a lazy import), and
 # the migrations take the store's Store: one knot, inside the store, left for the store's
 # rework (the PostgreSQL dialect) to untie.
-KNOWN_CYCLES = [{"deskcli.store", "deskcli.store.migrations", "deskcli.store.browse"}]
+KNOWN_CYCLES = [{"deskcli.store", "deskcli.store.migrations", "deskcli.store.browse",
+                 "deskcli.store.pg", "deskcli.store.pg.migrations"}]
 
 
 def cycles(graph: dict[str, set[str]]) -> list[set[str]]:

@@ -17,6 +17,7 @@ IMPORT_NAMES = {
     "sqlite-utils": "sqlite_utils",
     "tomli-w": "tomli_w",
     "pyyaml": "yaml",
+    "psycopg2-binary": "psycopg2",
 }
 # declared for the test run but run as commands, never imported
 COMMANDS = {

@@ -32,7 +32,11 @@ BUSY_TIMEOUT_MS = 5000
 
 
 class Store:
-    """An open desk file."""
+    """An open desk: a SQLite file, or a PostgreSQL database (deskcli.store.pg) when its
+    location is a postgresql:// URL. The query modules write one SQL for both; where the
+    dialects differ they ask `dialect`."""
+
+    dialect = "sqlite"
 
     def __init__(self, path: str, conn: sqlite3.Connection):
         self.path = path
@@ -47,6 +51,10 @@ class Store:
         """Open (or with `create`, create) the desk at `path` and bring its schema up to
         date. A missing desk raises NotFound saying how to create one."""
         path = os.fspath(path)
+        if path.startswith(("postgresql://", "postgres://")):
+            from deskcli.store.pg import open_store
+
+            return open_store(cls, path, create=create, migrate=migrate)
         if create:
             if os.path.exists(path) and os.path.getsize(path) > 0:
                 from deskcli.errors import Conflict
@@ -98,7 +106,11 @@ class Store:
 
     @property
     def stem(self) -> str:
-        """The desk file's name without .db (the desk's short name)."""
+        """The desk's short name: its file's name without .db, or its database's name."""
+        if self.dialect == "postgres":
+            from deskcli.store.pg import database_name
+
+            return database_name(self.path)
         return os.path.splitext(os.path.basename(self.path))[0]
 
     # --- transactions -----------------------------------------------------------------
@@ -149,9 +161,11 @@ class Store:
 
     def error(self, exc: sqlite3.Error) -> DeskError:
         """An SQLite error met on this desk, as a DeskError that says what to do."""
-        if isinstance(exc, sqlite3.IntegrityError):
-            return integrity(exc)
-        return faults.translate(exc, self.path, self.read_only)
+        error = (integrity(exc) if isinstance(exc, sqlite3.IntegrityError)
+                 else faults.translate(exc, self.path, self.read_only))
+        for note in getattr(exc, "__notes__", ()):  # the statement, under DESKCLI_DEBUG
+            error.add_note(note)
+        return error
 
     def bulk_cache(self, mib: int = 64) -> None:
         """A bigger page cache for bulk writes (index pages stay in memory)."""

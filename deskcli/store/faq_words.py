@@ -77,6 +77,8 @@ def alternatives(db: Store, group_ids: list[int]) -> dict[int, list[tuple[str, s
 
 def has_synonyms(db: Store) -> bool:
     """Whether the schema has the synonym tables (migration m016_faq_synonyms)."""
+    if db.dialect == "postgres":
+        return True  # the baseline schema has them
     return db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'faq_synonyms'") > 0
 
 

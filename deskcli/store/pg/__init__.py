@@ -1,0 +1,116 @@
+"""PostgreSQL as a desk's store: `--db postgresql://USER@HOST/DATABASE`.
+
+One desk per database (its `public` schema, or the first schema of the role's
+search_path, e.g. `?options=-csearch_path%3Dbrand_a` to keep several desks in one
+database). The same store functions run on it through deskcli.store.pg.connection, which
+bridges the two dialects; the schema is deskcli/store/pg/schema.sql (generated from the
+SQLite schema) with compat.sql (SQLite's functions) and the triggers of migrations.py.
+
+The driver is psycopg2 (`pip install 'deskcli[postgres]'`): importing it costs about
+20 ms here, against about 115 ms for psycopg 3, and a command is a short-lived process.
+It is imported only for a PostgreSQL desk; SQLite desks pay nothing.
+
+Passwords come from libpq (~/.pgpass, PGPASSFILE, a service file, PGPASSWORD), never from
+the URL: a URL with a password is refused, and no message ever prints one.
+"""
+
+import os
+
+from deskcli.errors import Busy, Conflict, DeskError, Invalid, NotFound
+
+SCHEMES = ("postgresql://", "postgres://")
+
+PASSWORD_HINT = ("leave the password out of the URL and let libpq find it: ~/.pgpass "
+                 "(or $PGPASSFILE), a service file (?service=NAME), or $PGPASSWORD")
+
+
+def is_url(location) -> bool:
+    return isinstance(location, str) and location.startswith(SCHEMES)
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL that carries a password (it would show in `ps`, shell history and the
+    config file)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    if parts.password is not None or "password" in {k.lower() for k in parse_qs(parts.query)}:
+        raise Invalid("the desk's URL contains a password; deskcli does not take passwords "
+                      "on the command line or in its config", PASSWORD_HINT)
+
+
+def database_name(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    path = unquote(urlsplit(url).path.lstrip("/"))
+    return path or os.environ.get("PGDATABASE") or urlsplit(url).username or "postgres"
+
+
+def driver():
+    try:
+        import psycopg2
+    except ImportError:
+        raise DeskError("this desk is on PostgreSQL, and the PostgreSQL driver is not "
+                        "installed", "pip install 'deskcli[postgres]' (it adds "
+                        "psycopg2-binary)") from None
+    return psycopg2
+
+
+def connect(url: str, timeout_ms: int):
+    """A psycopg2 connection to `url` in autocommit mode, UTC, with the busy timeout as
+    lock_timeout."""
+    psycopg2 = driver()
+    from psycopg2.extensions import parse_dsn
+
+    options = parse_dsn(url).get("options", "")
+    options = f"{options} -c timezone=UTC -c lock_timeout={int(timeout_ms)}".strip()
+    try:
+        raw = psycopg2.connect(url, options=options, application_name="deskcli",
+                               connect_timeout=max(1, timeout_ms // 1000))
+    except psycopg2.OperationalError as exc:
+        raise unreachable(url, exc) from None
+    raw.autocommit = True
+    return raw
+
+
+def unreachable(url: str, exc) -> DeskError:
+    text = " ".join(str(exc).split())
+    if "does not exist" in text and "database" in text:
+        return NotFound(f"no database {database_name(url)!r} on the PostgreSQL server of "
+                        f"{url}", "create it first (createdb -O ROLE NAME, see "
+                        "\"Team server\" in the README), then `deskcli --db URL init`")
+    if "password" in text or "authentication" in text:
+        from deskcli.errors import AccessDenied
+
+        return AccessDenied(f"the PostgreSQL server refused the login for {url} ({text})",
+                            PASSWORD_HINT)
+    return Busy(f"cannot reach the PostgreSQL server of {url} ({text})",
+                "check that the server runs and the URL's host and port, then try again")
+
+
+def open_store(cls, url: str, *, create: bool, migrate: bool):
+    """The Store of the desk in the database at `url` (see deskcli.store.Store.open)."""
+    from deskcli.store import busy_timeout_ms
+    from deskcli.store.pg import migrations
+    from deskcli.store.pg.connection import Connection
+
+    check_url(url)
+    raw = connect(url, busy_timeout_ms())
+    store = cls(url, Connection(raw, busy_timeout_ms()))
+    store.dialect = "postgres"
+    try:
+        state = migrations.state(store)
+        if create:
+            if state.created:
+                raise Conflict(f"a desk already exists in the database {url}",
+                               "use it as it is, or choose another database")
+            migrations.upgrade(store)
+        elif not state.created:
+            raise NotFound(f"no desk in the database {url}",
+                           "create one with `deskcli --db URL init --admin LOGIN`")
+        elif migrate and state.version != migrations.target():
+            migrations.upgrade(store)
+    except BaseException:
+        store.close()
+        raise
+    return store

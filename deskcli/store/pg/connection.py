@@ -1,0 +1,271 @@
+"""A PostgreSQL connection that the store's query modules use like their sqlite3 one.
+
+The store writes its SQL once, in the dialect both engines share, and this module bridges
+the few places where they differ, so a query function has one text for both stores:
+
+* placeholders: `?` and `:name` become psycopg2's `%s` and `%(name)s` (a literal `%` is
+  doubled); `x IS ?` becomes `IS NOT DISTINCT FROM`;
+* `INSERT OR IGNORE` and `INSERT OR REPLACE` become `ON CONFLICT` clauses; an INSERT into
+  a table with an `id` key returns it (`cursor.lastrowid`, as sqlite3 gives);
+* `LIKE` is case-insensitive for ASCII on SQLite: `ILIKE` here;
+* transactions: `BEGIN` is a REPEATABLE READ snapshot (one consistent view for the whole
+  command, like SQLite's read transaction); `BEGIN IMMEDIATE` also takes the desk's
+  advisory lock, so write transactions run one at a time, as on SQLite: ids, round-robin
+  and least-loaded routing and FAQ keys stay race-free with many writers on many hosts. A
+  wait longer than the busy timeout (`lock_timeout`) is "database is locked": exit 75;
+* PRAGMAs: `user_version` reads the number of applied migrations; the others tune
+  SQLite's file and page cache and do nothing here;
+* errors: psycopg2's exceptions are raised as sqlite3's classes (IntegrityError,
+  OperationalError with SQLite's words for a busy desk), so one error vocabulary runs
+  through the store and store.faults translates both;
+* rows: `Row` reads by position and by column name, like sqlite3.Row.
+Each translated statement is cached by its text: the work is done once per statement.
+"""
+
+import os
+import re
+import sqlite3
+
+# the advisory lock of a desk's write transactions (one desk per database): 'desk', 1
+LOCK_KEY = (1684370283, 1)
+
+# tables whose key is `id INTEGER PRIMARY KEY` (tools/gen_pg_schema.py checks the list)
+ID_TABLES = frozenset({
+    "departments", "users", "customers", "ticket_types", "tickets", "events", "attachments",
+    "time_logs", "outbox", "schedules", "faq_categories", "faq", "ticket_mail_ids",
+    "faq_synonyms", "faq_learned"})
+
+# the key `INSERT OR REPLACE` replaces on, by table
+REPLACE_KEYS = {"holidays": ("day",), "meta": ("key",), "settings": ("key",)}
+
+TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|::|\?|(?<![:\w]):(\w+)|%|\bIS\s+NOT\s+\?|"
+                    r"\bIS\s+\?|\bLIKE\b", re.I)
+# the 0/1 columns SQLite reads as conditions (`WHERE u.active AND ...`): PostgreSQL needs
+# a boolean there
+FLAGS = re.compile(r"\b(WHERE|AND|NOT|WHEN)(\s+)((?:\w+\.)?(?:active|working|required))"
+                   r"(?=\s*(?:\b(?:AND|OR|ORDER|GROUP|LIMIT|THEN)\b|\)|$))", re.I)
+INSERT = re.compile(r"^\s*INSERT\s+(?:OR\s+(IGNORE|REPLACE)\s+)?INTO\s+(\w+)\s*(\(([^)]*)\))?",
+                    re.I)
+
+
+class Row:
+    """A result row: by position (`row[0]`), by column name (`row["id"]`), `keys()`."""
+
+    __slots__ = ("_values", "_index")
+
+    def __init__(self, values, index):
+        self._values = values
+        self._index = index
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return self._values[self._index[key]]
+        return self._values[key]
+
+    def keys(self):
+        return list(self._index)
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+    def __eq__(self, other):
+        if isinstance(other, Row):
+            return self._values == other._values
+        return tuple(self._values) == other
+
+    def __hash__(self):
+        return hash(tuple(self._values))
+
+    def __repr__(self):
+        return f"Row({dict(zip(self._index, self._values, strict=True))!r})"
+
+
+def translate(sql: str) -> tuple[str, bool]:
+    """The statement in PostgreSQL's dialect, and whether it returns the new row's id."""
+    def token(match):
+        text = match.group(0)
+        if text[0] in "'\"" or text == "::":
+            return text.replace("%", "%%") if text[0] == "'" else text
+        if text == "?":
+            return "%s"
+        if text == "%":
+            return "%%"
+        if match.group(1):
+            return f"%({match.group(1)})s"
+        upper = text.upper()
+        if upper == "LIKE":
+            return "ILIKE"
+        if "NOT" in upper:
+            return "IS DISTINCT FROM %s"
+        return "IS NOT DISTINCT FROM %s"
+
+    out = FLAGS.sub(r"\1\2(\3 <> 0)", TOKENS.sub(token, sql))
+    returns_id = False
+    insert = INSERT.match(out)
+    if insert:
+        action, table, columns = insert.group(1), insert.group(2), insert.group(4)
+        if action:
+            out = re.sub(r"\bOR\s+(IGNORE|REPLACE)\s+", "", out, count=1, flags=re.I)
+        body = out.rstrip().rstrip(";")
+        if action and action.upper() == "IGNORE":
+            body += " ON CONFLICT DO NOTHING"
+        elif action:
+            keys = REPLACE_KEYS[table]
+            names = [c.strip() for c in (columns or "").split(",") if c.strip()]
+            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in names if c not in keys)
+            body += f" ON CONFLICT ({', '.join(keys)}) " + (f"DO UPDATE SET {sets}" if sets
+                                                             else "DO NOTHING")
+        if table in ID_TABLES and not re.search(r"\bRETURNING\b", body, re.I):
+            body += " RETURNING id"
+            returns_id = True
+        out = body
+    return out, returns_id
+
+
+class Cursor:
+    """What a query returns: rows (Row), `lastrowid`, `rowcount`, `description`."""
+
+    def __init__(self, cur, returns_id: bool = False):
+        self._cur = cur
+        self.lastrowid = None
+        self.rowcount = cur.rowcount if cur is not None else -1
+        self._index = None
+        if cur is not None and cur.description is not None:
+            self._index = {d[0]: i for i, d in enumerate(cur.description)}
+            if returns_id:
+                row = cur.fetchone()
+                self.lastrowid = row[0] if row else None
+                self._index = None
+
+    @property
+    def description(self):
+        return None if self._index is None else self._cur.description
+
+    def fetchone(self):
+        if self._index is None:
+            return None
+        row = self._cur.fetchone()
+        return None if row is None else Row(row, self._index)
+
+    def fetchall(self):
+        if self._index is None:
+            return []
+        index = self._index
+        return [Row(row, index) for row in self._cur.fetchall()]
+
+    def fetchmany(self, size: int = 1000):
+        if self._index is None:
+            return []
+        index = self._index
+        return [Row(row, index) for row in self._cur.fetchmany(size)]
+
+    def __iter__(self):
+        if self._index is None:
+            return iter(())
+        index = self._index
+        return (Row(row, index) for row in self._cur)
+
+
+class Connection:
+    """One psycopg2 connection in autocommit mode: deskcli begins and ends transactions
+    itself, with the same statements it sends SQLite."""
+
+    row_factory = None  # rows are always Row
+
+    def __init__(self, raw, lock_timeout_ms: int):
+        self.raw = raw
+        self.lock_timeout_ms = lock_timeout_ms
+        self.in_transaction = False
+        self._cache: dict[str, tuple[str, bool]] = {}
+        self.round_trips = 0
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def execute(self, sql: str, params=()):
+        control = sql.strip().upper()
+        if control.startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "END")):
+            return self._control(control, sql)
+        cached = self._cache.get(sql)
+        if cached is None:
+            cached = self._cache[sql] = translate(sql)
+        text, returns_id = cached
+        cur = self.raw.cursor()
+        self._send(cur, text, params if params is not None else ())
+        return Cursor(cur, returns_id)
+
+    def executemany(self, sql: str, rows) -> None:
+        from psycopg2.extras import execute_batch
+
+        text, returns_id = translate(sql)
+        if returns_id:
+            text = text[: -len(" RETURNING id")]
+        cur = self.raw.cursor()
+        try:
+            execute_batch(cur, text, rows, page_size=500)
+            self.round_trips += 1
+        except Exception as exc:
+            raise as_sqlite_error(exc) from None
+
+    def _send(self, cur, text: str, params) -> None:
+        self.round_trips += 1
+        try:
+            cur.execute(text, params)
+        except Exception as exc:
+            error = as_sqlite_error(exc)
+            if os.environ.get("DESKCLI_DEBUG"):  # the statement, for whoever debugs
+                error.add_note(f"SQL: {text}\nparams: {params!r}")
+            raise error from None
+
+    def _control(self, control: str, sql: str):
+        cur = self.raw.cursor()
+        if control.startswith("BEGIN"):
+            if "IMMEDIATE" in control or "EXCLUSIVE" in control:
+                text = ("BEGIN ISOLATION LEVEL READ COMMITTED; "
+                        f"SELECT pg_advisory_xact_lock({LOCK_KEY[0]}, {LOCK_KEY[1]})")
+            else:
+                text = "BEGIN ISOLATION LEVEL REPEATABLE READ"
+            self._send(cur, text, None)
+            self.in_transaction = True
+            return Cursor(None)
+        if control.startswith(("COMMIT", "END")):
+            self.in_transaction = False
+            self._send(cur, "COMMIT", None)
+            return Cursor(None)
+        if control.startswith("ROLLBACK"):
+            self.in_transaction = False
+            self._send(cur, "ROLLBACK", None)
+            return Cursor(None)
+        # PRAGMA
+        name = control[len("PRAGMA"):].strip().split("=")[0].strip().lower()
+        if name == "user_version" and "=" not in control:
+            self._send(cur, "SELECT count(*) FROM migrations", None)
+            return Cursor(cur)
+        return Cursor(None)
+
+
+def as_sqlite_error(exc: Exception) -> Exception:
+    """psycopg2's exception as the sqlite3 exception the store knows how to tell."""
+    import psycopg2
+
+    if not isinstance(exc, psycopg2.Error):
+        return exc
+    code = getattr(exc, "pgcode", None) or ""
+    text = (getattr(getattr(exc, "diag", None), "message_primary", None)
+            or str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    if code.startswith("23"):
+        return sqlite3.IntegrityError(text)
+    if code in ("55P03", "40001", "40P01"):  # lock timeout, serialization, deadlock
+        return sqlite3.OperationalError(f"database is locked ({text})")
+    if code == "53100":
+        return sqlite3.OperationalError(f"database or disk is full ({text})")
+    if code.startswith(("08", "57P")) or isinstance(exc, psycopg2.InterfaceError):
+        err = sqlite3.OperationalError(f"the database server is unreachable ({text})")
+        err.server_gone = True
+        return err
+    if code == "42501":
+        return sqlite3.OperationalError(f"attempt to write a readonly database ({text})")
+    return sqlite3.OperationalError(text)
