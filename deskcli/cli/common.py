@@ -125,7 +125,11 @@ def read_stdin() -> str:
 
 def desk_option_or_none():
     """The desk if one exists at the resolved path, else None (config commands)."""
+    from deskcli.store import is_url
+
     app = click.get_current_context().obj
+    if is_url(app.db_path()):
+        return app.desk()  # a URL with no desk says so (exit 3)
     try:
         os.stat(app.db_path())
     except (FileNotFoundError, NotADirectoryError):

@@ -7,7 +7,6 @@ values an option takes is read from its name and metavar ("--to LOGIN", "--cc
 LOGIN|dept:KEY"), so the command modules need not know about completion.
 """
 
-import os
 
 import click
 from click.shell_completion import CompletionItem
@@ -77,8 +76,10 @@ def desk_path(ctx: click.Context) -> str | None:
 
 def from_desk(kind: str, extra: list[str] | tuple = (), depts: bool = False):
     def complete(ctx, param, incomplete: str) -> list[CompletionItem]:
+        from deskcli.store import exists
+
         path = desk_path(ctx)
-        if not path or not os.path.exists(path):
+        if not path or not exists(path):
             return []
         from deskcli.store.completion import candidates
 

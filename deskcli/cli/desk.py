@@ -1,6 +1,5 @@
 """Commands about the desk itself: init, demo, whoami, version, config, db, completion."""
 
-import os
 
 import click
 
@@ -125,8 +124,10 @@ def version(app, fmt, as_json):
 
     info = {"version": __version__, "schema_version_supported": len(MIGRATIONS),
             "desk": None, "schema_version": None}
+    from deskcli.store import exists
+
     path = app.db_path()
-    if os.path.exists(path):
+    if exists(path):
         from deskcli.store import Store, migrations
 
         store = Store.open(path, migrate=False)  # also for a desk newer than this deskcli

@@ -2,6 +2,7 @@
 group of desks (brands)."""
 
 import functools
+import os
 from pathlib import Path
 
 import click
@@ -118,28 +119,34 @@ def run(build):
     return command
 
 
-def desk_specs(app, dbs, desks) -> list[tuple[str, Path]]:
-    """(label, path) of every desk the report covers, in the order given; without --db or
-    --desk, the desk of the root options ($DESKCLI_DB, ...)."""
+def desk_specs(app, dbs, desks) -> list[tuple[str, str]]:
+    """(label, location) of every desk the report covers, in the order given; without
+    --db or --desk, the desk of the root options ($DESKCLI_DB, ...). A location is a
+    file's path or a PostgreSQL URL."""
     from deskcli.config import desk_path, known_desks
+    from deskcli.store import exists, is_url
+    from deskcli.store import label as desk_label
 
-    specs = [(Path(db).stem, Path(db).expanduser()) for db in dbs]
+    def where(location: str) -> str:
+        return location if is_url(location) else os.path.expanduser(location)
+
+    specs = [(desk_label(db), where(db)) for db in dbs]
     for name in desks:
         if name == "all":
-            found = [(n, Path(p)) for n, p in known_desks().items() if Path(p).exists()]
+            found = [(n, p) for n, p in known_desks().items() if exists(p)]
             if not found:
                 raise Invalid("no desks are known for --desk all",
                               "name them with `deskcli config set desks.NAME PATH`, or keep "
                               "them as NAME.db in $XDG_DATA_HOME/deskcli")
             specs += found
         else:
-            specs.append((name, Path(desk_path(name))))
+            specs.append((name, desk_path(name)))
     if not specs:
-        path = Path(app.db_path())
-        specs.append((app.desk_option or path.stem, path))
+        path = app.db_path()
+        specs.append((app.desk_option or desk_label(path), path))
     unique, labels, seen = [], set(), set()
     for label, path in specs:
-        key = str(path.resolve())
+        key = path if is_url(path) else str(Path(path).resolve())
         if key in seen:
             continue
         seen.add(key)
@@ -179,8 +186,10 @@ def deliver(app, sources, result, addresses, enqueue, login, source) -> None:
     shown = for_people(result)
     subject = f"{shown.title} · {desks_text(shown)} · {period_text(shown)}"
     text, html = render(result, "md"), render(result, "html", mail=True)
-    path = Path(app.db_path())
-    desk = Desk.open(path if path.exists() else sources[0].path, login, source)
+    from deskcli.store import exists
+
+    path = app.db_path()
+    desk = Desk.open(path if exists(path) else sources[0].path, login, source)
     try:
         for address in addresses:
             enqueue(desk, to=address, subject=subject, text=text, html=html)

@@ -30,6 +30,29 @@ OPEN_SQL = "('awaiting_approval', 'new', 'assigned', 'in_progress', 'waiting')"
 
 BUSY_TIMEOUT_MS = 5000
 
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(location) -> bool:
+    """Whether a desk's location is a PostgreSQL URL (else it is a file's path)."""
+    return isinstance(location, str) and location.startswith(URL_SCHEMES)
+
+
+def exists(location) -> bool:
+    """Whether there may be a desk at `location`: a file that exists, or any URL (the
+    server answers when the desk is opened)."""
+    return is_url(location) or os.path.exists(location)
+
+
+def label(location) -> str:
+    """A desk's short name: the file's stem (/srv/desks/brand-a.db -> brand-a), or the
+    database's name (postgresql://desk@db/brand_a -> brand_a)."""
+    if is_url(location):
+        from deskcli.store.pg import database_name
+
+        return database_name(location)
+    return os.path.splitext(os.path.basename(os.fspath(location)))[0]
+
 
 class Store:
     """An open desk: a SQLite file, or a PostgreSQL database (deskcli.store.pg) when its
@@ -51,7 +74,7 @@ class Store:
         """Open (or with `create`, create) the desk at `path` and bring its schema up to
         date. A missing desk raises NotFound saying how to create one."""
         path = os.fspath(path)
-        if path.startswith(("postgresql://", "postgres://")):
+        if is_url(path):
             from deskcli.store.pg import open_store
 
             return open_store(cls, path, create=create, migrate=migrate)

@@ -7,7 +7,7 @@ read it, an older schema) offers nothing rather than an error in the middle of a
 
 import sqlite3
 
-from deskcli.store import OPEN_SQL
+from deskcli.store import OPEN_SQL, is_url
 
 LIMIT = 200
 
@@ -33,6 +33,8 @@ QUERIES = {
 def candidates(path: str, kind: str, prefix: str) -> list[tuple[str, str | None]]:
     """(value, description) pairs of `kind` starting with `prefix`."""
     pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if is_url(path):
+        return _from_server(path, kind, pattern)
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.5)
     except sqlite3.Error:
@@ -44,3 +46,23 @@ def candidates(path: str, kind: str, prefix: str) -> list[tuple[str, str | None]
         return []
     finally:
         conn.close()
+
+
+def _from_server(url: str, kind: str, pattern: str) -> list[tuple[str, str | None]]:
+    """The same on a PostgreSQL desk: opened without migrating, one read; a server that
+    cannot be reached, or any other problem, offers nothing."""
+    from deskcli.errors import DeskError
+    from deskcli.store import Store
+
+    try:
+        store = Store.open(url, migrate=False)
+    except DeskError:
+        return []
+    try:
+        with store.read():
+            return [(str(row[0]), row[1]) for row in store.all(QUERIES[kind],
+                                                                 (pattern, LIMIT))]
+    except DeskError:
+        return []
+    finally:
+        store.close()

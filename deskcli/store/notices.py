@@ -26,10 +26,12 @@ def ticket_facts(db: Store, ticket_id: int) -> dict:
 def cc_people(db: Store, ticket_id: int) -> list[dict]:
     """Active CC'd users, and the current heads of CC'd departments."""
     return [dict(r) for r in db.all(
-        f"SELECT DISTINCT {PERSON} FROM ticket_cc c "
+        f"SELECT {PERSON} FROM ticket_cc c "
         "LEFT JOIN departments d ON d.id = c.dept_id "
         "JOIN users u ON u.id = coalesce(c.user_id, d.head_id) "
-        "WHERE c.ticket_id = ? AND u.active ORDER BY c.rowid", (ticket_id,))]
+        # GROUP BY, not DISTINCT: PostgreSQL orders a DISTINCT only by what it selects
+        f"WHERE c.ticket_id = ? AND u.active GROUP BY {PERSON} ORDER BY min(c.rowid)",
+        (ticket_id,))]
 
 
 def contacts(db: Store, ticket_id: int) -> list[dict]:
