@@ -49,7 +49,7 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8", "aiosmtpd>=1.4", "ruff>=0.6", "wheel", "chinesecalendar>=1.9",
-                 "hypothesis>=6.100", "psycopg2-binary>=2.9"],
+                 "hypothesis>=6.100", "psycopg2-binary>=2.9", "pytest-xdist>=3.5"],
         # a desk on a PostgreSQL server: --db postgresql://USER@HOST/DATABASE
         "postgres": ["psycopg2-binary>=2.9"],
         # China's official holidays and make-up working days: `holiday import --cn YEAR`
