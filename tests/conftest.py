@@ -289,7 +289,7 @@ def pg_copy(request, name: str, build, base_template: str | None = None) -> str:
     location = os.environ["DESKCLI_DB"]
     current = location.split("@/", 1)[1].split("?")[0]
     cluster.drop_database(current)
-    cluster.admin.cursor().execute(f"CREATE DATABASE {current} TEMPLATE {templates[name]}")
+    cluster.create_database(current, templates[name])
     return location
 
 

@@ -1,11 +1,12 @@
 """A throwaway PostgreSQL cluster for the postgres leg of the suite.
 
-Started once per test session in a temporary folder with Debian's `postgresql` server
-binaries (`initdb`, `pg_ctl`), as an unprivileged user (`postgres` when the tests run as
-root), listening on a Unix socket in that folder only: no TCP port, nothing shared with
-other programs on the machine. Durability is off (fsync, full-page writes): the cluster
-lives for one run. Every test gets a fresh database copied from a template that holds the
-deskcli schema and no desk (`deskcli init` then makes the desk, as on a new server).
+Started once per test session in a temporary folder (in /dev/shm, memory, when it can)
+with Debian's `postgresql` server binaries (`initdb`, `pg_ctl`), as an unprivileged user
+(`postgres` when the tests run as root), listening on a Unix socket in that folder only:
+no TCP port, nothing shared with other programs on the machine. Durability is off
+(fsync, full-page writes): the cluster lives for one run. Every test gets a fresh
+database copied from a template that holds the deskcli schema and no desk (`deskcli
+init` then makes the desk, as on a new server).
 """
 
 import glob
@@ -33,6 +34,14 @@ def server_bin() -> str | None:
     return os.path.dirname(initdb) if initdb else None
 
 
+def memory_folder() -> str | None:
+    """/dev/shm when it can hold the cluster: a database copied from a template there
+    takes about 40 ms against 300-600 ms on this machine's disk (the copy's checkpoints
+    write to memory), and every postgres test starts with one."""
+    folder = "/dev/shm"
+    return folder if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK) else None
+
+
 MISSING = ("the postgres leg of the tests needs PostgreSQL's server (initdb, pg_ctl): "
            "`apt-get install postgresql` (Debian), or run only the SQLite leg with "
            "`pytest --store sqlite`")
@@ -43,7 +52,7 @@ class Cluster:
         self.bin = server_bin()
         if not self.bin or not os.path.exists(os.path.join(self.bin, "initdb")):
             raise RuntimeError(MISSING)
-        self.folder = tempfile.mkdtemp(prefix="deskcli-pg-")
+        self.folder = tempfile.mkdtemp(prefix="deskcli-pg-", dir=memory_folder())
         self.data = os.path.join(self.folder, "data")
         self.socket = self.folder
         self.counter = itertools.count(1)
@@ -66,6 +75,9 @@ class Cluster:
         self._run(os.path.join(self.bin, "pg_ctl"), "-D", self.data, "-o", options,
                   "-l", os.path.join(self.folder, "server.log"), "-w", "start")
         self.admin = self.connect("postgres")
+        # FILE_COPY copies the template's files (faster for a small database than
+        # PostgreSQL 15's default, which writes every page to the WAL)
+        self.strategy = " STRATEGY FILE_COPY" if self.admin.server_version >= 150000 else ""
         self.admin.cursor().execute(f"CREATE DATABASE {TEMPLATE}")
         self._prepare(self.url(TEMPLATE))
         return self
@@ -103,8 +115,12 @@ class Cluster:
 
     def new_database(self, template: str = TEMPLATE) -> str:
         name = f"t{os.getpid()}_{next(self.counter)}"
-        self.admin.cursor().execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+        self.create_database(name, template)
         return name
+
+    def create_database(self, name: str, template: str) -> None:
+        self.admin.cursor().execute(f"CREATE DATABASE {name} TEMPLATE {template}"
+                                    f"{self.strategy}")
 
     def drop_database(self, name: str) -> None:
         self.admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
