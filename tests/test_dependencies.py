@@ -23,6 +23,7 @@ IMPORT_NAMES = {
 COMMANDS = {
     "ruff": "CI's lint step (.ci/run) and the README's check",
     "wheel": "`pip wheel --no-build-isolation` in tests/test_docs.py",
+    "pytest_xdist": "`pytest -n auto`: the README's test command and .ci/run",
 }
 
 

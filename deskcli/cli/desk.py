@@ -1,5 +1,6 @@
 """Commands about the desk itself: init, demo, whoami, version, config, db, completion."""
 
+import os
 
 import click
 
@@ -232,6 +233,7 @@ def db():
     Examples:
       deskcli db backup /backups/desk-$(date +%F).db
       deskcli db check
+      deskcli db copy brand-a.db postgresql://desk@db.school.example/brand_a
       deskcli db migrate
       deskcli db reindex
     """
@@ -252,6 +254,52 @@ def db_backup(desk, target):
     from deskcli.deskfile import maintenance
 
     click.echo(maintenance.backup(desk, Path(target)))
+
+
+@db.command("copy")
+@click.argument("source", metavar="SOURCE")
+@click.argument("target", metavar="TARGET")
+@click.option("--json", "as_json", is_flag=True, help="Print what was copied as JSON.")
+@click.pass_obj
+def db_copy(app, source, target, as_json):
+    """Copy the desk at SOURCE to a new desk at TARGET: each a file's path or a
+    postgresql:// URL, so a desk moves from SQLite to a PostgreSQL server, and back.
+
+    The source is read in one consistent snapshot, while others go on working; the
+    target must be new (a file that does not exist, or a database with no desk in it:
+    `createdb` it first) and is written in one transaction, then its search indexes are
+    built. Needs the desk.configure permission on the source (admins). Nothing is
+    removed from the source: point everyone at the new desk, then retire the old one.
+
+    \b
+    Examples:
+      deskcli db copy ~/desks/brand-a.db postgresql://desk@db.school.example/brand_a
+      deskcli db copy postgresql://desk@db/brand_a /backups/brand-a.db
+      deskcli db copy old.db new.db --json
+    """
+    import sys
+
+    from deskcli.config import resolve_login
+    from deskcli.deskfile.copy import copy
+
+    def where(location: str) -> str:
+        return location if location.startswith(("postgresql://", "postgres://")) \
+            else os.path.expanduser(location)
+
+    progress = None
+    if sys.stderr.isatty():
+        def progress(table, done):
+            click.echo(f"\rcopying {table}: {done} rows\033[K", err=True, nl=False)
+    login, login_source = resolve_login(app.as_login)
+    result = copy(where(source), where(target), login, login_source, progress)
+    if progress:
+        click.echo("", err=True)
+    if as_json:
+        emit_object(result, "json")
+    else:
+        click.echo(result["target"])
+        say(f"copied {result['tickets']} tickets and {sum(result['tables'].values())} rows "
+            f"in all; built the search index of {result['faq']} FAQ entries")
 
 
 @db.command("check")
