@@ -127,7 +127,9 @@ def isolated(tmp_path, monkeypatch, desk_location):
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("DESKCLI_DB", desk_location)
     monkeypatch.setenv("DESKCLI_NOW", NOW)
-    for name in ("DESKCLI_USER", "DESKCLI_DEBUG", "EDITOR", "VISUAL"):
+    # COLUMNS and LINES too: pytest-xdist's workers have them (80x24), and a test's
+    # commands write to a pipe that has no terminal width unless the test gives one
+    for name in ("DESKCLI_USER", "DESKCLI_DEBUG", "EDITOR", "VISUAL", "COLUMNS", "LINES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("USER", "nobody-here")
     monkeypatch.setenv("LOGNAME", "nobody-here")
@@ -236,7 +238,7 @@ class isolated_env:
         self.mp.setenv("DESKCLI_NOW", NOW)
         self.mp.setenv("USER", "nobody-here")
         self.mp.setenv("LOGNAME", "nobody-here")
-        for name in ("DESKCLI_USER", "DESKCLI_DEBUG", "EDITOR", "VISUAL"):
+        for name in ("DESKCLI_USER", "DESKCLI_DEBUG", "EDITOR", "VISUAL", "COLUMNS", "LINES"):
             self.mp.delenv(name, raising=False)
         return self.location or self.base / "desk.db"
 

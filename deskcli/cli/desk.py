@@ -233,7 +233,7 @@ def db():
     Examples:
       deskcli db backup /backups/desk-$(date +%F).db
       deskcli db check
-      deskcli db copy brand-a.db postgresql://desk@db.school.example/brand_a
+      deskcli db copy brand-a.db postgresql://desk@db.example/brand_a
       deskcli db migrate
       deskcli db reindex
     """
@@ -273,7 +273,7 @@ def db_copy(app, source, target, as_json):
 
     \b
     Examples:
-      deskcli db copy ~/desks/brand-a.db postgresql://desk@db.school.example/brand_a
+      deskcli db copy ~/desks/brand-a.db postgresql://desk@db.example/brand_a
       deskcli db copy postgresql://desk@db/brand_a /backups/brand-a.db
       deskcli db copy old.db new.db --json
     """
