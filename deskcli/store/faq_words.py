@@ -10,7 +10,7 @@ Invariants (the services rely on them):
     and the start of its body; removing an entry removes what was learned for it.
 """
 
-from deskcli.store import Store
+from deskcli.store import Store, fulltext
 
 # --- synonyms -------------------------------------------------------------------------------
 
@@ -118,10 +118,20 @@ def top_learned(db: Store, match: str, limit: int) -> list[tuple[int, float]]:
     """(entry id, summed bm25 score, negated: higher is better) of the entries whose
     solved tickets best match `match`, from at most `limit` ticket rows."""
     scores: dict[int, float] = {}
-    for faq_id, score in db.all(
+    if db.dialect == "postgres":
+        from deskcli.store.pg import search
+
+        best = search.top(db, "faq_learned_fts", match, limit, order="bm25")
+        owners = dict(db.all(f"SELECT id, faq_id FROM faq_learned WHERE id IN "
+                             f"({','.join('?' * len(best))})", [i for i, _ in best])
+                      ) if best else {}
+        rows = [(owners[i], score) for i, score in best]
+    else:
+        rows = db.all(
             "SELECT l.faq_id, f.score FROM (SELECT rowid, bm25(faq_learned_fts) AS score "
             "FROM faq_learned_fts WHERE faq_learned_fts MATCH ? ORDER BY score LIMIT ?) f "
-            "JOIN faq_learned l ON l.id = f.rowid", (match, limit)):
+            "JOIN faq_learned l ON l.id = f.rowid", (match, limit))
+    for faq_id, score in rows:
         scores[faq_id] = scores.get(faq_id, 0.0) - score
     return sorted(scores.items(), key=lambda kv: -kv[1])
 
@@ -137,5 +147,5 @@ def learned_tokens(db: Store, faq_ids: list[int], limit: int = 50) -> dict[int, 
 
 
 def count_learned(db: Store, match: str, cap: int) -> int:
-    return db.scalar("SELECT count(*) FROM (SELECT 1 FROM faq_learned_fts "
-                     "WHERE faq_learned_fts MATCH ? LIMIT ?)", (match, cap))
+    sql, params = fulltext.rowids(db, "faq_learned_fts", match)
+    return db.scalar(f"SELECT count(*) FROM ({sql} LIMIT ?) m", (*params, cap))
