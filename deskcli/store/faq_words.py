@@ -53,13 +53,15 @@ def groups_with_form(db: Store, form: str) -> list[int]:
 
 def forms_asked(db: Store, candidates: list[str]) -> list[tuple[int, str]]:
     """(group id, form) of the words a query may ask for (sides 'both' and 'from') whose
-    form is one of `candidates` (an index lookup each)."""
+    form is one of `candidates` (an index lookup each), by form: the order decides which
+    of two forms of a group asked alike is the asked one (deskcli.faq.synonyms.matched)."""
     found: list[tuple[int, str]] = []
     for start in range(0, len(candidates), 500):
         chunk = candidates[start:start + 500]
         found += [(r[0], r[1]) for r in db.all(
             f"SELECT group_id, form FROM faq_synonym_words WHERE form IN "
-            f"({','.join('?' * len(chunk))}) AND side <> 'to'", chunk)]
+            f"({','.join('?' * len(chunk))}) AND side <> 'to' "
+            "ORDER BY form, group_id, position", chunk)]  # one order on both stores
     return found
 
 

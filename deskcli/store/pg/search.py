@@ -15,7 +15,8 @@ parses that language and evaluates it on the tables of search.sql:
   times its weighted frequency in the row, saturated by the row's size against the
   average (fts_stats). Ties go to the lower rowid, as FTS5 reads rows in rowid order.
 
-Tokens are folded as FTS5's tokenizer folds them (deskcli_fold, in SQL, on both sides).
+Tokens are folded as FTS5's tokenizer folds them: deskcli_fold in SQL (the rows), fold
+here (the query's tokens), with search.sql's table.
 """
 
 COLUMNS = {"faq_fts": ("question", "keywords", "answer"), "ticket_fts": ("title", "body"),
@@ -179,7 +180,7 @@ def _prune(node, phrases):
 
 
 def _lexeme(token: str) -> str:
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + fold(token).replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _phrase_tsquery(phrase: Phrase, ncols: int) -> str:
@@ -196,43 +197,54 @@ def _arrays(q: Query, alias: str, cols: set[int]) -> str:
     return f" CROSS JOIN LATERAL (SELECT {names}) s"
 
 
-def _hits(phrase: Phrase, col: int) -> tuple[str, list]:
-    """SQL: how many times the phrase occurs in column `col` of the row (FTS5's
-    instances), over the arrays of _arrays."""
-    a = f"s.a{col}"
-    tokens = phrase.tokens
-    if len(tokens) == 1 and not phrase.prefix:
-        return f"coalesce(cardinality(array_positions({a}, deskcli_fold(?))), 0)", tokens[:]
-    if len(tokens) == 1:
-        return f"(SELECT count(*) FROM unnest({a}) x WHERE starts_with(x, deskcli_fold(?)))", \
-            tokens[:]
-    last = len(tokens) - 1
-    conds = []
-    for k in range(1, len(tokens)):
-        if phrase.prefix and k == last:
-            conds.append(f"starts_with({a}[p + {k}], deskcli_fold(?))")
-        else:
-            conds.append(f"{a}[p + {k}] = deskcli_fold(?)")
-    return (f"(SELECT count(*) FROM unnest(array_positions({a}, deskcli_fold(?))) p "
-            f"WHERE {' AND '.join(conds)})", tokens[:])
-
-
 def _hits_lateral(q: Query, which: list[int]) -> tuple[str, list, set[int]]:
-    """A LATERAL h of c<i>_<col> (phrase i's hits in column col) and p<i> (in all its
-    columns), for the phrases `which`; its parameters and the columns it reads."""
-    inner, outer, params, cols = [], [], [], set()
+    """A LATERAL h of c<i>_<col> (how many times phrase i occurs in column col: FTS5's
+    instances) and p<i> (in all its columns), for the phrases `which`; its parameters and
+    the columns it reads. Each column's tokens are read once, every phrase counted there
+    by a FILTER (a phrase of several tokens looks at the tokens after its first)."""
+    per_col: dict[int, list[tuple[int, str, list]]] = {}
     for i in which:
         phrase = q.phrases[i]
-        names = []
+        last = len(phrase.tokens) - 1
         for c in phrase.cols:
-            sql, more = _hits(phrase, c)
-            inner.append(f"({sql})::float8 AS c{i}_{c}")
-            params += more
-            names.append(f"c{i}_{c}")
-            cols.add(c)
-        outer += names + [f"{' + '.join(names)} AS p{i}"]
-    return (f" CROSS JOIN LATERAL (SELECT {', '.join(outer)} FROM "
-            f"(SELECT {', '.join(inner)}) i) h", params, cols)
+            a = f"s.a{c}"
+            conds = ["starts_with(x, ?)" if phrase.prefix and not last else "x = ?"]
+            for k in range(1, last + 1):
+                conds.append(f"starts_with({a}[p + {k}], ?)" if phrase.prefix and k == last
+                             else f"{a}[p + {k}] = ?")
+            tokens = [fold(t) for t in phrase.tokens]
+            per_col.setdefault(c, []).append((i, " AND ".join(conds), tokens))
+    sql, params, names = "", [], []
+    for c, counts in sorted(per_col.items()):
+        sql += (" CROSS JOIN LATERAL (SELECT " + ", ".join(
+            f"count(*) FILTER (WHERE {cond}) AS c{i}_{c}" for i, cond, _t in counts)
+            + f" FROM unnest(s.a{c}) WITH ORDINALITY u(x, p)) h{c}")
+        for i, _cond, tokens in counts:
+            params += tokens
+            names.append((i, c))
+    outer = [f"h{c}.c{i}_{c}::float8 AS c{i}_{c}" for i, c in names]
+    for i in which:
+        outer.append(" + ".join(f"h{c}.c{i}_{c}" for c in q.phrases[i].cols) + f" AS p{i}")
+    return sql + f" CROSS JOIN LATERAL (SELECT {', '.join(outer)}) h", params, set(per_col)
+
+
+_fold: dict | None = None
+
+
+def fold(token: str) -> str:
+    """A token as FTS5's tokenizer folds it: deskcli_fold of search.sql, in Python (its
+    translation table is read from there)."""
+    global _fold
+    if token.isascii():
+        return token
+    if _fold is None:
+        import re
+        from pathlib import Path
+
+        sql = Path(__file__).with_name("search.sql").read_text(encoding="utf-8")
+        source, target = re.search(r"translate\(t,\s*'([^']*)',\s*'([^']*)'\)", sql).groups()
+        _fold = str.maketrans(source, target)
+    return token.translate(_fold)
 
 
 def _matching(q: Query, alias: str) -> tuple[str, list]:
@@ -241,12 +253,12 @@ def _matching(q: Query, alias: str) -> tuple[str, list]:
     table = q.table
     source = f"{table} {alias}" if alias != table else table
     if q.exact():
-        return f" FROM {source} WHERE {alias}.terms @@ deskcli_fold(?)::tsquery", [q.tsquery()]
+        return f" FROM {source} WHERE {alias}.terms @@ ?::tsquery", [q.tsquery()]
     which = list(range(len(q.phrases)))
     hits, params, cols = _hits_lateral(q, which)
     cond, _ = q.condition()
     return (f" FROM {source}{_arrays(q, alias, cols)}{hits} "
-            f"WHERE {alias}.terms @@ deskcli_fold(?)::tsquery AND {cond}",
+            f"WHERE {alias}.terms @@ ?::tsquery AND {cond}",
             params + [q.tsquery()])
 
 
@@ -320,7 +332,7 @@ def top(db, table: str, match: str, limit: int, *, order: str, weights=(),
            f"d AS (SELECT {', '.join(idfs)} FROM st) "
            f"SELECT {table}.rowid, -1.0::float8 * ({' + '.join(terms)}) AS score "
            f"FROM {table} CROSS JOIN st CROSS JOIN d{_arrays(q, table, cols)}{hits} "
-           f"WHERE {table}.terms @@ deskcli_fold(?)::tsquery AND {cond}{extra} "
+           f"WHERE {table}.terms @@ ?::tsquery AND {cond}{extra} "
            "ORDER BY score, 1 LIMIT ?")
     rows = db.all(sql, (*idf_params, *hit_params, q.tsquery(), *params, limit))
     return [(r[0], r[1]) for r in rows]
