@@ -263,8 +263,10 @@ def set_index_version(db: Store, name: str, version: int) -> None:
 
 def reindex_start(db: Store, version: int) -> None:
     """Empty faq_fts and faq_terms before every entry is indexed again with `version`."""
-    db.run("DELETE FROM faq_fts" if db.dialect == "postgres"
-           else "INSERT INTO faq_fts (faq_fts) VALUES ('delete-all')")
+    if db.dialect == "postgres":
+        _pg().delete_all(db, "faq_fts")
+    else:
+        db.run("INSERT INTO faq_fts (faq_fts) VALUES ('delete-all')")
     db.run("DELETE FROM faq_terms")
     set_index_version(db, "faq_fts", version)
 

@@ -88,8 +88,10 @@ def clear_text_index(db: Store) -> None:
     """Empty ticket_fts before every ticket is indexed again: dropped and created again
     from its own SQL (deleting a million rows one by one from an FTS5 table would take
     minutes)."""
-    if db.dialect == "postgres":
-        return db.run("DELETE FROM ticket_fts")  # no FTS5 table to drop
+    if db.dialect == "postgres":  # no FTS5 table to drop
+        from deskcli.store.pg import search
+
+        return search.delete_all(db, "ticket_fts")
     sql = db.scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ticket_fts'")
     db.run("DROP TABLE ticket_fts")
     db.run(sql)

@@ -343,5 +343,27 @@ def _weight(weights, col: int) -> str:
 
 
 def delete_all(db, table: str) -> None:
-    """FTS5's 'delete-all': empty the table."""
+    """FTS5's 'delete-all': empty the table, its counts from zero again."""
     db.run(f"DELETE FROM {table}")
+    db.run("UPDATE fts_stats SET rows = 0, tokens = 0 WHERE name = ?", (table,))
+
+
+def check(db) -> list[str]:
+    """What FTS5's integrity-check finds, on this twin: rows whose terms and size are
+    not those of their tokens, and row and token counts (fts_stats) that are not the
+    tables' own."""
+    problems = []
+    for table, columns in COLUMNS.items():
+        cols = ", ".join(columns)
+        bad = db.scalar(f"SELECT count(*) FROM {table} WHERE terms <> deskcli_terms(ARRAY[{cols}])"
+                        f" OR size <> (SELECT coalesce(sum(cardinality(deskcli_tokens(c))), 0) "
+                        f"FROM unnest(ARRAY[{cols}]) c)")
+        if bad:
+            problems.append(f"full-text index: {bad} rows of {table} do not match their text; "
+                            "run `deskcli db reindex`")
+        row = db.one(f"SELECT (SELECT count(*) FROM {table}), (SELECT coalesce(sum(size), 0) "
+                     f"FROM {table}), rows, tokens FROM fts_stats WHERE name = ?", (table,))
+        if row is None or (row[0], row[1]) != (row[2], row[3]):
+            problems.append(f"full-text index: the counts of {table} are wrong; "
+                            "run `deskcli db reindex`")
+    return problems

@@ -110,3 +110,7 @@ CREATE TRIGGER faq_learned_fts_stats_update AFTER UPDATE ON faq_learned_fts
 CREATE TRIGGER faq_learned_fts_stats_delete AFTER DELETE ON faq_learned_fts REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION deskcli_fts_stats();
 INSERT INTO fts_stats (name) VALUES ('faq_learned_fts');
+
+-- the index_text version each table was built with, as the SQLite migrations record it
+-- for a new desk (m001's ticket_fts, the FAQ's faq_fts)
+INSERT INTO search_index (name, version) VALUES ('ticket_fts', 1), ('faq_fts', 1);
