@@ -230,8 +230,11 @@ def drop_index(db: Store, faq_id: int, tokens: tuple[str, str, str],
                terms: tuple[list[str], list[str]]) -> None:
     """Remove an entry from the index: `tokens` and `terms` must be those it was added
     with (recomputed from the stored text; see the module's invariants)."""
-    db.run("INSERT INTO faq_fts (faq_fts, rowid, question, keywords, answer) "
-           "VALUES ('delete', ?, ?, ?, ?)", (faq_id, *tokens))
+    if db.dialect == "postgres":
+        db.run("DELETE FROM faq_fts WHERE rowid = ?", (faq_id,))
+    else:
+        db.run("INSERT INTO faq_fts (faq_fts, rowid, question, keywords, answer) "
+               "VALUES ('delete', ?, ?, ?, ?)", (faq_id, *tokens))
     _count_terms(db, terms, -1)
 
 
@@ -241,8 +244,8 @@ def _count_terms(db: Store, terms: tuple[list[str], list[str]], delta: int) -> N
     if not rows:
         return
     db.many("INSERT INTO faq_terms (term, keywords, questions) VALUES (?, ?, ?) "
-            "ON CONFLICT (term) DO UPDATE SET keywords = keywords + excluded.keywords, "
-            "questions = questions + excluded.questions", rows)
+            "ON CONFLICT (term) DO UPDATE SET keywords = faq_terms.keywords + excluded.keywords, "
+            "questions = faq_terms.questions + excluded.questions", rows)
     if delta < 0:
         db.many("DELETE FROM faq_terms WHERE term = ? AND keywords <= 0 AND questions <= 0",
                 [(r[0],) for r in rows])
@@ -260,7 +263,10 @@ def set_index_version(db: Store, name: str, version: int) -> None:
 
 def reindex_start(db: Store, version: int) -> None:
     """Empty faq_fts and faq_terms before every entry is indexed again with `version`."""
-    db.run("INSERT INTO faq_fts (faq_fts) VALUES ('delete-all')")
+    if db.dialect == "postgres":
+        _pg().delete_all(db, "faq_fts")
+    else:
+        db.run("INSERT INTO faq_fts (faq_fts) VALUES ('delete-all')")
     db.run("DELETE FROM faq_terms")
     set_index_version(db, "faq_fts", version)
 
@@ -294,6 +300,8 @@ def count_capped(db: Store, kind: str, match: str, cap: int) -> int:
     """Rows matching `match`, counted up to `cap`: reads at most `cap` rowids and no
     positions (about 0.1 µs a row), so it is cheap even for very common terms."""
     fts = _TABLES[kind][0]
+    if db.dialect == "postgres":
+        return _pg().count_capped(db, fts, match, cap)
     return db.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ? LIMIT ?)",
                      (match, cap))
 
@@ -302,6 +310,8 @@ def counts_capped(db: Store, kind: str, matches: list[str], cap: int) -> dict[st
     """count_capped of each of `matches`, in one statement (a dozen phrases of a ticket's
     text: one round trip instead of twelve)."""
     fts = _TABLES[kind][0]
+    if db.dialect == "postgres":
+        return _pg().counts_capped(db, fts, matches, cap)
     counted = (f"(SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ? LIMIT ?))"
                for _ in matches)
     row = db.one("SELECT " + ", ".join(counted),
@@ -343,15 +353,17 @@ def top_tickets(db: Store, match: str, limit: int, *, order: str, weights=(),
     """(id, bm25 score) of the best tickets for an FTS5 expression (see top_faq); only
     `statuses` if given, without ticket `exclude`."""
     where, params = [], []
+    indexed = db.dialect != "postgres"  # INDEXED BY is SQLite's
     if set(statuses) == SOLVED:
         # One look-up in the index of solved ids (m021_recommend): a few of its pages
         # hold the newest tickets, where a row of the table takes a page of its own. The
         # statuses are written out: SQLite uses a partial index only for the same terms.
-        where.append("EXISTS (SELECT 1 FROM tickets INDEXED BY tickets_solved WHERE "
-                     "status IN ('resolved', 'closed') AND id = ticket_fts.rowid)")
+        where.append(f"EXISTS (SELECT 1 FROM tickets{' INDEXED BY tickets_solved' * indexed} "
+                     "WHERE status IN ('resolved', 'closed') AND id = ticket_fts.rowid)")
     elif statuses:
-        where.append(f"EXISTS (SELECT 1 FROM tickets INDEXED BY tickets_status WHERE "
-                     f"status IN ({','.join('?' * len(statuses))}) AND id = ticket_fts.rowid)")
+        where.append(f"EXISTS (SELECT 1 FROM tickets{' INDEXED BY tickets_status' * indexed} "
+                     f"WHERE status IN ({','.join('?' * len(statuses))}) "
+                     "AND id = ticket_fts.rowid)")
         params += statuses
     if exclude is not None:
         where.append("ticket_fts.rowid <> ?")
@@ -362,6 +374,10 @@ def top_tickets(db: Store, match: str, limit: int, *, order: str, weights=(),
 def _top(db: Store, kind: str, match: str, limit: int, order: str, weights, first: bool,
          where: list[str], params: list) -> list[tuple[int, float | None]]:
     fts, _table, columns = _TABLES[kind]
+    text = (columns + "(" + match + ")") if first else match
+    if db.dialect == "postgres":
+        return _pg().top(db, fts, text, limit, order=order, weights=weights, where=where,
+                         params=params)
     if order == "bm25":
         score = f"bm25({fts}, {', '.join('?' * len(weights))})"
         score_params = list(weights)
@@ -370,8 +386,14 @@ def _top(db: Store, kind: str, match: str, limit: int, order: str, weights, firs
         score, score_params, order_by = "NULL", [], f"{fts}.rowid DESC"
     sql = (f"SELECT {fts}.rowid, {score} FROM {fts} WHERE {fts} MATCH ?"
            + "".join(f" AND {w}" for w in where) + f" ORDER BY {order_by} LIMIT ?")
-    text = (columns + "(" + match + ")") if first else match
     return [(r[0], r[1]) for r in db.all(sql, (*score_params, text, *params, limit))]
+
+
+def _pg():
+    """The PostgreSQL twin of FTS5's MATCH and bm25 (deskcli/store/pg/search.sql)."""
+    from deskcli.store.pg import search
+
+    return search
 
 
 def ticket_tokens(db: Store, ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -432,7 +454,7 @@ def customer_history(db: Store, customer_id: int, limit: int = 200) -> tuple[dic
         answered[r[0]] = r[1]
     kinds = {r[0]: r[1] for r in db.all(
         "SELECT type_id, count(*) FROM (SELECT type_id FROM tickets WHERE customer_id = ? "
-        "ORDER BY id DESC LIMIT ?) GROUP BY type_id", (customer_id, limit))}
+        "ORDER BY id DESC LIMIT ?) recent GROUP BY type_id", (customer_id, limit))}
     return answered, kinds
 
 

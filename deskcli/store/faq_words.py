@@ -10,7 +10,7 @@ Invariants (the services rely on them):
     and the start of its body; removing an entry removes what was learned for it.
 """
 
-from deskcli.store import Store
+from deskcli.store import Store, fulltext
 
 # --- synonyms -------------------------------------------------------------------------------
 
@@ -53,13 +53,15 @@ def groups_with_form(db: Store, form: str) -> list[int]:
 
 def forms_asked(db: Store, candidates: list[str]) -> list[tuple[int, str]]:
     """(group id, form) of the words a query may ask for (sides 'both' and 'from') whose
-    form is one of `candidates` (an index lookup each)."""
+    form is one of `candidates` (an index lookup each), by form: the order decides which
+    of two forms of a group asked alike is the asked one (deskcli.faq.synonyms.matched)."""
     found: list[tuple[int, str]] = []
     for start in range(0, len(candidates), 500):
         chunk = candidates[start:start + 500]
         found += [(r[0], r[1]) for r in db.all(
             f"SELECT group_id, form FROM faq_synonym_words WHERE form IN "
-            f"({','.join('?' * len(chunk))}) AND side <> 'to'", chunk)]
+            f"({','.join('?' * len(chunk))}) AND side <> 'to' "
+            "ORDER BY form, group_id, position", chunk)]  # one order on both stores
     return found
 
 
@@ -118,10 +120,20 @@ def top_learned(db: Store, match: str, limit: int) -> list[tuple[int, float]]:
     """(entry id, summed bm25 score, negated: higher is better) of the entries whose
     solved tickets best match `match`, from at most `limit` ticket rows."""
     scores: dict[int, float] = {}
-    for faq_id, score in db.all(
+    if db.dialect == "postgres":
+        from deskcli.store.pg import search
+
+        best = search.top(db, "faq_learned_fts", match, limit, order="bm25")
+        owners = dict(db.all(f"SELECT id, faq_id FROM faq_learned WHERE id IN "
+                             f"({','.join('?' * len(best))})", [i for i, _ in best])
+                      ) if best else {}
+        rows = [(owners[i], score) for i, score in best]
+    else:
+        rows = db.all(
             "SELECT l.faq_id, f.score FROM (SELECT rowid, bm25(faq_learned_fts) AS score "
             "FROM faq_learned_fts WHERE faq_learned_fts MATCH ? ORDER BY score LIMIT ?) f "
-            "JOIN faq_learned l ON l.id = f.rowid", (match, limit)):
+            "JOIN faq_learned l ON l.id = f.rowid", (match, limit))
+    for faq_id, score in rows:
         scores[faq_id] = scores.get(faq_id, 0.0) - score
     return sorted(scores.items(), key=lambda kv: -kv[1])
 
@@ -137,5 +149,5 @@ def learned_tokens(db: Store, faq_ids: list[int], limit: int = 50) -> dict[int, 
 
 
 def count_learned(db: Store, match: str, cap: int) -> int:
-    return db.scalar("SELECT count(*) FROM (SELECT 1 FROM faq_learned_fts "
-                     "WHERE faq_learned_fts MATCH ? LIMIT ?)", (match, cap))
+    sql, params = fulltext.rowids(db, "faq_learned_fts", match)
+    return db.scalar(f"SELECT count(*) FROM ({sql} LIMIT ?) m", (*params, cap))

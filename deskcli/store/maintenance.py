@@ -32,6 +32,10 @@ def check(db: Store) -> list[str]:
                      lambda r: None if r[0] == "ok" else f"integrity: {r[0]}")
     problems += _rows(db, "PRAGMA foreign_key_check", "foreign keys",
                       lambda r: f"foreign key: {r[0]} row {r[1]} points to a missing {r[2]}")
+    if db.dialect == "postgres":  # no FTS5: its twin's own check (store/pg/search.py)
+        from deskcli.store.pg import search
+
+        return problems + search.check(db)
     if db.read_only:  # FTS5's check is an INSERT: a desk you may only read skips it
         return problems
     try:

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from deskcli.models import Ticket
 from deskcli.plain import Record, new
-from deskcli.store import OPEN_SQL, Store
+from deskcli.store import OPEN_SQL, Store, fulltext
 
 TICKET_SELECT = """
 SELECT t.id, ty.key AS type, t.title, t.body, t.status, t.priority, c.key AS customer,
@@ -88,6 +88,10 @@ def clear_text_index(db: Store) -> None:
     """Empty ticket_fts before every ticket is indexed again: dropped and created again
     from its own SQL (deleting a million rows one by one from an FTS5 table would take
     minutes)."""
+    if db.dialect == "postgres":  # no FTS5 table to drop
+        from deskcli.store.pg import search
+
+        return search.delete_all(db, "ticket_fts")
     sql = db.scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ticket_fts'")
     db.run("DROP TABLE ticket_fts")
     db.run(sql)
@@ -326,7 +330,7 @@ def query_ids(db: Store, q: TicketQuery) -> list[int]:
         return _ids_by_text(db, q) if q.match else _ids_by_status(db, q)
     # The page's ids come from the bare table (indexes only, a sort of ids at most), then
     # only those rows are joined to their people, type and customer.
-    where, params = _where(q)
+    where, params = _where(db, q)
     order = SORTS[q.sort]
     direction = "DESC" if q.descending else "ASC"
     if q.after is not None:
@@ -350,7 +354,7 @@ def _variant(q: TicketQuery, **changes) -> TicketQuery:
 
 def _page_ids(db: Store, q: TicketQuery) -> list[int]:
     """Ids of one page of a query sorted by id (keyset cursor included)."""
-    where, params = _where(q)
+    where, params = _where(db, q)
     if q.after is not None:
         where.append("t.id < ?" if q.descending else "t.id > ?")
         params.append(q.after[1])
@@ -373,7 +377,7 @@ def _ids_by_cc(db: Store, q: TicketQuery) -> list[int]:
     source, each read from a (source, ticket) index in id order, then merged. (A head of
     a department on every ticket of a type can be CC'd on hundreds of thousands.)"""
     rest = _variant(q, cc_user_id=None)
-    where, params = _where(rest)
+    where, params = _where(db, rest)
     if q.after is not None:
         where.append("t.id < ?" if q.descending else "t.id > ?")
         params.append(q.after[1])
@@ -398,13 +402,12 @@ def _ids_by_text(db: Store, q: TicketQuery, chunk: int = 500) -> list[int]:
     rest = _variant(q, match=None, after=None, limit=chunk)
     found: list[int] = []
     while len(found) < q.limit:
-        sql = "SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?"
-        params: list = [q.match]
+        sql, params = fulltext.rowids(db, "ticket_fts", q.match)
         if bound is not None:
-            sql += " AND rowid < ?" if q.descending else " AND rowid > ?"
+            sql += " AND ticket_fts.rowid < ?" if q.descending else " AND ticket_fts.rowid > ?"
             params.append(bound)
-        matches = [r[0] for r in db.all(sql + f" ORDER BY rowid {direction} LIMIT {chunk}",
-                                        params)]
+        matches = [r[0] for r in db.all(
+            sql + f" ORDER BY ticket_fts.rowid {direction} LIMIT {chunk}", params)]
         if not matches:
             break
         rest.ids = matches
@@ -474,14 +477,14 @@ def count(db: Store, q: TicketQuery, cap: int | None = None) -> int:
     """How many tickets match; with `cap`, counting stops there (dashboards show 1000+)."""
     if cap and q.cc_user_id is not None and not q.match:
         return len(_ids_by_cc(db, _variant(q, limit=cap, after=None, sort="id")))
-    where, params = _where(q)
+    where, params = _where(db, q)
     sql = "SELECT 1 FROM tickets t" + (" WHERE " + " AND ".join(where) if where else "")
     if cap:
         sql += f" LIMIT {int(cap)}"
     return db.scalar(f"SELECT count(*) FROM ({sql})", params)
 
 
-def _where(q: TicketQuery) -> tuple[list[str], list]:
+def _where(db: Store, q: TicketQuery) -> tuple[list[str], list]:
     where, params = [], []
     if q.ids:
         where.append(f"t.id IN ({','.join('?' * len(q.ids))})")
@@ -532,8 +535,9 @@ def _where(q: TicketQuery) -> tuple[list[str], list]:
                      "AND resolve_due_at < ?)")
         params += [q.overdue_at, q.overdue_at]
     if q.match:
-        where.append("t.id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)")
-        params.append(q.match)
+        sql, more = fulltext.rowids(db, "ticket_fts", q.match)
+        where.append(f"t.id IN ({sql})")
+        params += more
     if q.visible_to:
         clause, more = visible_where(q.visible_to)
         where.append(clause)

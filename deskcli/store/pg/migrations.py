@@ -89,6 +89,7 @@ def script(conn, name: str) -> None:
 def baseline(conn) -> None:
     script(conn, "compat.sql")
     script(conn, "schema.sql")
+    script(conn, "search.sql")  # the full-text tables (deskcli/store/pg/search.py)
     conn.raw.cursor().execute(triggers())
 
 
