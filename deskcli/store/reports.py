@@ -39,6 +39,11 @@ def _iter(db: Store, sql: str, params=()):
     return cursor.execute(sql, params)
 
 
+def _indexed_by(db: Store, index: str) -> str:
+    """SQLite's index hint; PostgreSQL has none (its planner keeps statistics)."""
+    return f" INDEXED BY {index}" if db.dialect == "sqlite" else ""
+
+
 def _marks(values) -> str:
     return ",".join("?" * len(values))
 
@@ -182,7 +187,7 @@ def sla_accept(db: Store, since: str, until: str, scope: Scope):
         [since, until, since, until, *params])
     # without statistics SQLite would pick the status index and read every open ticket
     for row in _iter(db,
-            f"SELECT {columns} FROM tickets t INDEXED BY tickets_accept_due "
+            f"SELECT {columns} FROM tickets t{_indexed_by(db, 'tickets_accept_due')} "
             "WHERE t.status IN ('new', 'assigned') AND t.accept_due_at IS NOT NULL "
             f"AND t.accept_due_at >= ? AND t.accept_due_at < ?{where}",
             [since, until, *params]):
