@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from deskcli.models import Ticket
 from deskcli.plain import Record, new
-from deskcli.store import OPEN_SQL, Store
+from deskcli.store import OPEN_SQL, Store, catalog
 
 TICKET_SELECT = """
 SELECT t.id, ty.key AS type, t.title, t.body, t.status, t.priority, c.key AS customer,
@@ -88,6 +88,9 @@ def clear_text_index(db: Store) -> None:
     """Empty ticket_fts before every ticket is indexed again: dropped and created again
     from its own SQL (deleting a million rows one by one from an FTS5 table would take
     minutes)."""
+    if db.dialect == "postgres":  # a plain table there: TRUNCATE is the quick way
+        db.run("TRUNCATE ticket_fts")
+        return
     sql = db.scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ticket_fts'")
     db.run("DROP TABLE ticket_fts")
     db.run(sql)
@@ -155,10 +158,8 @@ class DeferredIndexes:
     def added(self, count: int) -> None:
         if self.saved or count < self.threshold:
             return
-        marks = ",".join("?" * len(DEFERRABLE_TABLES))
-        self.saved = [tuple(r) for r in self.db.all(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({marks})", DEFERRABLE_TABLES) if r[0] not in KEPT_INDEXES]
+        self.saved = [(name, sql) for name, sql in catalog.indexes(self.db, DEFERRABLE_TABLES)
+                      if name not in KEPT_INDEXES]
         for name, _ in self.saved:
             self.db.run(f"DROP INDEX {name}")
 
@@ -184,11 +185,10 @@ def triggers_paused(db: Store, first_id: int):
     transaction's rollback brings the triggers back."""
     from deskcli.store.remind import refresh_remind_at
 
-    saved = [(name, db.scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
-                              "AND name = ?", (name,))) for name in PAUSED_TRIGGERS]
+    saved = [(name, catalog.trigger(db, "tickets", name)) for name in PAUSED_TRIGGERS]
     for name, sql in saved:
         if sql:
-            db.run(f"DROP TRIGGER {name}")
+            catalog.drop_trigger(db, "tickets", name)
     yield
     db.run("DELETE FROM assignee_load")
     db.run(OPEN_LOAD_SQL)
