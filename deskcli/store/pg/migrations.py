@@ -13,7 +13,7 @@ commands starting at once on an old desk migrate it once.
 """
 
 import sqlite3
-from dataclasses import dataclass
+from typing import NamedTuple  # (dataclasses would import inspect: slow)
 
 from deskcli.errors import DeskError
 
@@ -21,8 +21,7 @@ BASELINE = 17  # m001_initial .. m021_recommend
 STEPS: dict = {}  # SQLite migration name -> function(conn) doing the same on PostgreSQL
 
 
-@dataclass
-class State:
+class State(NamedTuple):
     version: int  # migrations applied
     created: bool  # `init` has made the desk (meta created_at)
 
