@@ -6,7 +6,7 @@ import sqlite3
 import stat
 
 import pytest
-from conftest import NOW, ok, run
+from conftest import NOW, execute, is_pg, ok, query, run
 
 from deskcli import __version__
 
@@ -16,6 +16,9 @@ def mode(path) -> int:
 
 
 def user_version(path) -> int:
+    """The desk's schema version: SQLite's user_version, PostgreSQL's migrations applied."""
+    if is_pg(path):
+        return query(path, "SELECT count(*) FROM migrations")[0][0]
     conn = sqlite3.connect(path)
     try:
         return conn.execute("PRAGMA user_version").fetchone()[0]
@@ -298,6 +301,8 @@ def test_personal_settings_work_without_a_desk(isolated):
 
 # --- db backup, check, migrate --------------------------------------------------------------
 
+@pytest.mark.sqlite_only(reason="a copy of the desk file through SQLite's backup API, made "
+                                "owner-only; a PostgreSQL desk is dumped with pg_dump (below)")
 def test_db_backup_is_a_consistent_private_copy(desk, isolated):
     ok("ticket open --type renewal --title Renewal --customer C1 --field package=12")
     target = isolated / "backups" / "copy.db"
@@ -312,16 +317,27 @@ def test_db_backup_is_a_consistent_private_copy(desk, isolated):
     assert not (isolated / "other.db").exists()
 
 
+def test_db_backup_of_a_postgres_desk_points_to_pg_dump(desk, isolated, store_kind):
+    if store_kind != "postgres":
+        pytest.skip("the SQLite leg copies the file (the test above)")
+    target = isolated / "backups" / "copy.db"
+    result = run(f"db backup {target}")
+    assert result.code == 2 and result.out == ""
+    assert "pg_dump --format=custom" in result.err and str(target) in result.err
+    assert not target.exists() and not target.parent.exists()
+    refused = run(f"db backup {target}", as_user="bob")  # the permission comes first
+    assert refused.code == 4 and "desk.configure" in refused.err
+
+
 def test_db_check_reports_a_healthy_desk(desk):
     result = ok("db check")
     assert result.out.strip() == "ok"
 
 
 def test_db_check_reports_broken_foreign_keys(desk):
-    conn = sqlite3.connect(desk)
-    conn.execute("UPDATE users SET dept_id = 999 WHERE login = 'bob'")
-    conn.commit()
-    conn.close()
+    # PostgreSQL enforces foreign keys: a restore with its triggers off can break them
+    off = "SET session_replication_role = replica; " if is_pg(desk) else ""
+    assert execute(desk, off + "UPDATE users SET dept_id = 999 WHERE login = 'bob'") == 1
     result = run("db check")
     assert result.code == 1
     assert "foreign key" in result.err
@@ -331,16 +347,17 @@ def test_db_migrate_on_a_current_desk_changes_nothing(desk):
     result = ok("db migrate")
     assert result.out.strip() == str(user_version(desk))
     assert "up to date" in result.err
-    assert not list(desk.parent.glob("desk.db.before-*"))
+    if not is_pg(desk):  # (a PostgreSQL desk's migration keeps no copy of a file)
+        assert not list(desk.parent.glob("desk.db.before-*"))
 
 
 def test_events_are_append_only_in_the_database(desk):
     ok("ticket open --type renewal --title Renewal --customer C1 --field package=12")
-    conn = sqlite3.connect(desk)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("UPDATE events SET message = 'rewritten'")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("DELETE FROM events")
+    with pytest.raises(Exception, match="append-only"):  # sqlite3's or psycopg2's error
+        execute(desk, "UPDATE events SET message = 'rewritten'")
+    with pytest.raises(Exception, match="append-only"):
+        execute(desk, "DELETE FROM events")
+    assert query(desk, "SELECT count(*) FROM events WHERE message = 'rewritten'") == [(0,)]
 
 
 def m_extra_dept_phone(conn):

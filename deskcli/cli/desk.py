@@ -243,6 +243,10 @@ def db():
 def db_backup(desk, target):
     """Copy the desk to TARGET, consistently even while others use it.
 
+    A desk on PostgreSQL is not copied to a file: back it up with PostgreSQL's tools
+    (`pg_dump --format=custom --file=TARGET URL`, restored with pg_restore, or the
+    server's own backups); this command then says so and writes nothing (exit 2).
+
     \b
     Example:
       deskcli db backup /backups/desk-$(date +%F).db
@@ -258,6 +262,10 @@ def db_backup(desk, target):
 @pass_desk
 def db_check(desk):
     """Check the file's integrity, foreign keys and full-text index (exit 1 on damage).
+
+    On PostgreSQL: every foreign key (a restore with its triggers off can break them),
+    invalid indexes, and with the amcheck extension installed in the database, every
+    b-tree index against its table; the server checks its own pages (data checksums).
 
     \b
     Example:
