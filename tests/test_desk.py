@@ -145,22 +145,28 @@ def test_bad_desk_name_is_invalid(isolated):
 
 @pytest.mark.parametrize("args", ["ticket list", "whoami", "user list", "db check",
                                   "type show x", "config get locale"])
-def test_a_missing_desk_says_how_to_create_one(isolated, args):
+def test_a_missing_desk_says_how_to_create_one(isolated, desk_location, args):
     result = run(args)
     assert result.code in (2, 3), result
     assert result.out == ""
     assert "deskcli init --admin" in result.err or "needs a desk" in result.err
     assert "Traceback" not in result.err
-    assert not (isolated / "desk.db").exists()  # looking does not create a desk
+    # looking does not create a desk
+    if is_pg(desk_location):
+        assert query(desk_location, "SELECT count(*) FROM users") == [(0,)]
+    else:
+        assert not (isolated / "desk.db").exists()
 
 
-def test_missing_desk_message_names_the_path(isolated):
+def test_missing_desk_message_names_the_path(isolated, desk_location):
     result = run("ticket list")
     assert result.code == 3
-    assert str(isolated / "desk.db") in result.err
+    assert desk_location in result.err
     assert "deskcli init --admin LOGIN" in result.err
 
 
+@pytest.mark.sqlite_only(reason="a file of other bytes where the SQLite desk file should be; "
+                                "a PostgreSQL database holds no file of ours")
 def test_a_file_that_is_not_a_desk_is_reported_without_a_traceback(isolated):
     (isolated / "desk.db").write_text("this is not sqlite " * 100)
     result = run("ticket list")
@@ -194,7 +200,7 @@ def test_version_with_and_without_a_desk(isolated):
     ok("init --admin alice", as_user=None)
     info = ok("version --json", as_user=None).json
     assert info["schema_version"] == bare["schema_version_supported"]
-    assert info["desk"] == str(isolated / "desk.db")
+    assert info["desk"] == os.environ["DESKCLI_DB"]
     assert ok("--version", as_user=None).out.strip() == f"deskcli {__version__}"
 
 

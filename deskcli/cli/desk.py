@@ -127,10 +127,18 @@ def version(app, fmt, as_json):
     from deskcli.store import exists
 
     path = app.db_path()
+    store = None
     if exists(path):
-        from deskcli.store import Store, migrations
+        from deskcli.errors import NotFound
+        from deskcli.store import Store
 
-        store = Store.open(path, migrate=False)  # also for a desk newer than this deskcli
+        try:
+            store = Store.open(path, migrate=False)  # also for a desk newer than this deskcli
+        except NotFound:  # a PostgreSQL database without a desk yet
+            store = None
+    if store is not None:
+        from deskcli.store import migrations
+
         info.update(desk=str(path), schema_version=migrations.version(store))
         store.close()
     emit_object(info, fmt, as_json)
