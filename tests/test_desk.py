@@ -387,6 +387,12 @@ def older_desk(isolated, monkeypatch):
     return path, [m.__name__ for m in real] + ["m_extra_dept_phone"]
 
 
+OLDER = ("a desk made by a deskcli that knew only m001, and the copy of its file kept "
+         "before a migration: a PostgreSQL desk starts at the baseline (its counterpart: "
+         "test_db_migrate_upgrades_a_postgres_desk)")
+
+
+@pytest.mark.sqlite_only(reason=OLDER)
 def test_db_migrate_upgrades_an_older_desk_and_keeps_a_copy(older_desk):
     path, names = older_desk
     result = ok("db migrate")
@@ -412,6 +418,7 @@ def test_db_migrate_upgrades_an_older_desk_and_keeps_a_copy(older_desk):
     assert len(list(path.parent.glob("desk.db.before-*Z"))) == 1
 
 
+@pytest.mark.sqlite_only(reason=OLDER)
 def test_any_command_migrates_an_older_desk_automatically(older_desk):
     path, names = older_desk
     ok("whoami")
@@ -420,11 +427,43 @@ def test_any_command_migrates_an_older_desk_automatically(older_desk):
     assert len(list(path.parent.glob("desk.db.before-v2-*Z"))) == 1
 
 
-def test_a_failing_migration_leaves_the_desk_as_it_was(isolated, monkeypatch):
+def columns(path, table: str) -> list[str]:
+    if is_pg(path):
+        return [r[0] for r in query(path, "SELECT column_name FROM information_schema.columns "
+                                          "WHERE table_schema = current_schema() "
+                                          "AND table_name = ?", (table,))]
+    return [r[1] for r in query(path, f"PRAGMA table_info({table})")]
+
+
+def test_db_migrate_upgrades_a_postgres_desk(isolated, desk_location, monkeypatch):
+    """A migration after the baseline runs its PostgreSQL twin, once, through `db migrate`
+    or any command; the data stays."""
     from deskcli.store import migrations
+    from deskcli.store.pg import migrations as pg_migrations
+
+    if not is_pg(desk_location):
+        pytest.skip("the SQLite leg migrates an older desk file (the tests above)")
+    ok("init --admin alice --desk-name Old", as_user=None)
+    ok("dept add support --name Support")
+    current = user_version(desk_location)
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m_extra_dept_phone])
+    monkeypatch.setitem(pg_migrations.STEPS, "m_extra_dept_phone", m_extra_dept_phone)
+    assert ok("version --json").json["schema_version"] == current
+    result = ok("db migrate")
+    assert result.out.strip() == str(current + 1)
+    assert "m_extra_dept_phone" in result.err
+    assert user_version(desk_location) == current + 1
+    assert "phone" in columns(desk_location, "departments")
+    assert [d["key"] for d in ok("dept list --json").json] == ["support"]
+    assert "up to date" in ok("db migrate").err
+
+
+def test_a_failing_migration_leaves_the_desk_as_it_was(isolated, desk_location, monkeypatch):
+    from deskcli.store import migrations
+    from deskcli.store.pg import migrations as pg_migrations
 
     ok("init --admin alice", as_user=None)
-    path = isolated / "desk.db"
+    path = desk_location
     current = user_version(path)
 
     def m_extra_broken(conn):
@@ -432,20 +471,21 @@ def test_a_failing_migration_leaves_the_desk_as_it_was(isolated, monkeypatch):
         conn.execute("INSERT INTO no_such_table VALUES (1)")
 
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m_extra_broken])
+    monkeypatch.setitem(pg_migrations.STEPS, "m_extra_broken", m_extra_broken)
     result = run("ticket list")
     assert result.code == 1
     assert result.err.startswith("Error: ") and "Traceback" not in result.err
     assert user_version(path) == current
-    conn = sqlite3.connect(path)
-    assert "phone" not in [r[1] for r in conn.execute("PRAGMA table_info(departments)")]
-    assert conn.execute("SELECT count(*) FROM migrations").fetchone() == (current,)
+    assert "phone" not in columns(path, "departments")
+    assert query(path, "SELECT count(*) FROM migrations") == [(current,)]
 
 
 def test_a_desk_from_a_newer_deskcli_is_refused(desk):
-    conn = sqlite3.connect(desk)
-    conn.execute("PRAGMA user_version = 99")
-    conn.commit()
-    conn.close()
+    if is_pg(desk):  # its version is the number of migrations applied
+        execute(desk, "INSERT INTO migrations (name, applied_at) SELECT 'm_future_' || g, "
+                      "'2030-01-01T00:00:00Z' FROM generate_series(1, 99) g")
+    else:
+        execute(desk, "PRAGMA user_version = 99")
     result = run("ticket list")
     assert result.code == 1
     assert "newer" in result.err and "upgrade deskcli" in result.err
