@@ -156,7 +156,9 @@ class DeferredIndexes:
         self.db, self.threshold, self.saved = db, max(existing, least), []
 
     def added(self, count: int) -> None:
-        if self.saved or count < self.threshold:
+        # PostgreSQL's DROP INDEX locks its table (ACCESS EXCLUSIVE) until the import
+        # commits: every reader would wait for the whole import; the indexes are kept there
+        if self.saved or count < self.threshold or self.db.dialect == "postgres":
             return
         self.saved = [(name, sql) for name, sql in catalog.indexes(self.db, DEFERRABLE_TABLES)
                       if name not in KEPT_INDEXES]
