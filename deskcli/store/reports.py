@@ -235,9 +235,10 @@ def accepts(db: Store, since: str, until: str, scope: Scope) :
     when the ticket last became theirs to take (assigned, queued, reopened ...)."""
     where, params = scope.where("t")
     # `+o.kind`: read the ticket's few events from the (ticket_id, ...) index rather than
-    # seeking once per kind
+    # seeking once per kind (SQLite's hint; PostgreSQL has no unary + on text)
+    kind = "+o.kind" if db.dialect == "sqlite" else "o.kind"
     offer = (f"(SELECT max(o.at) FROM events o WHERE o.ticket_id = e.ticket_id AND o.id < e.id "
-             f"AND +o.kind IN ({_marks(OFFER_KINDS)}))")
+             f"AND {kind} IN ({_marks(OFFER_KINDS)}))")
     return _iter(db,
         f"SELECT e.actor_id, e.ticket_id, {_epoch('e.at')}, {_epoch(offer)} "
         "FROM events e JOIN tickets t ON t.id = e.ticket_id "
@@ -306,9 +307,11 @@ def person_events(db: Store, since: str, until: str, scope: Scope) -> list[tuple
 def satisfaction(db: Store, since: str, until: str, scope: Scope) -> list[tuple]:
     """(owner, ratings, sum of scores) of the ratings given in the period."""
     where, params = scope.where("t")
-    # CROSS JOIN keeps ratings (by their `at` index) as the outer loop
+    # SQLite's CROSS JOIN keeps ratings (by their `at` index) as the outer loop;
+    # PostgreSQL takes no ON after a CROSS JOIN, and plans the order itself
+    cross = "CROSS JOIN" if db.dialect == "sqlite" else "JOIN"
     return _rows(db, "SELECT t.owner_id, count(*), sum(r.score) FROM ratings r "
-                 f"CROSS JOIN tickets t ON t.id = r.ticket_id WHERE r.at >= ? AND r.at < ?"
+                 f"{cross} tickets t ON t.id = r.ticket_id WHERE r.at >= ? AND r.at < ?"
                  f"{where} GROUP BY t.owner_id", [since, until, *params])
 
 
