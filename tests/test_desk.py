@@ -6,7 +6,7 @@ import sqlite3
 import stat
 
 import pytest
-from conftest import NOW, ok, run
+from conftest import NOW, execute, is_pg, ok, query, run
 
 from deskcli import __version__
 
@@ -16,6 +16,9 @@ def mode(path) -> int:
 
 
 def user_version(path) -> int:
+    """The desk's schema version: SQLite's user_version, PostgreSQL's migrations applied."""
+    if is_pg(path):
+        return query(path, "SELECT count(*) FROM migrations")[0][0]
     conn = sqlite3.connect(path)
     try:
         return conn.execute("PRAGMA user_version").fetchone()[0]
@@ -34,18 +37,18 @@ def desk(seeded_desk):
 def test_init_creates_a_private_desk_with_its_admin_and_name(isolated):
     result = ok("init --admin alice --name 'Alice Wang' --email alice@example.com "
                 "--desk-name 'Brand A' --timezone Asia/Shanghai --locale zh", as_user=None)
-    path = isolated / "desk.db"
-    assert result.out.strip() == str(path)
+    path = os.environ["DESKCLI_DB"]
+    assert result.out.strip() == path
     assert "deskcli dept add" in result.err  # tells a newcomer what to do next
-    assert mode(path) == 0o600
     who = ok("whoami --json").json
     assert (who["login"], who["name"], who["role"], who["email"]) == (
         "alice", "Alice Wang", "admin", "alice@example.com")
     assert who["desk_name"] == "Brand A"
     assert ok("config get timezone").out.strip() == "Asia/Shanghai"
     assert ok("config get locale").out.strip() == "zh"
-    conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if not is_pg(path):  # the file's own mechanics: owner-only, in WAL mode
+        assert mode(path) == 0o600
+        assert query(path, "PRAGMA journal_mode") == [("wal",)]
 
 
 def test_init_mode_is_owner_only_whatever_the_umask(isolated):
@@ -66,12 +69,15 @@ def test_init_over_an_empty_file_makes_it_owner_only(isolated):
 
 
 def test_init_refuses_an_existing_desk_and_leaves_it_alone(desk):
-    before = desk.read_bytes()
+    before = None if is_pg(desk) else desk.read_bytes()
+    users = query(desk, "SELECT count(*) FROM users")
     result = run("init --admin mallory", as_user=None)
     assert result.code == 5
     assert "already exists" in result.err
     assert ok("user list --json").json[0]["login"] == "alice"
-    assert len(desk.read_bytes()) == len(before)
+    assert query(desk, "SELECT count(*) FROM users") == users
+    if before is not None:
+        assert len(desk.read_bytes()) == len(before)
 
 
 def test_init_rejects_bad_input_and_writes_no_file(isolated):
@@ -142,22 +148,28 @@ def test_bad_desk_name_is_invalid(isolated):
 
 @pytest.mark.parametrize("args", ["ticket list", "whoami", "user list", "db check",
                                   "type show x", "config get locale"])
-def test_a_missing_desk_says_how_to_create_one(isolated, args):
+def test_a_missing_desk_says_how_to_create_one(isolated, desk_location, args):
     result = run(args)
     assert result.code in (2, 3), result
     assert result.out == ""
     assert "deskcli init --admin" in result.err or "needs a desk" in result.err
     assert "Traceback" not in result.err
-    assert not (isolated / "desk.db").exists()  # looking does not create a desk
+    # looking does not create a desk
+    if is_pg(desk_location):
+        assert query(desk_location, "SELECT count(*) FROM users") == [(0,)]
+    else:
+        assert not (isolated / "desk.db").exists()
 
 
-def test_missing_desk_message_names_the_path(isolated):
+def test_missing_desk_message_names_the_path(isolated, desk_location):
     result = run("ticket list")
     assert result.code == 3
-    assert str(isolated / "desk.db") in result.err
+    assert desk_location in result.err
     assert "deskcli init --admin LOGIN" in result.err
 
 
+@pytest.mark.sqlite_only(reason="a file of other bytes where the SQLite desk file should be; "
+                                "a PostgreSQL database holds no file of ours")
 def test_a_file_that_is_not_a_desk_is_reported_without_a_traceback(isolated):
     (isolated / "desk.db").write_text("this is not sqlite " * 100)
     result = run("ticket list")
@@ -191,7 +203,7 @@ def test_version_with_and_without_a_desk(isolated):
     ok("init --admin alice", as_user=None)
     info = ok("version --json", as_user=None).json
     assert info["schema_version"] == bare["schema_version_supported"]
-    assert info["desk"] == str(isolated / "desk.db")
+    assert info["desk"] == os.environ["DESKCLI_DB"]
     assert ok("--version", as_user=None).out.strip() == f"deskcli {__version__}"
 
 
@@ -205,8 +217,7 @@ def test_desk_settings_live_in_the_desk_and_are_shared(desk, isolated):
     got = ok("config get locale --json", as_user="bob").json
     assert got == {"key": "locale", "value": "zh", "scope": "desk", "default": "en"}
     # it is stored in the desk file, not in anyone's config file
-    conn = sqlite3.connect(desk)
-    assert conn.execute("SELECT value FROM settings WHERE key='locale'").fetchone() == ("zh",)
+    assert query(desk, "SELECT value FROM settings WHERE key='locale'") == [("zh",)]
     config_file = isolated / "home" / ".config" / "deskcli" / "config.toml"
     assert not config_file.exists()
     # another desk does not share it
@@ -223,8 +234,7 @@ def test_personal_settings_live_in_the_xdg_config_file(desk, isolated):
     # and the personal user becomes the identity when nothing else names one
     assert ok("whoami --json", as_user=None).json["login"] == "bob"
     # the desk holds no such row
-    conn = sqlite3.connect(desk)
-    assert conn.execute("SELECT count(*) FROM settings WHERE key='user'").fetchone() == (0,)
+    assert query(desk, "SELECT count(*) FROM settings WHERE key='user'") == [(0,)]
 
 
 def test_personal_config_file_escapes_control_characters(desk, isolated):
@@ -298,6 +308,8 @@ def test_personal_settings_work_without_a_desk(isolated):
 
 # --- db backup, check, migrate --------------------------------------------------------------
 
+@pytest.mark.sqlite_only(reason="a copy of the desk file through SQLite's backup API, made "
+                                "owner-only; a PostgreSQL desk is dumped with pg_dump (below)")
 def test_db_backup_is_a_consistent_private_copy(desk, isolated):
     ok("ticket open --type renewal --title Renewal --customer C1 --field package=12")
     target = isolated / "backups" / "copy.db"
@@ -312,16 +324,27 @@ def test_db_backup_is_a_consistent_private_copy(desk, isolated):
     assert not (isolated / "other.db").exists()
 
 
+def test_db_backup_of_a_postgres_desk_points_to_pg_dump(desk, isolated, store_kind):
+    if store_kind != "postgres":
+        pytest.skip("the SQLite leg copies the file (the test above)")
+    target = isolated / "backups" / "copy.db"
+    result = run(f"db backup {target}")
+    assert result.code == 2 and result.out == ""
+    assert "pg_dump --format=custom" in result.err and str(target) in result.err
+    assert not target.exists() and not target.parent.exists()
+    refused = run(f"db backup {target}", as_user="bob")  # the permission comes first
+    assert refused.code == 4 and "desk.configure" in refused.err
+
+
 def test_db_check_reports_a_healthy_desk(desk):
     result = ok("db check")
     assert result.out.strip() == "ok"
 
 
 def test_db_check_reports_broken_foreign_keys(desk):
-    conn = sqlite3.connect(desk)
-    conn.execute("UPDATE users SET dept_id = 999 WHERE login = 'bob'")
-    conn.commit()
-    conn.close()
+    # PostgreSQL enforces foreign keys: a restore with its triggers off can break them
+    off = "SET session_replication_role = replica; " if is_pg(desk) else ""
+    assert execute(desk, off + "UPDATE users SET dept_id = 999 WHERE login = 'bob'") == 1
     result = run("db check")
     assert result.code == 1
     assert "foreign key" in result.err
@@ -331,16 +354,17 @@ def test_db_migrate_on_a_current_desk_changes_nothing(desk):
     result = ok("db migrate")
     assert result.out.strip() == str(user_version(desk))
     assert "up to date" in result.err
-    assert not list(desk.parent.glob("desk.db.before-*"))
+    if not is_pg(desk):  # (a PostgreSQL desk's migration keeps no copy of a file)
+        assert not list(desk.parent.glob("desk.db.before-*"))
 
 
 def test_events_are_append_only_in_the_database(desk):
     ok("ticket open --type renewal --title Renewal --customer C1 --field package=12")
-    conn = sqlite3.connect(desk)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("UPDATE events SET message = 'rewritten'")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("DELETE FROM events")
+    with pytest.raises(Exception, match="append-only"):  # sqlite3's or psycopg2's error
+        execute(desk, "UPDATE events SET message = 'rewritten'")
+    with pytest.raises(Exception, match="append-only"):
+        execute(desk, "DELETE FROM events")
+    assert query(desk, "SELECT count(*) FROM events WHERE message = 'rewritten'") == [(0,)]
 
 
 def m_extra_dept_phone(conn):
@@ -363,6 +387,12 @@ def older_desk(isolated, monkeypatch):
     return path, [m.__name__ for m in real] + ["m_extra_dept_phone"]
 
 
+OLDER = ("a desk made by a deskcli that knew only m001, and the copy of its file kept "
+         "before a migration: a PostgreSQL desk starts at the baseline (its counterpart: "
+         "test_db_migrate_upgrades_a_postgres_desk)")
+
+
+@pytest.mark.sqlite_only(reason=OLDER)
 def test_db_migrate_upgrades_an_older_desk_and_keeps_a_copy(older_desk):
     path, names = older_desk
     result = ok("db migrate")
@@ -388,6 +418,7 @@ def test_db_migrate_upgrades_an_older_desk_and_keeps_a_copy(older_desk):
     assert len(list(path.parent.glob("desk.db.before-*Z"))) == 1
 
 
+@pytest.mark.sqlite_only(reason=OLDER)
 def test_any_command_migrates_an_older_desk_automatically(older_desk):
     path, names = older_desk
     ok("whoami")
@@ -396,11 +427,43 @@ def test_any_command_migrates_an_older_desk_automatically(older_desk):
     assert len(list(path.parent.glob("desk.db.before-v2-*Z"))) == 1
 
 
-def test_a_failing_migration_leaves_the_desk_as_it_was(isolated, monkeypatch):
+def columns(path, table: str) -> list[str]:
+    if is_pg(path):
+        return [r[0] for r in query(path, "SELECT column_name FROM information_schema.columns "
+                                          "WHERE table_schema = current_schema() "
+                                          "AND table_name = ?", (table,))]
+    return [r[1] for r in query(path, f"PRAGMA table_info({table})")]
+
+
+def test_db_migrate_upgrades_a_postgres_desk(isolated, desk_location, monkeypatch):
+    """A migration after the baseline runs its PostgreSQL twin, once, through `db migrate`
+    or any command; the data stays."""
     from deskcli.store import migrations
+    from deskcli.store.pg import migrations as pg_migrations
+
+    if not is_pg(desk_location):
+        pytest.skip("the SQLite leg migrates an older desk file (the tests above)")
+    ok("init --admin alice --desk-name Old", as_user=None)
+    ok("dept add support --name Support")
+    current = user_version(desk_location)
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m_extra_dept_phone])
+    monkeypatch.setitem(pg_migrations.STEPS, "m_extra_dept_phone", m_extra_dept_phone)
+    assert ok("version --json").json["schema_version"] == current
+    result = ok("db migrate")
+    assert result.out.strip() == str(current + 1)
+    assert "m_extra_dept_phone" in result.err
+    assert user_version(desk_location) == current + 1
+    assert "phone" in columns(desk_location, "departments")
+    assert [d["key"] for d in ok("dept list --json").json] == ["support"]
+    assert "up to date" in ok("db migrate").err
+
+
+def test_a_failing_migration_leaves_the_desk_as_it_was(isolated, desk_location, monkeypatch):
+    from deskcli.store import migrations
+    from deskcli.store.pg import migrations as pg_migrations
 
     ok("init --admin alice", as_user=None)
-    path = isolated / "desk.db"
+    path = desk_location
     current = user_version(path)
 
     def m_extra_broken(conn):
@@ -408,20 +471,21 @@ def test_a_failing_migration_leaves_the_desk_as_it_was(isolated, monkeypatch):
         conn.execute("INSERT INTO no_such_table VALUES (1)")
 
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m_extra_broken])
+    monkeypatch.setitem(pg_migrations.STEPS, "m_extra_broken", m_extra_broken)
     result = run("ticket list")
     assert result.code == 1
     assert result.err.startswith("Error: ") and "Traceback" not in result.err
     assert user_version(path) == current
-    conn = sqlite3.connect(path)
-    assert "phone" not in [r[1] for r in conn.execute("PRAGMA table_info(departments)")]
-    assert conn.execute("SELECT count(*) FROM migrations").fetchone() == (current,)
+    assert "phone" not in columns(path, "departments")
+    assert query(path, "SELECT count(*) FROM migrations") == [(current,)]
 
 
 def test_a_desk_from_a_newer_deskcli_is_refused(desk):
-    conn = sqlite3.connect(desk)
-    conn.execute("PRAGMA user_version = 99")
-    conn.commit()
-    conn.close()
+    if is_pg(desk):  # its version is the number of migrations applied
+        execute(desk, "INSERT INTO migrations (name, applied_at) SELECT 'm_future_' || g, "
+                      "'2030-01-01T00:00:00Z' FROM generate_series(1, 99) g")
+    else:
+        execute(desk, "PRAGMA user_version = 99")
     result = run("ticket list")
     assert result.code == 1
     assert "newer" in result.err and "upgrade deskcli" in result.err
@@ -435,10 +499,7 @@ def test_json_from_version_is_parseable_on_its_own(isolated):
 # --- full-text index versions ------------------------------------------------------------------
 
 def set_index_version(db, name: str, version: int) -> None:
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute("UPDATE search_index SET version = ? WHERE name = ?", (version, name))
-    conn.close()
+    execute(db, "UPDATE search_index SET version = ? WHERE name = ?", (version, name))
 
 
 def test_a_stale_ticket_index_is_reported_and_rebuilt_by_db_reindex(seeded_desk):
@@ -447,10 +508,7 @@ def test_a_stale_ticket_index_is_reported_and_rebuilt_by_db_reindex(seeded_desk)
     assert ok("db check").out.strip() == "ok"
     assert "db reindex" not in run("ticket list --search 登录").err
     set_index_version(seeded_desk, "ticket_fts", 0)  # as if built by an older tokenizer
-    conn = sqlite3.connect(seeded_desk)
-    with conn:
-        conn.execute("DELETE FROM ticket_fts")  # and useless to this one
-    conn.close()
+    execute(seeded_desk, "DELETE FROM ticket_fts")  # and useless to this one
     checked = run("db check")
     assert checked.code == 1 and "tickets was built by another version" in checked.err
     searched = run("ticket list --search 登录 --json")

@@ -19,7 +19,7 @@ import traceback
 import pytest
 
 import deskcli.store.faults
-from tests.conftest import copy_desk, db_count, ok, run
+from tests.conftest import copy_desk, db_count, is_pg, ok, run
 
 NOBODY = 65534
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to test as `nobody` "
@@ -83,6 +83,8 @@ def shared(seeded_desk, tmp_path):
         shutil.rmtree(base)
 
 
+@pytest.mark.sqlite_only(reason="file and folder modes of the desk file, its -wal and "
+                                "-shm: a PostgreSQL desk's access is its server's roles")
 @needs_root
 def test_a_read_only_desk_file_can_be_read_but_not_changed(shared):
     desk, warm = shared
@@ -106,6 +108,8 @@ def test_a_read_only_desk_file_can_be_read_but_not_changed(shared):
     assert code == 77 and "cannot write the backup" in err, err
 
 
+@pytest.mark.sqlite_only(reason="file and folder modes of the desk file, its -wal and "
+                                "-shm: a PostgreSQL desk's access is its server's roles")
 @needs_root
 def test_a_desk_in_a_read_only_folder_can_be_read(shared):
     desk, warm = shared
@@ -120,6 +124,7 @@ def test_a_desk_in_a_read_only_folder_can_be_read(shared):
     assert f"its folder {folder} is not writable" in err
 
 
+@pytest.mark.sqlite_only(reason="a change held in SQLite's -wal file, not yet checkpointed")
 @needs_root
 def test_a_reader_sees_what_a_writer_has_committed_but_not_checkpointed(shared):
     desk, warm = shared
@@ -135,6 +140,8 @@ def test_a_reader_sees_what_a_writer_has_committed_but_not_checkpointed(shared):
     assert json.loads(out)["name"] == "In the WAL"
 
 
+@pytest.mark.sqlite_only(reason="file and folder modes of the desk file, its -wal and "
+                                "-shm: a PostgreSQL desk's access is its server's roles")
 @needs_root
 def test_a_folder_that_cannot_be_entered_says_permission_denied(shared):
     desk, warm = shared
@@ -147,6 +154,8 @@ def test_a_folder_that_cannot_be_entered_says_permission_denied(shared):
     assert "deskcli init" not in err
 
 
+@pytest.mark.sqlite_only(reason="file and folder modes of the desk file, its -wal and "
+                                "-shm: a PostgreSQL desk's access is its server's roles")
 @needs_root
 def test_a_desk_file_that_cannot_be_read_says_permission_denied(shared):
     desk, warm = shared
@@ -176,6 +185,8 @@ def small_disk(tmp_path):
         subprocess.run(["umount", str(mount)], check=False)
 
 
+@pytest.mark.sqlite_only(reason="a full file system under the desk file (a tmpfs); the "
+                                "PostgreSQL server's disk is the server's")
 def test_a_full_disk_reports_the_real_error_and_writes_nothing(seeded_desk, small_disk,
                                                                tmp_path):
     ok("ticket open --type renewal --customer C1 --title 'Renew' --field package=12")
@@ -217,6 +228,7 @@ def page_limit(monkeypatch):
     monkeypatch.setattr(deskcli.store.faults, "connect", limited)
 
 
+@pytest.mark.sqlite_only(reason="SQLite's PRAGMA max_page_count makes the file full")
 def test_a_full_database_is_reported_and_rolled_back(seeded_desk, page_limit, tmp_path):
     before = counts(seeded_desk)
     result = run("ticket", "open", "--type", "renewal", "--customer", "C1", "--title",
@@ -234,6 +246,7 @@ def test_a_full_database_is_reported_and_rolled_back(seeded_desk, page_limit, tm
     assert counts(seeded_desk) == before
 
 
+@pytest.mark.sqlite_only(reason="SQLite rolls back on its own after SQLITE_FULL")
 def test_rollback_tolerates_a_transaction_sqlite_already_ended(seeded_desk):
     """After a full disk, SQLite may have rolled back on its own: the store's rollback
     must not replace the real error with "cannot rollback - no transaction is active"."""
@@ -268,6 +281,8 @@ def damage(path, table: str) -> None:
         handle.write(b"\xff" * 200)
 
 
+@pytest.mark.sqlite_only(reason="bytes of a table's root page overwritten in the desk "
+                                "file")
 def test_a_damaged_page_is_one_line_and_db_check_reports_it(seeded_desk):
     ok("ticket open --type renewal --customer C1 --title 'Renew' --field package=12")
     damage(seeded_desk, "tickets")
@@ -288,11 +303,34 @@ def test_a_healthy_desk_passes_db_check(seeded_desk):
 
 # --- a lock held past the busy timeout -----------------------------------------------------
 
+def write_lock(desk):
+    """Another connection holding the desk's write lock: SQLite's BEGIN IMMEDIATE, or on
+    PostgreSQL the desk's advisory lock that deskcli's write transactions take."""
+    if not is_pg(desk):
+        holder = sqlite3.connect(desk, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        return holder
+    import psycopg2
+
+    from deskcli.store.pg.connection import LOCK_KEY
+
+    class Holder:
+        def __init__(self):
+            self.conn = psycopg2.connect(desk)
+            self.conn.autocommit = True
+            self.execute = self.conn.cursor().execute
+            self.close = self.conn.close
+
+    holder = Holder()
+    holder.execute("BEGIN")
+    holder.execute("SELECT pg_advisory_xact_lock(%s, %s)", LOCK_KEY)
+    return holder
+
+
 def test_a_lock_held_past_the_busy_timeout_exits_75(seeded_desk):
     ok("ticket open --type renewal --customer C1 --title 'Renew' --field package=12")
-    holder = sqlite3.connect(seeded_desk, isolation_level=None)
+    holder = write_lock(seeded_desk)
     try:
-        holder.execute("BEGIN IMMEDIATE")
         before = counts(seeded_desk)
         result = run("ticket note 1 -m waiting", env={"DESKCLI_BUSY_TIMEOUT": "50"})
         assert result.code == 75, result

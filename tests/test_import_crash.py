@@ -1,7 +1,8 @@
 """`ticket import` killed with `kill -9` at random moments: the desk is never damaged and
 holds either nothing or everything of the import, readers never see a part of it, and
 the import's worker process does not outlive it. Real processes (the installed command
-in a subprocess), a real desk file, a reader polling it through its own connection."""
+in a subprocess), a real desk (a file, or a PostgreSQL database whose server rolls back
+the killed client's transaction), a reader polling it through its own connection."""
 
 import json
 import os
@@ -14,21 +15,35 @@ import threading
 import time
 
 import pytest
-from conftest import copy_desk, ok, run
+from conftest import copy_desk, is_pg, ok, query, run
 
 LINES = 21_000  # past 20,000: the indexes are dropped after the first batch, and rebuilt
 TABLES = ("tickets", "events", "ticket_cc", "ticket_steps", "ticket_fts")
 
 
 def counts(db) -> dict[str, int]:
-    conn = sqlite3.connect(db, timeout=30)
-    try:
-        conn.execute("BEGIN")  # one snapshot for every table
-        found = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-        conn.execute("COMMIT")
-        return found
-    finally:
-        conn.close()
+    # one statement: one snapshot of every table, on either store
+    row = query(db, "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in TABLES))[0]
+    return dict(zip(TABLES, row, strict=True))
+
+
+@pytest.fixture
+def copy_of(request):
+    """copy_of(desk, path): a copy of the desk, a file at `path` or a new database made
+    from the desk's own database (dropped after the test)."""
+    made = []
+
+    def copy(desk, path):
+        if not is_pg(desk):
+            return copy_desk(desk, path)
+        cluster = request.getfixturevalue("pg_cluster")
+        name = cluster.new_database(template=desk.split("@/", 1)[1].split("?")[0])
+        made.append(name)
+        return cluster.url(name)
+
+    yield copy
+    for name in made:
+        request.getfixturevalue("pg_cluster").drop_database(name)
 
 
 def children(pid: int) -> list[int]:
@@ -102,14 +117,15 @@ def attempt(db, source, kill_after: float | None):
 
 
 @pytest.mark.slow
-def test_import_killed_at_random_moments_leaves_nothing_or_everything(desk, tmp_path):
+def test_import_killed_at_random_moments_leaves_nothing_or_everything(desk, tmp_path,
+                                                                     copy_of):
     """Each attempt imports into a fresh copy of the same desk and is killed at a random
     moment of a whole import's duration (measured first), while a reader polls."""
     ok("ticket open --type crash --title Before --field phone_model=x --field os=iOS")
     before = counts(desk)
     source = import_file(tmp_path)
     whole = tmp_path / "whole.db"
-    copy_desk(desk, whole)
+    whole = copy_of(desk, whole)
     started = time.monotonic()
     code, out, _, seen = attempt(whole, source, None)
     duration = time.monotonic() - started
@@ -121,7 +137,7 @@ def test_import_killed_at_random_moments_leaves_nothing_or_everything(desk, tmp_
     rng = random.Random(int(os.environ.get("DESKCLI_CRASH_SEED", "15")))
     kills = 0
     for number in range(12):  # bounded: until 4 kills came while lines were imported
-        copy = copy_desk(desk, tmp_path / f"copy{number}.db")
+        copy = copy_of(desk, tmp_path / f"copy{number}.db")
         started = time.monotonic()
         code, _, workers, seen = attempt(copy, source, rng.uniform(0.02, 0.98) * duration)
         found = counts(copy)

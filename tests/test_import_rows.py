@@ -7,10 +7,9 @@ a stored byte of an imported ticket fails here."""
 import hashlib
 import json
 import random
-import sqlite3
 
 import pytest
-from conftest import ok
+from conftest import execute, is_pg, ok, query
 
 # sha256 of dump() after importing lines(): by the import of 98501d0
 EXPECTED = {
@@ -69,19 +68,16 @@ def lines(count: int = 400) -> list[dict]:
 
 
 def dump(db) -> dict[str, str]:
-    conn = sqlite3.connect(db)
-    try:
-        digests = {}
-        for table, order in (("tickets", "id"), ("events", "id"), ("ticket_cc", "rowid"),
-                             ("ticket_steps", "ticket_id, position"),
-                             ("ticket_fts", "rowid"), ("assignee_load", "user_id"),
-                             ("routing_state", "type_id")):
-            columns = "rowid, *" if order == "rowid" else "*"
-            rows = conn.execute(f"SELECT {columns} FROM {table} ORDER BY {order}").fetchall()
-            digests[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
-        return digests
-    finally:
-        conn.close()
+    digests = {}
+    for table, order in (("tickets", "id"), ("events", "id"), ("ticket_cc", "rowid"),
+                         ("ticket_steps", "ticket_id, position"),
+                         ("ticket_fts", "rowid"), ("assignee_load", "user_id"),
+                         ("routing_state", "type_id")):
+        # a PostgreSQL desk's rowid is a column of its own, the first: in `*`
+        columns = "rowid, *" if order == "rowid" and not is_pg(db) else "*"
+        rows = query(db, f"SELECT {columns} FROM {table} ORDER BY {order}")
+        digests[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return digests
 
 
 def prepare(db):
@@ -92,10 +88,7 @@ def prepare(db):
        "--field amount:number --field day:date --field ok:bool "
        "--field 'grade:choice=P1|P2' --cc bob")
     ok("ticket open --type crash --title Before --field phone_model=x --field os=iOS")
-    conn = sqlite3.connect(db)
-    conn.execute("UPDATE users SET active = 0 WHERE login = 'bob'")
-    conn.commit()
-    conn.close()
+    execute(db, "UPDATE users SET active = 0 WHERE login = 'bob'")
 
 
 @pytest.fixture
@@ -115,5 +108,6 @@ def test_import_writes_the_rows_of_the_old_import(life_desk, tmp_path, request, 
     prepare(life_desk)
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines())
     counts = ok("ticket import - --json", input=text).json
-    assert counts["imported"] == 400 and counts["rebuilt_indexes"] == (batches == "small")
+    assert counts["imported"] == 400 and counts["rebuilt_indexes"] == (
+        batches == "small" and not is_pg(life_desk))  # (PostgreSQL keeps its indexes)
     assert dump(life_desk) == EXPECTED

@@ -1,21 +1,17 @@
 """The per-assignee open-ticket counters (migration m008) stay equal to a real count
 through every way a ticket moves, so least-loaded routing can trust them."""
 
-import sqlite3
-
-from conftest import ok
+from conftest import ok, query
 
 COUNTED = "('assigned', 'in_progress', 'waiting')"
 
 
 def counters(path) -> tuple[dict, dict]:
-    conn = sqlite3.connect(path)
-    kept = {r[0]: r[1] for r in conn.execute("SELECT user_id, open FROM assignee_load")
+    kept = {r[0]: r[1] for r in query(path, "SELECT user_id, open FROM assignee_load")
             if r[1]}
-    real = {r[0]: r[1] for r in conn.execute(
+    real = {r[0]: r[1] for r in query(path,
         f"SELECT assignee_id, count(*) FROM tickets WHERE assignee_id IS NOT NULL "
         f"AND status IN {COUNTED} GROUP BY assignee_id")}
-    conn.close()
     return kept, real
 
 

@@ -38,7 +38,7 @@ import shlex
 from html.parser import HTMLParser
 
 import pytest
-from conftest import ok, run, seed_desk
+from conftest import is_pg, ok, pg_copy, run, seed_desk
 
 PERIOD = "--since 2026-11-02 --until 2026-11-08"
 H = 3600
@@ -131,9 +131,13 @@ def desks(tmp_path_factory):
 
 
 @pytest.fixture
-def a(desks, monkeypatch):
-    monkeypatch.setenv("DESKCLI_DB", str(desks[0]))
+def a(desks, monkeypatch, store_kind, request):
+    """Desk A: on the postgres leg a copy of a database built once by build_a (the group
+    tests combine the two desk files of `desks`, by their names brand-a and brand-b)."""
     monkeypatch.delenv("COLUMNS", raising=False)
+    if store_kind == "postgres":
+        return pg_copy(request, "reports-a", build_a)
+    monkeypatch.setenv("DESKCLI_DB", str(desks[0]))
     return desks[0]
 
 
@@ -245,8 +249,10 @@ def test_sla_by_department_and_worst_breaches(a):
 def test_sla_counts_business_hours_when_the_desk_has_them(a, tmp_path):
     import shutil
 
-    copy = tmp_path / "hours.db"
-    shutil.copy(a, copy)
+    copy = a  # on the postgres leg, already this test's own copy
+    if not is_pg(a):
+        copy = tmp_path / "hours.db"
+        shutil.copy(a, copy)
     ok(f"--db {copy} config set business-hours 'Mon-Fri 09:00-18:00'")
     data = report(f"sla {PERIOD} --db {copy} --json").json
     # #2: opened Sun 11-01 10:00, accepted Mon 11-02 09:00: no working time passed

@@ -13,7 +13,7 @@ import sqlite3
 
 import click
 import pytest
-from conftest import copy_desk, isolated_env, ok, run
+from conftest import copy_desk, isolated_env, ok, pg_copy, run, seed_desk
 
 from deskcli.cli import main
 
@@ -181,42 +181,48 @@ def roles_template(tmp_path_factory, seeded_template):
     copy_desk(seeded_template, base / "desk.db")
     ids = {}
     with isolated_env(base) as path:
-        for name, perms in CUSTOM.items():
-            ok(f"role add {name} --permissions {perms}")
-        ok("type add job --name Job --route user:bob")
-        ok("type add steps --name Steps --route user:bob --step 'Call the parent'")
-        ok("type add job2 --name Job2 --route user:carol")
-        ok("type add queued --name Queued --route manual")
-        ok("type add appr --name Approval --route user:bob --approver bob")
-        ok("type add email --name E-mail --route manual")
-        ok("access add sys --name Sys --types job,job2,queued,appr,steps")
-        ok("access add mail-in --name 'Mail in' --types email")
-        for key, value in (("mail.type", "email"), ("outbox.via", "stdout"),
-                           ("mail.from", "desk@school.example"), ("timezone", "Asia/Shanghai")):
-            ok(f"config set {key} {value}")
-
-        def opened(ticket_type):
-            return ok(f"ticket open --type {ticket_type} --title T --json",
-                      as_user="sys").json["id"]
-
-        for name in ("P", "P2", "R", "K"):
-            ids[name] = opened("steps" if name == "K" else "job")
-            ok(f"ticket accept {ids[name]}", as_user="bob")
-        ok(f"ticket resolve {ids['R']} -m Done", as_user="bob")
-        ids["S"] = opened("job")
-        ids["Q"] = opened("queued")
-        ids["A"] = opened("appr")
-        ids["R2"] = opened("job2")
-        ok(f"ticket accept {ids['R2']}", as_user="carol")
-        ok(f"ticket cc {ids['R2']} --add bob", as_user="carol")
-        ok(f"ticket resolve {ids['R2']} -m Done", as_user="carol")
-        ok("faq category add Old")
-        ids["faq_key"] = ok("faq add --question 'How?' --answer 'Like this.' --json").json["key"]
-        ok("holiday add 2026-12-25")
-        ok("schedule add daily --type job --title D --every 'daily 09:00'")
-        for login in ("bob", "sys"):
-            ok("view add mine --status open", as_user=login)
+        build_roles(ids)
     return path, ids
+
+
+def build_roles(ids: dict) -> None:
+    """The roles' desk on the seeded desk: custom roles, types, tickets in every state;
+    `ids` receives the ids and keys the commands need."""
+    for name, perms in CUSTOM.items():
+        ok(f"role add {name} --permissions {perms}")
+    ok("type add job --name Job --route user:bob")
+    ok("type add steps --name Steps --route user:bob --step 'Call the parent'")
+    ok("type add job2 --name Job2 --route user:carol")
+    ok("type add queued --name Queued --route manual")
+    ok("type add appr --name Approval --route user:bob --approver bob")
+    ok("type add email --name E-mail --route manual")
+    ok("access add sys --name Sys --types job,job2,queued,appr,steps")
+    ok("access add mail-in --name 'Mail in' --types email")
+    for key, value in (("mail.type", "email"), ("outbox.via", "stdout"),
+                       ("mail.from", "desk@school.example"), ("timezone", "Asia/Shanghai")):
+        ok(f"config set {key} {value}")
+
+    def opened(ticket_type):
+        return ok(f"ticket open --type {ticket_type} --title T --json",
+                  as_user="sys").json["id"]
+
+    for name in ("P", "P2", "R", "K"):
+        ids[name] = opened("steps" if name == "K" else "job")
+        ok(f"ticket accept {ids[name]}", as_user="bob")
+    ok(f"ticket resolve {ids['R']} -m Done", as_user="bob")
+    ids["S"] = opened("job")
+    ids["Q"] = opened("queued")
+    ids["A"] = opened("appr")
+    ids["R2"] = opened("job2")
+    ok(f"ticket accept {ids['R2']}", as_user="carol")
+    ok(f"ticket cc {ids['R2']} --add bob", as_user="carol")
+    ok(f"ticket resolve {ids['R2']} -m Done", as_user="carol")
+    ok("faq category add Old")
+    ids["faq_key"] = ok("faq add --question 'How?' --answer 'Like this.' --json").json["key"]
+    ok("holiday add 2026-12-25")
+    ok("schedule add daily --type job --title D --every 'daily 09:00'")
+    for login in ("bob", "sys"):
+        ok("view add mine --status open", as_user=login)
 
 
 def cell(tmp, template, ids, command: str, role: str):
@@ -270,9 +276,17 @@ def test_the_role_matrix(tmp_path, roles_template):
 
 # --- the outbox is not for everyone who sees a ticket (issue 10, point 2) -------------------
 
+PG_IDS: dict = {}  # the ids of the postgres leg's roles template, built once per session
+
+
 @pytest.fixture
-def roles_desk(isolated, roles_template):
-    template, ids = roles_template
+def roles_desk(isolated, store_kind, request):
+    if store_kind == "postgres":
+        if "seeded" not in request.getfixturevalue("pg_templates"):
+            pg_copy(request, "seeded", seed_desk)
+        pg_copy(request, "roles", lambda: build_roles(PG_IDS), base_template="seeded")
+        return PG_IDS
+    template, ids = request.getfixturevalue("roles_template")
     copy_desk(template, isolated / "desk.db")
     return ids
 

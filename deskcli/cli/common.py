@@ -129,7 +129,12 @@ def desk_option_or_none():
 
     app = click.get_current_context().obj
     if is_url(app.db_path()):
-        return app.desk()  # a URL with no desk says so (exit 3)
+        from deskcli.errors import NotFound
+
+        try:
+            return app.desk()
+        except NotFound:  # a database with no desk, as a missing file: personal settings
+            return None   # still work, a desk setting says it needs a desk
     try:
         os.stat(app.db_path())
     except (FileNotFoundError, NotADirectoryError):

@@ -128,10 +128,18 @@ def version(app, fmt, as_json):
     from deskcli.store import exists
 
     path = app.db_path()
+    store = None
     if exists(path):
-        from deskcli.store import Store, migrations
+        from deskcli.errors import NotFound
+        from deskcli.store import Store
 
-        store = Store.open(path, migrate=False)  # also for a desk newer than this deskcli
+        try:
+            store = Store.open(path, migrate=False)  # also for a desk newer than this deskcli
+        except NotFound:  # a PostgreSQL database without a desk yet
+            store = None
+    if store is not None:
+        from deskcli.store import migrations
+
         info.update(desk=str(path), schema_version=migrations.version(store))
         store.close()
     emit_object(info, fmt, as_json)
@@ -245,6 +253,10 @@ def db():
 def db_backup(desk, target):
     """Copy the desk to TARGET, consistently even while others use it.
 
+    A desk on PostgreSQL is not copied to a file: back it up with PostgreSQL's tools
+    (`pg_dump --format=custom --file=TARGET URL`, restored with pg_restore, or the
+    server's own backups); this command then says so and writes nothing (exit 2).
+
     \b
     Example:
       deskcli db backup /backups/desk-$(date +%F).db
@@ -306,6 +318,10 @@ def db_copy(app, source, target, as_json):
 @pass_desk
 def db_check(desk):
     """Check the file's integrity, foreign keys and full-text index (exit 1 on damage).
+
+    On PostgreSQL: every foreign key (a restore with its triggers off can break them),
+    invalid indexes, and with the amcheck extension installed in the database, every
+    b-tree index against its table; the server checks its own pages (data checksums).
 
     \b
     Example:

@@ -135,7 +135,9 @@ def mail_check(app, as_json):
     """Check, as the user your MTA runs `mail ingest` as, that mail can be filed: the
     desk's folder can be entered and written, the desk and its -wal and -shm files read
     and written (and new ones get the right group), the desk opens and takes a write,
-    mail.type names an active type, and the identity mail is filed as may open it.
+    mail.type names an active type, and the identity mail is filed as may open it. A desk
+    on PostgreSQL has no files to check: its open and write checks show whether the
+    user's database role may connect, read and write.
 
     One line per check: ok, warn (works, but fragile) or FAIL with the fix. Exits 1 when
     a check failed, 0 otherwise.

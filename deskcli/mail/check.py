@@ -9,7 +9,11 @@ from deskcli.errors import DeskError
 
 
 def mail_checks(path: str, login: str, source: str) -> list[Check]:
-    checks = file_checks(path)
+    from deskcli.store import is_url
+
+    # a desk on PostgreSQL has no file: the server's roles decide (the open and write
+    # checks below show whether this user's role may connect, read and write)
+    checks = [] if is_url(path) else file_checks(path)
     if any(check.state == "fail" for check in checks):
         return checks
     from deskcli.desk import Desk

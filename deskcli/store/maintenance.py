@@ -27,7 +27,11 @@ def backup(db: Store, target) -> None:
 def check(db: Store) -> list[str]:
     """Every problem found. A damaged page can stop SQLite's own checks part way
     ("database disk image is malformed"): that is reported as a finding too, after what
-    was found before it."""
+    was found before it. A PostgreSQL desk has its own checks (pg_check)."""
+    if db.dialect == "postgres":
+        from deskcli.store.pg.check import pg_check
+
+        return pg_check(db)
     problems = _rows(db, "PRAGMA integrity_check", "integrity",
                      lambda r: None if r[0] == "ok" else f"integrity: {r[0]}")
     problems += _rows(db, "PRAGMA foreign_key_check", "foreign keys",

@@ -71,6 +71,10 @@ def pending(store) -> bool:
 
 def upgrade(store) -> list[str]:
     """Apply pending migrations; returns the names applied."""
+    if store.dialect == "postgres":  # its own runner: no PRAGMA, no copy of a file
+        from deskcli.store.pg import migrations as pg
+
+        return pg.upgrade(store)
     current = version(store)
     if current == len(MIGRATIONS):
         return []

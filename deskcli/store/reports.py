@@ -39,6 +39,11 @@ def _iter(db: Store, sql: str, params=()):
     return cursor.execute(sql, params)
 
 
+def _indexed_by(db: Store, index: str) -> str:
+    """SQLite's index hint; PostgreSQL has none (its planner keeps statistics)."""
+    return f" INDEXED BY {index}" if db.dialect == "sqlite" else ""
+
+
 def _marks(values) -> str:
     return ",".join("?" * len(values))
 
@@ -119,8 +124,9 @@ def _overdue_at(alias: str = "t") -> str:
     t = alias
     return (f"CASE WHEN {t}.status IN ('new', 'assigned') OR {t}.accepted_at IS NULL "
             f"OR {t}.accepted_at >= :u "
-            f"THEN coalesce({t}.accept_due_at < :u, 0) "
-            f"ELSE coalesce({t}.status <> 'waiting' AND {t}.resolve_due_at < :u, 0) END")
+            f"THEN CASE WHEN {t}.accept_due_at < :u THEN 1 ELSE 0 END "
+            f"ELSE CASE WHEN {t}.status <> 'waiting' AND {t}.resolve_due_at < :u THEN 1 "
+            f"ELSE 0 END END")  # (a comparison is a boolean on PostgreSQL, not 0/1)
 
 
 def backlog(db: Store, until: str, scope: Scope) -> list[tuple]:
@@ -150,7 +156,7 @@ def backlog(db: Store, until: str, scope: Scope) -> list[tuple]:
         f"  SELECT t.type_id, {_overdue_at()} FROM tickets t"
         f"  WHERE t.id IN ({later}) AND t.created_at < :u{where}"
         f"    AND coalesce({last_kind}, 'reopened') = 'reopened'"
-        f") GROUP BY type_id")
+        f") backlog GROUP BY type_id")
     return _rows(db, sql, {"u": until, **named, **named_scope})
 
 
@@ -182,7 +188,7 @@ def sla_accept(db: Store, since: str, until: str, scope: Scope):
         [since, until, since, until, *params])
     # without statistics SQLite would pick the status index and read every open ticket
     for row in _iter(db,
-            f"SELECT {columns} FROM tickets t INDEXED BY tickets_accept_due "
+            f"SELECT {columns} FROM tickets t{_indexed_by(db, 'tickets_accept_due')} "
             "WHERE t.status IN ('new', 'assigned') AND t.accept_due_at IS NOT NULL "
             f"AND t.accept_due_at >= ? AND t.accept_due_at < ?{where}",
             [since, until, *params]):
@@ -229,9 +235,10 @@ def accepts(db: Store, since: str, until: str, scope: Scope) :
     when the ticket last became theirs to take (assigned, queued, reopened ...)."""
     where, params = scope.where("t")
     # `+o.kind`: read the ticket's few events from the (ticket_id, ...) index rather than
-    # seeking once per kind
+    # seeking once per kind (SQLite's hint; PostgreSQL has no unary + on text)
+    kind = "+o.kind" if db.dialect == "sqlite" else "o.kind"
     offer = (f"(SELECT max(o.at) FROM events o WHERE o.ticket_id = e.ticket_id AND o.id < e.id "
-             f"AND +o.kind IN ({_marks(OFFER_KINDS)}))")
+             f"AND {kind} IN ({_marks(OFFER_KINDS)}))")
     return _iter(db,
         f"SELECT e.actor_id, e.ticket_id, {_epoch('e.at')}, {_epoch(offer)} "
         "FROM events e JOIN tickets t ON t.id = e.ticket_id "
@@ -300,9 +307,11 @@ def person_events(db: Store, since: str, until: str, scope: Scope) -> list[tuple
 def satisfaction(db: Store, since: str, until: str, scope: Scope) -> list[tuple]:
     """(owner, ratings, sum of scores) of the ratings given in the period."""
     where, params = scope.where("t")
-    # CROSS JOIN keeps ratings (by their `at` index) as the outer loop
+    # SQLite's CROSS JOIN keeps ratings (by their `at` index) as the outer loop;
+    # PostgreSQL takes no ON after a CROSS JOIN, and plans the order itself
+    cross = "CROSS JOIN" if db.dialect == "sqlite" else "JOIN"
     return _rows(db, "SELECT t.owner_id, count(*), sum(r.score) FROM ratings r "
-                 f"CROSS JOIN tickets t ON t.id = r.ticket_id WHERE r.at >= ? AND r.at < ?"
+                 f"{cross} tickets t ON t.id = r.ticket_id WHERE r.at >= ? AND r.at < ?"
                  f"{where} GROUP BY t.owner_id", [since, until, *params])
 
 

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from deskcli.models import Ticket
 from deskcli.plain import Record, new
-from deskcli.store import OPEN_SQL, Store, fulltext
+from deskcli.store import OPEN_SQL, Store, catalog, fulltext
 
 TICKET_SELECT = """
 SELECT t.id, ty.key AS type, t.title, t.body, t.status, t.priority, c.key AS customer,
@@ -157,12 +157,12 @@ class DeferredIndexes:
         self.db, self.threshold, self.saved = db, max(existing, least), []
 
     def added(self, count: int) -> None:
-        if self.saved or count < self.threshold:
+        # PostgreSQL's DROP INDEX locks its table (ACCESS EXCLUSIVE) until the import
+        # commits: every reader would wait for the whole import; the indexes are kept there
+        if self.saved or count < self.threshold or self.db.dialect == "postgres":
             return
-        marks = ",".join("?" * len(DEFERRABLE_TABLES))
-        self.saved = [tuple(r) for r in self.db.all(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({marks})", DEFERRABLE_TABLES) if r[0] not in KEPT_INDEXES]
+        self.saved = [(name, sql) for name, sql in catalog.indexes(self.db, DEFERRABLE_TABLES)
+                      if name not in KEPT_INDEXES]
         for name, _ in self.saved:
             self.db.run(f"DROP INDEX {name}")
 
@@ -188,11 +188,10 @@ def triggers_paused(db: Store, first_id: int):
     transaction's rollback brings the triggers back."""
     from deskcli.store.remind import refresh_remind_at
 
-    saved = [(name, db.scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
-                              "AND name = ?", (name,))) for name in PAUSED_TRIGGERS]
+    saved = [(name, catalog.trigger(db, "tickets", name)) for name in PAUSED_TRIGGERS]
     for name, sql in saved:
         if sql:
-            db.run(f"DROP TRIGGER {name}")
+            catalog.drop_trigger(db, "tickets", name)
     yield
     db.run("DELETE FROM assignee_load")
     db.run(OPEN_LOAD_SQL)
@@ -481,7 +480,7 @@ def count(db: Store, q: TicketQuery, cap: int | None = None) -> int:
     sql = "SELECT 1 FROM tickets t" + (" WHERE " + " AND ".join(where) if where else "")
     if cap:
         sql += f" LIMIT {int(cap)}"
-    return db.scalar(f"SELECT count(*) FROM ({sql})", params)
+    return db.scalar(f"SELECT count(*) FROM ({sql}) matched", params)  # (PostgreSQL: an alias)
 
 
 def _where(db: Store, q: TicketQuery) -> tuple[list[str], list]:

@@ -3,7 +3,8 @@
 Import is all-or-nothing: every line is validated and routed like `ticket open`, rows are
 written in batches inside one transaction, and the first bad line rolls everything back
 and is named by its number. A large import (at least as many tickets as the desk held)
-drops the ticket and event indexes and builds them again at the end. Memory stays flat:
+drops the ticket and event indexes and builds them again at the end (on SQLite; on
+PostgreSQL dropping one would lock every reader out until the commit). Memory stays flat:
 lines are read as a stream and at most one batch of rows is held. `external_id` makes
 re-imports idempotent (known ids are skipped). An input of more than one chunk is read,
 parsed, validated and tokenised by a worker process (bulk_check.py) while this process

@@ -107,7 +107,9 @@ def open_store(cls, url: str, *, create: bool, migrate: bool):
             migrations.upgrade(store)
         elif not state.created:
             raise NotFound(f"no desk in the database {url}",
-                           "create one with `deskcli --db URL init --admin LOGIN`")
+                           "create one with `deskcli init --admin LOGIN` (with --db URL "
+                           "if this database is not your default desk), or point "
+                           "--db/$DESKCLI_DB at an existing desk")
         elif migrate and state.version != migrations.target():
             migrations.upgrade(store)
     except BaseException:

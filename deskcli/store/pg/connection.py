@@ -197,6 +197,11 @@ class Connection:
         self._send(cur, text, params if params is not None else ())
         return Cursor(cur, returns_id)
 
+    def cursor(self) -> "PlainCursor":
+        """A cursor whose rows are plain tuples (sqlite3's cursor with no row_factory):
+        the reports read tens of thousands of rows."""
+        return PlainCursor(self)
+
     def executemany(self, sql: str, rows) -> None:
         from psycopg2.extras import execute_batch
 
@@ -245,6 +250,23 @@ class Connection:
             self._send(cur, "SELECT count(*) FROM migrations", None)
             return Cursor(cur)
         return Cursor(None)
+
+
+class PlainCursor:
+    row_factory = None
+
+    def __init__(self, conn: Connection):
+        self._conn = conn
+
+    def execute(self, sql: str, params=()):
+        """psycopg2's own cursor: fetchall(), fetchone() and iteration give tuples."""
+        conn = self._conn
+        cached = conn._cache.get(sql)
+        if cached is None:
+            cached = conn._cache[sql] = translate(sql)
+        cur = conn.raw.cursor()
+        conn._send(cur, cached[0], params if params is not None else ())
+        return cur
 
 
 def as_sqlite_error(exc: Exception) -> Exception:

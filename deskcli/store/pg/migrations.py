@@ -13,7 +13,7 @@ commands starting at once on an old desk migrate it once.
 """
 
 import sqlite3
-from dataclasses import dataclass
+from typing import NamedTuple  # (dataclasses would import inspect: slow)
 
 from deskcli.errors import DeskError
 
@@ -21,8 +21,7 @@ BASELINE = 17  # m001_initial .. m021_recommend
 STEPS: dict = {}  # SQLite migration name -> function(conn) doing the same on PostgreSQL
 
 
-@dataclass
-class State:
+class State(NamedTuple):
     version: int  # migrations applied
     created: bool  # `init` has made the desk (meta created_at)
 
@@ -91,6 +90,10 @@ def baseline(conn) -> None:
     script(conn, "schema.sql")
     script(conn, "search.sql")  # the full-text tables (deskcli/store/pg/search.py)
     conn.raw.cursor().execute(triggers())
+    # the rows the baseline's SQLite migrations insert (m0xx: the full-text indexes'
+    # tokenizer versions; without them every new desk would ask for `db reindex`)
+    conn.raw.cursor().execute("INSERT INTO search_index (name, version) "
+                              "VALUES ('faq_fts', 1), ('ticket_fts', 1)")
 
 
 OPEN_ASSIGNED = "('assigned', 'in_progress', 'waiting')"
