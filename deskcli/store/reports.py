@@ -119,8 +119,9 @@ def _overdue_at(alias: str = "t") -> str:
     t = alias
     return (f"CASE WHEN {t}.status IN ('new', 'assigned') OR {t}.accepted_at IS NULL "
             f"OR {t}.accepted_at >= :u "
-            f"THEN coalesce({t}.accept_due_at < :u, 0) "
-            f"ELSE coalesce({t}.status <> 'waiting' AND {t}.resolve_due_at < :u, 0) END")
+            f"THEN CASE WHEN {t}.accept_due_at < :u THEN 1 ELSE 0 END "
+            f"ELSE CASE WHEN {t}.status <> 'waiting' AND {t}.resolve_due_at < :u THEN 1 "
+            f"ELSE 0 END END")  # (a comparison is a boolean on PostgreSQL, not 0/1)
 
 
 def backlog(db: Store, until: str, scope: Scope) -> list[tuple]:
@@ -150,7 +151,7 @@ def backlog(db: Store, until: str, scope: Scope) -> list[tuple]:
         f"  SELECT t.type_id, {_overdue_at()} FROM tickets t"
         f"  WHERE t.id IN ({later}) AND t.created_at < :u{where}"
         f"    AND coalesce({last_kind}, 'reopened') = 'reopened'"
-        f") GROUP BY type_id")
+        f") backlog GROUP BY type_id")
     return _rows(db, sql, {"u": until, **named, **named_scope})
 
 
