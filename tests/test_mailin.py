@@ -482,6 +482,16 @@ def test_an_unexpected_failure_is_75_without_a_traceback(mail_desk, monkeypatch)
     assert "Traceback" not in result.err
 
 
+def test_nul_characters_of_a_damaged_mail_are_dropped(mail_desk):
+    # PostgreSQL refuses a NUL in text: kept, the mail would go back to the MTA forever
+    data = variant("outlook_new.eml", replace={"Student cannot": "Student\x00 cannot",
+                                               "Our student": "Our\x00 student"})
+    assert b"\x00" in data
+    t = show(int(ok("mail ingest -", input=data, as_user="mail-in").out))
+    assert t["title"] == "Student cannot log in to the app"
+    assert t["body"].startswith("Hello,\n\nOur student Li Zhe")
+
+
 @pytest.mark.parametrize("empty", [b"", b"\r\n \n\t"])
 def test_an_empty_message_is_ignored_with_0_and_nothing_written(mail_desk, empty):
     before = {t: db_count(mail_desk, t) for t in ("mail_in", "tickets", "customers")}
