@@ -13,7 +13,6 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import ok, run
+from conftest import ok, query, run
 from test_notices import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,11 +76,7 @@ def db_check() -> None:
 
 
 def scalar(desk, sql: str) -> int:
-    conn = sqlite3.connect(f"file:{desk}?mode=ro", uri=True, timeout=5)
-    try:
-        return conn.execute(sql).fetchone()[0]
-    finally:
-        conn.close()
+    return query(desk, sql)[0][0]
 
 
 # --- remind run --------------------------------------------------------------------------
@@ -111,18 +106,18 @@ def test_remind_run_killed_at_random_nudges_and_escalates_exactly_once(overdue):
     rng = random.Random(20261128)
     kills = sum(kill_remind_runs(f"2026-11-28T{hour}:00:00Z", rng)
                 for hour in (10, 12, 14, 16))  # four nudges, escalated twice (to lee, tina)
-    db = sqlite3.connect(overdue)
-    nudged = dict(db.execute(
-        "SELECT ticket_id, count(*) FROM events WHERE kind = 'nudged' GROUP BY ticket_id"))
-    escalated = dict(db.execute(
-        "SELECT ticket_id, count(*) FROM events WHERE kind = 'escalated' GROUP BY ticket_id"))
-    notices = dict(db.execute(
-        "SELECT template, count(*) FROM outbox WHERE template IN ('nudged', 'escalated') "
-        "GROUP BY template"))
-    counters = db.execute(
-        "SELECT min(nudges), max(nudges), min(escalations), max(escalations) FROM tickets "
-        "WHERE type_id = (SELECT id FROM ticket_types WHERE key = 'chase')").fetchone()
-    db.close()
+    nudged = dict(query(
+        overdue, "SELECT ticket_id, count(*) FROM events WHERE kind = 'nudged' "
+        "GROUP BY ticket_id"))
+    escalated = dict(query(
+        overdue, "SELECT ticket_id, count(*) FROM events WHERE kind = 'escalated' "
+        "GROUP BY ticket_id"))
+    notices = dict(query(
+        overdue, "SELECT template, count(*) FROM outbox WHERE template IN ('nudged', "
+        "'escalated') GROUP BY template"))
+    (counters,) = query(
+        overdue, "SELECT min(nudges), max(nudges), min(escalations), max(escalations) "
+        "FROM tickets WHERE type_id = (SELECT id FROM ticket_types WHERE key = 'chase')")
     print(f"\nremind run: {kills} kills; {sum(nudged.values())} nudges and "
           f"{sum(escalated.values())} escalations of {TICKETS} tickets (expected "
           f"{4 * TICKETS} and {2 * TICKETS}: {sum(nudged.values()) - 4 * TICKETS} doubled "

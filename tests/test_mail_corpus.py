@@ -3,11 +3,10 @@ attachment (RFC 2231 continuations and charsets, RFC 2047 words), subjects are k
 up to the title limit, undeclared 8-bit text is read in the desk's fallback charsets with
 the guess recorded, and every message in tests/mail/ ingests with a documented status."""
 
-import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import ok, run
+from conftest import ok, query, run
 from test_mailin import MAIL, events, ingest, ingest_json, mail_desk, show
 
 from deskcli.tickets.opening import MAX_TITLE
@@ -16,12 +15,7 @@ __all__ = ["mail_desk"]
 
 
 def ledger_reason(path, message_id: str) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT reason FROM mail_in WHERE message_id = ?",
-                            (message_id,)).fetchone()[0]
-    finally:
-        conn.close()
+    return query(path, "SELECT reason FROM mail_in WHERE message_id = ?", (message_id,))[0][0]
 
 
 def test_every_named_part_is_an_attachment_listed_by_ticket_show(mail_desk):

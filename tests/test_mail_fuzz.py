@@ -8,12 +8,11 @@ a documented outcome, and nothing but the ledger written when the message is ign
 Fast and reproducible: derandomized, no example database, 150 examples each (~10 s)."""
 
 import os
-import sqlite3
 import sysconfig
 from pathlib import Path
 
 import pytest
-from conftest import ok, run
+from conftest import db_count, ok, run
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_mailin import MAIL, mail_desk
@@ -29,11 +28,7 @@ OUTCOMES = {"opened", "message", "note", "ignored", "duplicate"}
 
 
 def counts() -> dict[str, int]:
-    conn = sqlite3.connect(os.environ["DESKCLI_DB"])
-    try:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-    finally:
-        conn.close()
+    return {t: db_count(os.environ["DESKCLI_DB"], t) for t in TABLES}
 
 
 def holds(message: bytes) -> dict:

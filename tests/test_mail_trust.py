@@ -6,7 +6,7 @@ a ticket of their own, and an e-mail's Cc never adds a recipient. Contacts are s
 import sqlite3
 
 import pytest
-from conftest import NOW, ok, run
+from conftest import NOW, ok, query, run
 from test_mailin import events, ingest_json, mail_desk, outbox, show, ticket1, variant
 
 __all__ = ["mail_desk", "ticket1"]  # fixtures used here
@@ -19,14 +19,11 @@ def from_stranger(**add) -> bytes:
                    add=add)
 
 
-def ledger(message_id: str) -> sqlite3.Row:
-    conn = sqlite3.connect(_db())
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute("SELECT * FROM mail_in WHERE message_id = ?",
-                            (message_id,)).fetchone()
-    finally:
-        conn.close()
+def ledger(message_id: str) -> dict:
+    columns = ("outcome", "ticket_id", "reason")
+    (row,) = query(_db(), f"SELECT {', '.join(columns)} FROM mail_in WHERE message_id = ?",
+                   (message_id,))
+    return dict(zip(columns, row, strict=True))
 
 
 def _db():
@@ -144,6 +141,8 @@ def desk_before_contacts(isolated, monkeypatch):
     return path
 
 
+@pytest.mark.sqlite_only(reason="an upgrade of a desk made before m014: PostgreSQL desks "
+                         "start from a baseline after it and never had hidden watchers")
 def test_hidden_watchers_of_older_desks_become_visible_contacts(desk_before_contacts):
     t = ok("ticket show 1 --json").json
     assert t["contacts"] == ["someone@elsewhere.example"]

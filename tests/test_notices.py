@@ -8,7 +8,6 @@ import email
 import os
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import ok, run
+from conftest import db_count, execute, ok, query, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -242,8 +241,7 @@ def test_threading_headers_and_the_subject_tag(mail_life, smtp):
     ok("ticket reply 1 -m 'On my way'", as_user="bob")
     ok("ticket open --type help --title 'Other'")
     send(smtp)
-    uid = sqlite3.connect(mail_life).execute(
-        "SELECT value FROM meta WHERE key = 'desk_uid'").fetchone()[0]
+    ((uid,),) = query(mail_life, "SELECT value FROM meta WHERE key = 'desk_uid'")
     first = [m for _, m in smtp.messages if m["X-Deskcli-Ticket"] == "1"]
     assert len(first) >= 2
     ids = [m["Message-ID"] for _, m in smtp.messages]
@@ -332,11 +330,8 @@ def test_a_recipient_refused_with_451_gets_it_later_and_nobody_twice(mail_life, 
 
 def test_a_claim_left_by_a_killed_sender_is_taken_over(mail_life, smtp):
     ok("ticket open --type help --title T")
-    conn = sqlite3.connect(mail_life)
-    conn.execute("UPDATE outbox SET status = 'sending', claimed_by = 'dead:1:x', "
-                 "claimed_at = '2026-11-28T09:00:00Z'")
-    conn.commit()
-    conn.close()
+    execute(mail_life, "UPDATE outbox SET status = 'sending', claimed_by = 'dead:1:x', "
+            "claimed_at = '2026-11-28T09:00:00Z'")
     send(smtp, now="2026-11-28T09:10:00Z")
     assert smtp.messages == []  # it may still be sending
     send(smtp, now="2026-11-28T09:16:00Z")
@@ -351,20 +346,14 @@ def cli(*args, env=None):
 
 def test_two_senders_at_once_deliver_each_notice_exactly_once(mail_life, smtp):
     ok("ticket open --type help --title T")
-    conn = sqlite3.connect(mail_life)
-    (template,) = conn.execute("SELECT * FROM outbox").fetchall()
-    columns = [d[0] for d in conn.execute("SELECT * FROM outbox").description]
-    rows = []
-    for n in range(230):  # more than a batch (200), so both senders get some
-        row = dict(zip(columns, template, strict=True))
-        row.pop("id")
-        row["message_id"] = f"<clone-{n}@school.example>"
-        rows.append(row)
-    conn.executemany(f"INSERT INTO outbox ({', '.join(rows[0])}) "
-                     f"VALUES ({', '.join('?' * len(rows[0]))})", [tuple(r.values())
-                                                                   for r in rows])
-    conn.commit()
-    conn.close()
+    # 230 copies of its notice: more than a batch (200), so both senders get some
+    copied = ("created_at, ticket_id, event_id, template, locale, recipients, context, "
+              "status, attempts, next_attempt_at, subject")
+    execute(mail_life, f"WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 "
+            f"FROM n WHERE k < 229) INSERT INTO outbox ({copied}, message_id) "
+            f"SELECT {copied}, '<clone-' || k || '@school.example>' "
+            f"FROM outbox, n WHERE outbox.id = 1")
+    assert db_count(mail_life, "outbox") == 231
     env = {"DESKCLI_USER": "alice"}
     senders = [cli("outbox", "send", "--via", smtp.url, "--json", env=env) for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in senders]

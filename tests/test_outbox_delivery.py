@@ -6,12 +6,11 @@ failure of the run (exit 75) and counts against no notice; maildir folders are m
 
 import email
 import json
-import sqlite3
 from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import ok, run
+from conftest import execute, ok, query, run
 from test_notices import Inbox, free_port, mail_life, outbox, send  # noqa: F401 - a fixture
 
 
@@ -51,11 +50,7 @@ def picky():
 
 
 def statuses(desk) -> dict[str, int]:
-    conn = sqlite3.connect(desk)
-    try:
-        return dict(conn.execute("SELECT status, count(*) FROM outbox GROUP BY status"))
-    finally:
-        conn.close()
+    return dict(query(desk, "SELECT status, count(*) FROM outbox GROUP BY status"))
 
 
 # --- each notice marked sent as soon as the server takes it ---------------------------------
@@ -293,11 +288,8 @@ def test_a_server_closing_at_a_recipient_counts_against_no_notice(mail_life, pic
 # --- claims left by a killed sender ----------------------------------------------------------
 
 def claim_all(desk, worker: str) -> None:
-    conn = sqlite3.connect(desk)
-    conn.execute("UPDATE outbox SET status = 'sending', claimed_by = ?, "
-                 "claimed_at = '2026-11-28T09:00:00Z'", (worker,))
-    conn.commit()
-    conn.close()
+    execute(desk, "UPDATE outbox SET status = 'sending', claimed_by = ?, "
+            "claimed_at = '2026-11-28T09:00:00Z'", (worker,))
 
 
 def test_a_killed_sender_of_this_machine_is_taken_over_at_once(mail_life, picky):  # noqa: F811

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import db_count, ok, run
+from conftest import db_count, ok, query, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -332,12 +332,7 @@ def test_remind_run_needs_a_manager(chase):
 # --- remind_at: what a run looks at -------------------------------------------------------
 
 def remind_at(path, ticket_id: int):
-    import sqlite3
-
-    conn = sqlite3.connect(path)
-    value = conn.execute("SELECT remind_at FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
-    conn.close()
-    return value[0]
+    return query(path, "SELECT remind_at FROM tickets WHERE id = ?", (ticket_id,))[0][0]
 
 
 def test_nudges_piled_up_between_runs_escalate_once_to_the_level_they_call_for(chase):

@@ -66,10 +66,12 @@ class Inbound:
 # --- headers ------------------------------------------------------------------------------
 
 def _raw_headers(msg: Message) -> dict[str, list[str]]:
+    """The headers by lower-case name; a NUL in a damaged header is dropped (no text a desk
+    stores holds one: PostgreSQL refuses it)."""
     found: dict[str, list[str]] = {}
     for name, value in msg.raw_items():
-        found.setdefault(name.lower(), []).append(value if isinstance(value, str) else
-                                                  str(value))
+        value = value if isinstance(value, str) else str(value)
+        found.setdefault(name.lower(), []).append(value.replace("\x00", ""))
     return found
 
 
@@ -245,7 +247,8 @@ def _safe_name(name: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00a0", " ")
     lines = [line.rstrip() for line in text.split("\n")]
     out: list[str] = []
     for line in lines:

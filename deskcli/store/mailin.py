@@ -51,9 +51,10 @@ def may_write(db: Store, ticket_id: int, address: str) -> str | None:
         "WITH RECURSIVE merged(id) AS (SELECT ? UNION SELECT t.id FROM tickets t "
         "JOIN merged m ON t.merged_into = m.id) "
         "SELECT 'customer' FROM tickets t JOIN customers c ON c.id = t.customer_id "
-        "WHERE t.id IN merged AND c.email = ? COLLATE NOCASE "
+        "WHERE t.id IN (SELECT id FROM merged) AND c.email = ? COLLATE NOCASE "
         "UNION ALL SELECT 'contact' FROM ticket_contacts "
-        "WHERE ticket_id IN merged AND email = ? LIMIT 1", (ticket_id, address, address))
+        "WHERE ticket_id IN (SELECT id FROM merged) AND email = ? LIMIT 1",
+        (ticket_id, address, address))
     return row[0] if row else None
 
 
@@ -82,6 +83,6 @@ def thread_queued_notices(db: Store, ticket_id: int) -> None:
     Message-ID could be kept) the ticket's mail thread, as later notices get it."""
     import json
 
-    db.run("UPDATE outbox SET context = json_set(context, '$.mail_thread', json(?)) "
+    db.run("UPDATE outbox SET context = json_set(context, '$.mail_thread', json(CAST(? AS TEXT))) "
            "WHERE ticket_id = ? AND status = 'pending'",
            (json.dumps(thread_ids(db, ticket_id)), ticket_id))

@@ -27,6 +27,8 @@ OFFER_KINDS = ("opened", "assigned", "reassigned", "queued", "declined", "approv
 
 def _rows(db: Store, sql: str, params=()) -> list[tuple]:
     """Plain tuples (a report reads tens of thousands of rows; sqlite3.Row costs more)."""
+    if db.dialect == "postgres":  # its connection has no sqlite3 cursor to set up
+        return [tuple(row) for row in db.conn.execute(sql, params).fetchall()]
     cursor = db.conn.cursor()
     cursor.row_factory = None
     return cursor.execute(sql, params).fetchall()
@@ -34,6 +36,8 @@ def _rows(db: Store, sql: str, params=()) -> list[tuple]:
 
 def _iter(db: Store, sql: str, params=()):
     """Plain tuples, one at a time: long periods stay flat in memory."""
+    if db.dialect == "postgres":
+        return (tuple(row) for row in db.conn.execute(sql, params))
     cursor = db.conn.cursor()
     cursor.row_factory = None
     return cursor.execute(sql, params)

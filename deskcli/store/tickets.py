@@ -480,7 +480,7 @@ def count(db: Store, q: TicketQuery, cap: int | None = None) -> int:
     sql = "SELECT 1 FROM tickets t" + (" WHERE " + " AND ".join(where) if where else "")
     if cap:
         sql += f" LIMIT {int(cap)}"
-    return db.scalar(f"SELECT count(*) FROM ({sql}) matched", params)  # (PostgreSQL: an alias)
+    return db.scalar(f"SELECT count(*) FROM ({sql}) AS matched", params)
 
 
 def _where(db: Store, q: TicketQuery) -> tuple[list[str], list]:
