@@ -452,7 +452,7 @@ def open_work(db: Store, user_id: int, now: str, limit: int) -> dict[str, tuple[
             params)] if count else [])
     found = {"overdue": [0, []], "nudged": [0, []]}  # [how many, newest ids]
     for ticket_id, *flags in db.all(
-            f"SELECT id, {_OVERDUE}, nudges > 0 FROM ({_MY_OPEN_WORK}) "
+            f"SELECT id, {_OVERDUE}, nudges > 0 FROM ({_MY_OPEN_WORK}) AS work "
             f"WHERE {_OVERDUE} OR nudges > 0 ORDER BY id DESC", params):
         for section, flag in zip(found.values(), flags, strict=True):
             if flag:
@@ -478,7 +478,7 @@ def count(db: Store, q: TicketQuery, cap: int | None = None) -> int:
     sql = "SELECT 1 FROM tickets t" + (" WHERE " + " AND ".join(where) if where else "")
     if cap:
         sql += f" LIMIT {int(cap)}"
-    return db.scalar(f"SELECT count(*) FROM ({sql})", params)
+    return db.scalar(f"SELECT count(*) FROM ({sql}) AS matched", params)
 
 
 def _where(q: TicketQuery) -> tuple[list[str], list]:
