@@ -8,6 +8,7 @@ the few places where they differ, so a query function has one text for both stor
 * `INSERT OR IGNORE` and `INSERT OR REPLACE` become `ON CONFLICT` clauses; an INSERT into
   a table with an `id` key returns it (`cursor.lastrowid`, as sqlite3 gives);
 * `LIKE` is case-insensitive for ASCII on SQLite: `ILIKE` here;
+* `INDEXED BY name` (SQLite's index hint) is dropped: PostgreSQL's planner chooses;
 * transactions: `BEGIN` is a REPEATABLE READ snapshot (one consistent view for the whole
   command, like SQLite's read transaction); `BEGIN IMMEDIATE` also takes the desk's
   advisory lock, so write transactions run one at a time, as on SQLite: ids, round-robin
@@ -44,6 +45,8 @@ TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|::|\?|(?<![:\w]):(\w+)|%|\bIS\s+
 # a boolean there
 FLAGS = re.compile(r"\b(WHERE|AND|NOT|WHEN)(\s+)((?:\w+\.)?(?:active|working|required))"
                    r"(?=\s*(?:\b(?:AND|OR|ORDER|GROUP|LIMIT|THEN)\b|\)|$))", re.I)
+# SQLite's index hints; PostgreSQL has none
+INDEXED = re.compile(r"\s+(?:INDEXED\s+BY\s+\w+|NOT\s+INDEXED)\b", re.I)
 INSERT = re.compile(r"^\s*INSERT\s+(?:OR\s+(IGNORE|REPLACE)\s+)?INTO\s+(\w+)\s*(\(([^)]*)\))?",
                     re.I)
 
@@ -102,7 +105,7 @@ def translate(sql: str) -> tuple[str, bool]:
             return "IS DISTINCT FROM %s"
         return "IS NOT DISTINCT FROM %s"
 
-    out = FLAGS.sub(r"\1\2(\3 <> 0)", TOKENS.sub(token, sql))
+    out = FLAGS.sub(r"\1\2(\3 <> 0)", TOKENS.sub(token, INDEXED.sub("", sql)))
     returns_id = False
     insert = INSERT.match(out)
     if insert:
