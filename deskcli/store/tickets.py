@@ -326,7 +326,7 @@ def query_ids(db: Store, q: TicketQuery) -> list[int]:
         return _ids_by_text(db, q) if q.match else _ids_by_status(db, q)
     # The page's ids come from the bare table (indexes only, a sort of ids at most), then
     # only those rows are joined to their people, type and customer.
-    where, params = _where(q)
+    where, params = _where(q, db.dialect)
     order = SORTS[q.sort]
     direction = "DESC" if q.descending else "ASC"
     if q.after is not None:
@@ -350,7 +350,7 @@ def _variant(q: TicketQuery, **changes) -> TicketQuery:
 
 def _page_ids(db: Store, q: TicketQuery) -> list[int]:
     """Ids of one page of a query sorted by id (keyset cursor included)."""
-    where, params = _where(q)
+    where, params = _where(q, db.dialect)
     if q.after is not None:
         where.append("t.id < ?" if q.descending else "t.id > ?")
         params.append(q.after[1])
@@ -373,7 +373,7 @@ def _ids_by_cc(db: Store, q: TicketQuery) -> list[int]:
     source, each read from a (source, ticket) index in id order, then merged. (A head of
     a department on every ticket of a type can be CC'd on hundreds of thousands.)"""
     rest = _variant(q, cc_user_id=None)
-    where, params = _where(rest)
+    where, params = _where(rest, db.dialect)
     if q.after is not None:
         where.append("t.id < ?" if q.descending else "t.id > ?")
         params.append(q.after[1])
@@ -474,14 +474,20 @@ def count(db: Store, q: TicketQuery, cap: int | None = None) -> int:
     """How many tickets match; with `cap`, counting stops there (dashboards show 1000+)."""
     if cap and q.cc_user_id is not None and not q.match:
         return len(_ids_by_cc(db, _variant(q, limit=cap, after=None, sort="id")))
-    where, params = _where(q)
+    where, params = _where(q, db.dialect)
     sql = "SELECT 1 FROM tickets t" + (" WHERE " + " AND ".join(where) if where else "")
     if cap:
         sql += f" LIMIT {int(cap)}"
     return db.scalar(f"SELECT count(*) FROM ({sql}) AS matched", params)
 
 
-def _where(q: TicketQuery) -> tuple[list[str], list]:
+# a --field filter on PostgreSQL: the stored value as SQLite's json_extract compares it
+_PG_FIELD_EQUALS = ("(CASE jsonb_typeof(t.fields::jsonb -> ?) WHEN 'boolean' "
+                    "THEN ((t.fields::jsonb ->> ?)::boolean)::int::text "
+                    "ELSE t.fields::jsonb ->> ? END) = ?")
+
+
+def _where(q: TicketQuery, db_dialect: str) -> tuple[list[str], list]:
     where, params = [], []
     if q.ids:
         where.append(f"t.id IN ({','.join('?' * len(q.ids))})")
@@ -505,8 +511,14 @@ def _where(q: TicketQuery) -> tuple[list[str], list]:
         where.append(cc_clause())
         params += [q.cc_user_id, q.cc_user_id]
     for name, value in q.fields:
-        where.append("json_extract(t.fields, ?) = ?")
-        params += ['$."' + name.replace('"', '') + '"', value]
+        key = name.replace('"', '')
+        if db_dialect == "postgres":
+            # json_extract gives text here; SQLite's gives a number, and 1/0 for a boolean
+            where.append(_PG_FIELD_EQUALS)
+            params += [key, key, key, str(value)]
+        else:
+            where.append("json_extract(t.fields, ?) = ?")
+            params += ['$."' + key + '"', value]
     for column, bound, op in (("created_at", q.created_from, ">="),
                               ("created_at", q.created_to, "<"),
                               ("updated_at", q.updated_from, ">="),
