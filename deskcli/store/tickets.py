@@ -153,8 +153,8 @@ class DeferredIndexes:
         self.db, self.threshold, self.saved = db, max(existing, least), []
 
     def added(self, count: int) -> None:
-        if self.saved or count < self.threshold:
-            return
+        if self.saved or count < self.threshold or self.db.dialect == "postgres":
+            return  # on PostgreSQL the indexes are kept up to date row by row
         marks = ",".join("?" * len(DEFERRABLE_TABLES))
         self.saved = [tuple(r) for r in self.db.all(
             f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -184,6 +184,9 @@ def triggers_paused(db: Store, first_id: int):
     transaction's rollback brings the triggers back."""
     from deskcli.store.remind import refresh_remind_at
 
+    if db.dialect == "postgres":  # its triggers are PL/pgSQL functions: they keep running
+        yield
+        return
     saved = [(name, db.scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
                               "AND name = ?", (name,))) for name in PAUSED_TRIGGERS]
     for name, sql in saved:
