@@ -358,3 +358,16 @@ def drain(leader: int) -> bytes:
             break
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# --- added for the tickets area on PostgreSQL (test_policy, test_list, ...) -----------------
+
+def pg_copy_on(request, name: str, build, base: str) -> str:
+    """pg_copy() of a template built on top of the session's `seeded` or `life` template,
+    which is built first if no test has needed it yet."""
+    templates = request.getfixturevalue("pg_templates")
+    if "seeded" not in templates:
+        pg_copy(request, "seeded", seed_desk)
+    if base == "life" and "life" not in templates:
+        pg_copy(request, "life", seed_life, base_template="seeded")
+    return pg_copy(request, name, build, base_template=base)

@@ -4,12 +4,27 @@ the triggers as they read in sqlite_master."""
 import re
 import sqlite3
 
+import pytest
+
 from deskcli.store.browse import _SQL_TOKEN, readable_sql
 from deskcli.store.migrations import remind_at_sql
-from tests.conftest import ok
+from tests.conftest import is_pg, ok
 
 
 def query(path, sql, params=()):
+    """Rows as dicts, read-only, as a browser would read the desk (file or database)."""
+    if is_pg(path):
+        import psycopg2
+
+        conn = psycopg2.connect(path)
+        conn.set_session(readonly=True)
+        try:
+            cur = conn.cursor()
+            cur.execute(sql, params)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        finally:
+            conn.close()
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)  # as a browser would
     conn.row_factory = sqlite3.Row
     try:
@@ -83,6 +98,8 @@ def words(sql: str) -> list[str]:
     return [t for t in _SQL_TOKEN.findall(sql) if not t.isspace()]
 
 
+@pytest.mark.sqlite_only(reason="the trigger SQL as SQLite stores it in sqlite_master; "
+                         "PostgreSQL's triggers are PL/pgSQL functions, with no such text")
 def test_triggers_read_on_several_lines_with_the_same_sql(desk):
     triggers = query(desk, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
     assert {"tickets_remind_insert", "tickets_remind_update"} <= {t["name"] for t in triggers}

@@ -4,12 +4,11 @@ per ticket, every loser is told who won (exit 5), no event is lost, and nobody s
 absorbs the waiting."""
 
 import os
-import sqlite3
 import subprocess
 import sys
 
 import pytest
-from conftest import ok
+from conftest import ok, query
 
 TICKETS = 50
 RACERS = ("bob", "carol", "sun", "dan", "mgr", "zhao")
@@ -45,21 +44,15 @@ def test_many_processes_accept_the_same_tickets(desk):
     results = {login: (*p.communicate(timeout=120), p.returncode)
                for login, p in procs.items()}
 
-    conn = sqlite3.connect(desk)
-    try:
-        owners = dict(conn.execute(
-            "SELECT t.id, u.login FROM tickets t JOIN users u ON u.id = t.owner_id "
-            f"WHERE t.id IN ({','.join('?' * len(ids))})", ids).fetchall())
-        statuses = {r[0] for r in conn.execute(
-            f"SELECT status FROM tickets WHERE id IN ({','.join('?' * len(ids))})", ids)}
-        accepted = conn.execute(
-            "SELECT ticket_id, count(*) FROM events WHERE kind = 'accepted' "
-            "GROUP BY ticket_id").fetchall()
-        actors = dict(conn.execute(
-            "SELECT e.ticket_id, u.login FROM events e JOIN users u ON u.id = e.actor_id "
-            "WHERE e.kind = 'accepted'").fetchall())
-    finally:
-        conn.close()
+    marks = ",".join("?" * len(ids))
+    owners = dict(query(desk, "SELECT t.id, u.login FROM tickets t JOIN users u ON "
+                              f"u.id = t.owner_id WHERE t.id IN ({marks})", ids))
+    statuses = {r[0] for r in query(desk, f"SELECT status FROM tickets WHERE id IN ({marks})",
+                                    ids)}
+    accepted = query(desk, "SELECT ticket_id, count(*) FROM events WHERE kind = 'accepted' "
+                           "GROUP BY ticket_id")
+    actors = dict(query(desk, "SELECT e.ticket_id, u.login FROM events e JOIN users u ON "
+                              "u.id = e.actor_id WHERE e.kind = 'accepted'"))
 
     assert set(owners) == set(ids)  # every ticket has an owner
     assert statuses == {"in_progress"}

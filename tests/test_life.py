@@ -4,7 +4,7 @@ confirmation, no-ops, and the rules around resolve, waiting, reopen, merge, atta
 links, tags, time and ratings. Time moves with DESKCLI_NOW, never by sleeping."""
 
 import pytest
-from conftest import NOW, ok, run
+from conftest import NOW, execute, is_pg, ok, run
 
 
 @pytest.fixture
@@ -812,13 +812,12 @@ def test_empty_text_is_refused_with_the_command_to_type(desk, setup, command, hi
 def test_events_cannot_be_edited_or_deleted(desk):
     import sqlite3
 
+    import psycopg2
+
     tid = accepted()
-    conn = sqlite3.connect(desk)
-    try:
-        for sql in ("UPDATE events SET message = 'forged' WHERE ticket_id = ?",
-                    "DELETE FROM events WHERE ticket_id = ?"):
-            with pytest.raises(sqlite3.DatabaseError):
-                conn.execute(sql, (tid,))
-    finally:
-        conn.close()
+    refused = psycopg2.Error if is_pg(desk) else sqlite3.DatabaseError
+    for sql in ("UPDATE events SET message = 'forged' WHERE ticket_id = ?",
+                "DELETE FROM events WHERE ticket_id = ?"):
+        with pytest.raises(refused, match="events are append-only"):
+            execute(desk, sql, (tid,))
     assert [e["kind"] for e in show(tid)["events"]] == ["opened", "assigned", "accepted"]

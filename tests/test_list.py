@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import copy_desk, drain, isolated_env, ok, run
+from conftest import copy_desk, drain, isolated_env, ok, pg_copy_on, run
 
 CRASH = "--field phone_model='{model}' --field os={os} --field app_version=3.2"
 RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
@@ -19,6 +19,25 @@ RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 def opened(args: str, at: str, as_user: str = "alice") -> int:
     return ok(f"ticket open {args} --json", now=at, as_user=as_user).json["id"]
+
+
+def _open_six() -> list[int]:
+    ok("type add it --name IT --accept-within 1h")
+    return [
+        opened("--type crash --title 'App closes at login' -m '登录以后闪退' "
+               "--customer C1 " + CRASH.format(model="iPhone 15", os="iOS"),
+               "2026-11-20T09:00:00Z"),
+        opened("--type crash --title '学员登录失败' -m 'Student cannot sign in' "
+               "--customer C2 " + CRASH.format(model="Huawei P60", os="Android"),
+               "2026-11-25T09:00:00Z"),
+        opened("--type renewal --title 'Renewal for Zhang' --customer C1 "
+               "--field package=12", "2026-11-26T09:00:00Z"),
+        opened("--type renewal --title 'Renewal for Li' --customer C2 --field package=24",
+               "2026-11-27T09:00:00Z"),
+        opened("--type crash --title 'Homework page crashes' --cc bob "
+               + CRASH.format(model="Xiaomi 14", os="Android"), "2026-11-28T08:00:00Z"),
+        opened("--type it --title 'Printers jammed' -m 'Room 3'", "2026-11-28T09:00:00Z"),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -35,30 +54,21 @@ def tickets_template(tmp_path_factory, seeded_template):
     base = tmp_path_factory.mktemp("tickets-template")
     with isolated_env(base) as path:
         copy_desk(seeded_template, path)
-        ok("type add it --name IT --accept-within 1h")
-        made = [
-            opened("--type crash --title 'App closes at login' -m '登录以后闪退' "
-                   "--customer C1 " + CRASH.format(model="iPhone 15", os="iOS"),
-                   "2026-11-20T09:00:00Z"),
-            opened("--type crash --title '学员登录失败' -m 'Student cannot sign in' "
-                   "--customer C2 " + CRASH.format(model="Huawei P60", os="Android"),
-                   "2026-11-25T09:00:00Z"),
-            opened("--type renewal --title 'Renewal for Zhang' --customer C1 "
-                   "--field package=12", "2026-11-26T09:00:00Z"),
-            opened("--type renewal --title 'Renewal for Li' --customer C2 --field package=24",
-                   "2026-11-27T09:00:00Z"),
-            opened("--type crash --title 'Homework page crashes' --cc bob "
-                   + CRASH.format(model="Xiaomi 14", os="Android"), "2026-11-28T08:00:00Z"),
-            opened("--type it --title 'Printers jammed' -m 'Room 3'", "2026-11-28T09:00:00Z"),
-        ]
+        made = _open_six()
     assert made == [1, 2, 3, 4, 5, 6]
     return path
 
 
+def _build_six_on_postgres() -> None:
+    assert _open_six() == [1, 2, 3, 4, 5, 6]
+
+
 @pytest.fixture
-def tickets(isolated, tickets_template):
+def tickets(isolated, store_kind, request):
     """A fresh copy of the six tickets for each test."""
-    return copy_desk(tickets_template, isolated / "desk.db")
+    if store_kind == "postgres":
+        return pg_copy_on(request, "list-six", _build_six_on_postgres, base="seeded")
+    return copy_desk(request.getfixturevalue("tickets_template"), isolated / "desk.db")
 
 
 def ids(args: str = "", **kwargs) -> list[int]:

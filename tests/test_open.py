@@ -2,10 +2,9 @@
 its fallbacks, CC, SLA due times, approval, source, and the events recorded."""
 
 import shlex
-import sqlite3
 
 import pytest
-from conftest import db_count, ok, run, set_active
+from conftest import db_count, execute, ok, run, set_active
 
 
 @pytest.fixture
@@ -312,11 +311,8 @@ def test_least_loaded_ignores_queued_and_finished_tickets(desk):
     first = open_json("--type bob-only --title One")
     open_json("--type bob-only --title Two")
     assert open_json("--type it --title A")["assignee"] == "carol"
-    conn = sqlite3.connect(desk)
-    conn.execute("UPDATE tickets SET status = 'resolved' WHERE id IN (?, ?)",
-                 (first["id"], first["id"] + 1))
-    conn.commit()
-    conn.close()
+    execute(desk, "UPDATE tickets SET status = 'resolved' WHERE id IN (?, ?)",
+            (first["id"], first["id"] + 1))
     # bob's two are resolved now: bob 0, carol 1, mgr 0
     assert open_json("--type it --title B")["assignee"] == "bob"
 

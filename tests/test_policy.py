@@ -6,7 +6,7 @@ rule gives the advice the issue asks for (add a note, or ask for a transfer)."""
 import re
 
 import pytest
-from conftest import copy_desk, isolated_env, ok, run
+from conftest import copy_desk, isolated_env, ok, pg_copy_on, run
 
 from deskcli import policy
 from deskcli.errors import NotPermitted
@@ -205,32 +205,45 @@ def _course_ticket() -> int:
               as_user="sun").json["id"]
 
 
+def _build_policy_tickets() -> dict[str, int]:
+    ok("user add ann --name 'Ann Approver' --dept sales")
+    ok("user add ed --name 'Ed Else' --dept sales")
+    ok("type add course --name Course --route user:dan --approver ann "
+       "--step 'Book a room'")
+    tickets = {"A": _course_ticket()}
+    for name in ("S", "P", "P2", "R"):
+        tickets[name] = _course_ticket()
+        ok(f"ticket approve {tickets[name]}", as_user="ann")
+        if name == "S":
+            continue
+        ok(f"ticket accept {tickets[name]}", as_user="dan")
+        ok(f"ticket transfer {tickets[name]} --to carol", as_user="dan")
+    ok(f"ticket check {tickets['R']} 1", as_user="dan")
+    ok(f"ticket resolve {tickets['R']} -m 'Room 3 booked'", as_user="dan")
+    return tickets
+
+
 @pytest.fixture(scope="module")
 def policy_template(tmp_path_factory, life_template):
     base = tmp_path_factory.mktemp("policy-template")
     copy_desk(life_template, base / "desk.db")
     with isolated_env(base) as path:
-        ok("user add ann --name 'Ann Approver' --dept sales")
-        ok("user add ed --name 'Ed Else' --dept sales")
-        ok("type add course --name Course --route user:dan --approver ann "
-           "--step 'Book a room'")
-        tickets = {"A": _course_ticket()}
-        for name in ("S", "P", "P2", "R"):
-            tickets[name] = _course_ticket()
-            ok(f"ticket approve {tickets[name]}", as_user="ann")
-            if name == "S":
-                continue
-            ok(f"ticket accept {tickets[name]}", as_user="dan")
-            ok(f"ticket transfer {tickets[name]} --to carol", as_user="dan")
-        ok(f"ticket check {tickets['R']} 1", as_user="dan")
-        ok(f"ticket resolve {tickets['R']} -m 'Room 3 booked'", as_user="dan")
+        tickets = _build_policy_tickets()
     return path, tickets
 
 
+_PG_POLICY_IDS: dict[str, int] = {}  # the ids of the postgres leg's template, once built
+
+
 @pytest.fixture
-def tickets(isolated, policy_template):
-    path, ids = policy_template
-    copy_desk(path, isolated / "desk.db")
+def tickets(isolated, store_kind, request):
+    if store_kind == "postgres":
+        pg_copy_on(request, "policy", lambda: _PG_POLICY_IDS.update(_build_policy_tickets()),
+                   base="life")
+        ids = dict(_PG_POLICY_IDS)
+    else:
+        path, ids = request.getfixturevalue("policy_template")
+        copy_desk(path, isolated / "desk.db")
     (isolated / "plan.txt").write_text("room plan\n")
     return {**ids, "file": str(isolated / "plan.txt")}
 

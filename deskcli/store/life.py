@@ -220,7 +220,7 @@ _QUEUE_IDS = (f"SELECT id FROM tickets WHERE status = 'new' UNION "
 
 def queue_count(db: Store) -> int:
     """How many tickets the queue holds (read from the indexes, nothing loaded)."""
-    return db.scalar(f"SELECT count(*) FROM ({_QUEUE_IDS})")
+    return db.scalar(f"SELECT count(*) FROM ({_QUEUE_IDS}) AS queued")
 
 
 def queue(db: Store, limit: int | None, details: bool = True):

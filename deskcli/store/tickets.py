@@ -454,7 +454,7 @@ def open_work(db: Store, user_id: int, now: str, limit: int) -> dict[str, tuple[
             params)] if count else [])
     found = {"overdue": [0, []], "nudged": [0, []]}  # [how many, newest ids]
     for ticket_id, *flags in db.all(
-            f"SELECT id, {_OVERDUE}, nudges > 0 FROM ({_MY_OPEN_WORK}) "
+            f"SELECT id, {_OVERDUE}, nudges > 0 FROM ({_MY_OPEN_WORK}) AS work "
             f"WHERE {_OVERDUE} OR nudges > 0 ORDER BY id DESC", params):
         for section, flag in zip(found.values(), flags, strict=True):
             if flag:
@@ -483,6 +483,12 @@ def count(db: Store, q: TicketQuery, cap: int | None = None) -> int:
     return db.scalar(f"SELECT count(*) FROM ({sql}) AS matched", params)
 
 
+# a --field filter on PostgreSQL: the stored value as SQLite's json_extract compares it
+_PG_FIELD_EQUALS = ("(CASE jsonb_typeof(t.fields::jsonb -> ?) WHEN 'boolean' "
+                    "THEN ((t.fields::jsonb ->> ?)::boolean)::int::text "
+                    "ELSE t.fields::jsonb ->> ? END) = ?")
+
+
 def _where(db: Store, q: TicketQuery) -> tuple[list[str], list]:
     where, params = [], []
     if q.ids:
@@ -507,8 +513,14 @@ def _where(db: Store, q: TicketQuery) -> tuple[list[str], list]:
         where.append(cc_clause())
         params += [q.cc_user_id, q.cc_user_id]
     for name, value in q.fields:
-        where.append("json_extract(t.fields, ?) = ?")
-        params += ['$."' + name.replace('"', '') + '"', value]
+        key = name.replace('"', '')
+        if db.dialect == "postgres":
+            # json_extract gives text here; SQLite's gives a number, and 1/0 for a boolean
+            where.append(_PG_FIELD_EQUALS)
+            params += [key, key, key, str(value)]
+        else:
+            where.append("json_extract(t.fields, ?) = ?")
+            params += ['$."' + key + '"', value]
     for column, bound, op in (("created_at", q.created_from, ">="),
                               ("created_at", q.created_to, "<"),
                               ("updated_at", q.updated_from, ">="),

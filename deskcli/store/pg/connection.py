@@ -4,7 +4,7 @@ The store writes its SQL once, in the dialect both engines share, and this modul
 the few places where they differ, so a query function has one text for both stores:
 
 * placeholders: `?` and `:name` become psycopg2's `%s` and `%(name)s` (a literal `%` is
-  doubled); `x IS ?` becomes `IS NOT DISTINCT FROM`;
+  doubled); `x IS ?` (or `IS :name`) becomes `IS NOT DISTINCT FROM`;
 * `INSERT OR IGNORE` and `INSERT OR REPLACE` become `ON CONFLICT` clauses; an INSERT into
   a table with an `id` key returns it (`cursor.lastrowid`, as sqlite3 gives);
 * `LIKE` is case-insensitive for ASCII on SQLite: `ILIKE` here;
@@ -40,8 +40,8 @@ ID_TABLES = frozenset({
 # the key `INSERT OR REPLACE` replaces on, by table
 REPLACE_KEYS = {"holidays": ("day",), "meta": ("key",), "settings": ("key",)}
 
-TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|::|\?|(?<![:\w]):(\w+)|%|\bIS\s+NOT\s+\?|"
-                    r"\bIS\s+\?|\bLIKE\b", re.I)
+TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|::|\?|(?<![:\w]):(\w+)|%|"
+                    r"\bIS\s+NOT\s+(?:\?|:(\w+))|\bIS\s+(?:\?|:(\w+))|\bLIKE\b", re.I)
 # the 0/1 columns SQLite reads as conditions (`WHERE u.active AND ...`): PostgreSQL needs
 # a boolean there
 FLAGS = re.compile(r"\b(WHERE|AND|NOT|WHEN)(\s+)((?:\w+\.)?(?:active|working|required))"
@@ -103,9 +103,11 @@ def translate(sql: str) -> tuple[str, bool]:
         upper = text.upper()
         if upper == "LIKE":
             return "ILIKE"
-        if "NOT" in upper:
-            return "IS DISTINCT FROM %s"
-        return "IS NOT DISTINCT FROM %s"
+        name = match.group(2) or match.group(3)
+        mark = f"%({name})s" if name else "%s"
+        if re.match(r"IS\s+NOT\s", upper):
+            return f"IS DISTINCT FROM {mark}"
+        return f"IS NOT DISTINCT FROM {mark}"
 
     out = FLAGS.sub(r"\1\2(\3 <> 0)", TOKENS.sub(token, INDEXED.sub("", sql)))
     returns_id = False
