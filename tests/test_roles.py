@@ -44,6 +44,7 @@ customer import     | customer import {customers}             | +   +   +   -   
 customer reassign   | customer reassign --from sun --to carol | +   +   +   -   -   -   -   -
 customer update     | customer update C1 --phone 13900000009  | +   +   +   -   -   -   -   -
 db backup           | db backup {backup}                      | +   -   -   -   -   -   -   -
+db copy             | db copy {desk} {backup}                 | +   -   -   -   -   -   -   -
 db migrate          | db migrate                              | +   +   +   +   +   +   +   +
 db reindex          | db reindex                              | +   -   -   -   -   -   -   -
 dept add            | dept add it --name IT                   | +   -   -   -   -   -   -   -
@@ -238,7 +239,7 @@ def cell(tmp, template, ids, command: str, role: str):
         "file": tmp / "plan.txt", "backup": tmp / "backup.db", "faq": tmp / "faq.csv",
         "customers": tmp / "customers.csv", "tickets": tmp / "tickets.jsonl",
         "mail": tmp / "message.eml",
-        "synonyms": tmp / "synonyms.txt"}
+        "synonyms": tmp / "synonyms.txt", "desk": tmp / "desk.db"}
     files["file"].write_text("room plan\n")
     files["faq"].write_text("question,answer\nWhy?,Because.\n")
     files["customers"].write_text("key,name\nC8,Eight\n")

@@ -90,10 +90,8 @@ def baseline(conn) -> None:
     script(conn, "schema.sql")
     script(conn, "search.sql")  # the full-text tables (deskcli/store/pg/search.py)
     conn.raw.cursor().execute(triggers())
-    # the rows the baseline's SQLite migrations insert (m0xx: the full-text indexes'
-    # tokenizer versions; without them every new desk would ask for `db reindex`)
-    conn.raw.cursor().execute("INSERT INTO search_index (name, version) "
-                              "VALUES ('faq_fts', 1), ('ticket_fts', 1)")
+    # (search.sql also inserts the rows the baseline's SQLite migrations insert: the
+    # full-text indexes' tokenizer versions)
 
 
 OPEN_ASSIGNED = "('assigned', 'in_progress', 'waiting')"
