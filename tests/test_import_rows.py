@@ -73,8 +73,11 @@ def dump(db) -> dict[str, str]:
                          ("ticket_steps", "ticket_id, position"),
                          ("ticket_fts", "rowid"), ("assignee_load", "user_id"),
                          ("routing_state", "type_id")):
-        # a PostgreSQL desk's rowid is a column of its own, the first: in `*`
+        # a PostgreSQL desk's rowid is a column of its own, the first: in `*`; its
+        # ticket_fts also holds the tokens' tsvector and counts: the text columns are read
         columns = "rowid, *" if order == "rowid" and not is_pg(db) else "*"
+        if table == "ticket_fts":
+            columns = "rowid, title, body"
         rows = query(db, f"SELECT {columns} FROM {table} ORDER BY {order}")
         digests[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
     return digests

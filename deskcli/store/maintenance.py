@@ -28,18 +28,15 @@ def check(db: Store) -> list[str]:
     """Every problem found. A damaged page can stop SQLite's own checks part way
     ("database disk image is malformed"): that is reported as a finding too, after what
     was found before it. A PostgreSQL desk has its own checks (pg_check)."""
-    if db.dialect == "postgres":
+    if db.dialect == "postgres":  # its own checks, and the full-text twin's (no FTS5)
+        from deskcli.store.pg import search
         from deskcli.store.pg.check import pg_check
 
-        return pg_check(db)
+        return pg_check(db) + search.check(db)
     problems = _rows(db, "PRAGMA integrity_check", "integrity",
                      lambda r: None if r[0] == "ok" else f"integrity: {r[0]}")
     problems += _rows(db, "PRAGMA foreign_key_check", "foreign keys",
                       lambda r: f"foreign key: {r[0]} row {r[1]} points to a missing {r[2]}")
-    if db.dialect == "postgres":  # no FTS5: its twin's own check (store/pg/search.py)
-        from deskcli.store.pg import search
-
-        return problems + search.check(db)
     if db.read_only:  # FTS5's check is an INSERT: a desk you may only read skips it
         return problems
     try:
