@@ -309,7 +309,7 @@ def test_personal_settings_work_without_a_desk(isolated):
 # --- db backup, check, migrate --------------------------------------------------------------
 
 @pytest.mark.sqlite_only(reason="a copy of the desk file through SQLite's backup API, made "
-                                "owner-only; a PostgreSQL desk is dumped with pg_dump (below)")
+                                "owner-only; a PostgreSQL desk's backup is a SQLite file (below)")
 def test_db_backup_is_a_consistent_private_copy(desk, isolated):
     ok("ticket open --type renewal --title Renewal --customer C1 --field package=12")
     target = isolated / "backups" / "copy.db"
@@ -324,16 +324,24 @@ def test_db_backup_is_a_consistent_private_copy(desk, isolated):
     assert not (isolated / "other.db").exists()
 
 
-def test_db_backup_of_a_postgres_desk_points_to_pg_dump(desk, isolated, store_kind):
+def test_db_backup_of_a_postgres_desk_is_a_sqlite_file(desk, isolated, store_kind):
     if store_kind != "postgres":
         pytest.skip("the SQLite leg copies the file (the test above)")
     target = isolated / "backups" / "copy.db"
-    result = run(f"db backup {target}")
-    assert result.code == 2 and result.out == ""
-    assert "pg_dump --format=custom" in result.err and str(target) in result.err
-    assert not target.exists() and not target.parent.exists()
     refused = run(f"db backup {target}", as_user="bob")  # the permission comes first
     assert refused.code == 4 and "desk.configure" in refused.err
+    assert not target.exists()
+    result = ok(f"db backup {target}", as_user="alice")
+    assert result.out.strip() == str(target)
+    import sqlite3
+
+    conn = sqlite3.connect(target)
+    try:
+        logins = sorted(r[0] for r in conn.execute("SELECT login FROM users"))
+    finally:
+        conn.close()
+    assert logins == sorted(r[0] for r in query(desk, "SELECT login FROM users"))
+    assert ok(f"--db {target} db check", as_user="alice").out.strip() == "ok"
 
 
 def test_db_check_reports_a_healthy_desk(desk):

@@ -253,9 +253,9 @@ def db():
 def db_backup(desk, target):
     """Copy the desk to TARGET, consistently even while others use it.
 
-    A desk on PostgreSQL is not copied to a file: back it up with PostgreSQL's tools
-    (`pg_dump --format=custom --file=TARGET URL`, restored with pg_restore, or the
-    server's own backups); this command then says so and writes nothing (exit 2).
+    A desk on PostgreSQL is written to TARGET as a SQLite desk file, from one consistent
+    snapshot (the same code as `db copy`): every backup opens anywhere, with deskcli or
+    sqlite3. The server's own backups (pg_dump, pg_basebackup) cover it too.
 
     \b
     Example:

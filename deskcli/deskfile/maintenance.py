@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from deskcli.desk import Desk
-from deskcli.errors import Conflict, Damaged, Invalid
+from deskcli.errors import Conflict, Damaged
 from deskcli.policy import require
 from deskcli.store import maintenance as ms
 
@@ -11,18 +11,14 @@ from deskcli.store import maintenance as ms
 def backup(desk: Desk, target: Path) -> Path:
     """A consistent copy of the desk at `target` (refuses to overwrite)."""
     require(desk.actor, "desk.configure", "back up the desk")
-    if desk.store.dialect == "postgres":
-        from deskcli.store.pg import database_name
-
-        raise Invalid(f"a desk on PostgreSQL is backed up by PostgreSQL's own tools, not "
-                      f"copied to a file: nothing was written to {target}",
-                      f"pg_dump --format=custom --file={target} "
-                      f"'{desk.store.path}' (restore with pg_restore --dbname "
-                      f"{database_name(desk.store.path)}); the server's own backups "
-                      "(pg_basebackup, WAL archiving) also cover the desk")
     if target.exists():
         raise Conflict(f"{target} already exists", "choose a new file name for the backup")
     target.parent.mkdir(parents=True, exist_ok=True)
+    if desk.store.dialect == "postgres":  # a SQLite desk file, from one snapshot: db copy
+        from deskcli.deskfile.copy import copy
+
+        copy(desk.store.path, str(target), desk.login, desk.login_source)
+        return target
     ms.backup(desk.store, target)
     return target
 
