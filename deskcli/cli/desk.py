@@ -292,7 +292,7 @@ def db_copy(app, source, target, as_json):
     import sys
 
     from deskcli.config import resolve_login
-    from deskcli.deskfile.copy import copy
+    from deskcli.deskfile.maintenance import copy
 
     def where(location: str) -> str:
         return location if location.startswith(("postgresql://", "postgres://")) \

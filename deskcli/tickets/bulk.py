@@ -17,6 +17,7 @@ from deskcli import clock
 from deskcli.desk import Desk
 from deskcli.errors import DeskError, Invalid, ValidationErrors
 from deskcli.policy import require
+from deskcli.store import bulk_load
 from deskcli.store import tickets as tstore
 from deskcli.tickets.opening import Batch, ListFilters, Lookup, _query, _rows
 
@@ -93,9 +94,9 @@ def import_tickets(desk: Desk, lines: Iterable[str],
             if progress:
                 progress(number)
 
-        indexes = tstore.DeferredIndexes(db, existing=first_id - 1, least=DEFER_INDEXES_AT)
+        indexes = bulk_load.DeferredIndexes(db, existing=first_id - 1, least=DEFER_INDEXES_AT)
         reader = Reader(lines)
-        with tstore.triggers_paused(db, first_id):
+        with bulk_load.triggers_paused(db, first_id):
             chunks = checked(reader, checker.check, worker=WORKER)
             try:
                 while True:
