@@ -294,16 +294,14 @@ def db_copy(app, source, target, as_json):
     from deskcli.config import resolve_login
     from deskcli.deskfile.maintenance import copy
 
-    def where(location: str) -> str:
-        return location if location.startswith(("postgresql://", "postgres://")) \
-            else os.path.expanduser(location)
-
     progress = None
     if sys.stderr.isatty():
         def progress(table, done):
             click.echo(f"\rcopying {table}: {done} rows\033[K", err=True, nl=False)
     login, login_source = resolve_login(app.as_login)
-    result = copy(where(source), where(target), login, login_source, progress)
+    # (expanduser leaves a URL as it is)
+    result = copy(os.path.expanduser(source), os.path.expanduser(target), login, login_source,
+                  progress)
     if progress:
         click.echo("", err=True)
     if as_json:

@@ -127,10 +127,7 @@ def desk_specs(app, dbs, desks) -> list[tuple[str, str]]:
     from deskcli.store import exists, is_url
     from deskcli.store import label as desk_label
 
-    def where(location: str) -> str:
-        return location if is_url(location) else os.path.expanduser(location)
-
-    specs = [(desk_label(db), where(db)) for db in dbs]
+    specs = [(desk_label(db), os.path.expanduser(db)) for db in dbs]  # (a URL stays as is)
     for name in desks:
         if name == "all":
             found = [(n, p) for n, p in known_desks().items() if exists(p)]

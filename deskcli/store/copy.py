@@ -119,13 +119,12 @@ def _copy(src: Store, dst: Store, progress) -> dict[str, int]:
     for table in reversed(order):  # the target's seeded rows, children first
         dst.run(f"DELETE FROM {table}")
     for table in order:
-        theirs = set(columns(src, table))
+        theirs, ours = columns(src, table), columns(dst, table)
         # a PostgreSQL table without a key has a generated rowid (SQLite's is implicit):
         # rows go in rowid order, and the target numbers them again in that order
-        cols = [c for c in columns(dst, table) if c in theirs and c != "rowid"]
-        if table in KEPT_INDEXES:
-            cols = list(KEPT_INDEXES[table])
-        order_by = " ORDER BY rowid" if "rowid" in theirs | set(columns(dst, table)) else ""
+        cols = ours if table in KEPT_INDEXES else [c for c in ours
+                                                   if c in theirs and c != "rowid"]
+        order_by = " ORDER BY rowid" if "rowid" in theirs + ours else ""
         deferred = later.get(table, [])
         selected = ", ".join(f"NULL AS {c}" if c in deferred else c for c in cols)
         insert = (f"INSERT INTO {table} ({', '.join(cols)}) "

@@ -18,14 +18,8 @@ import os
 
 from deskcli.errors import Busy, Conflict, DeskError, Invalid, NotFound
 
-SCHEMES = ("postgresql://", "postgres://")
-
 PASSWORD_HINT = ("leave the password out of the URL and let libpq find it: ~/.pgpass "
                  "(or $PGPASSFILE), a service file (?service=NAME), or $PGPASSWORD")
-
-
-def is_url(location) -> bool:
-    return isinstance(location, str) and location.startswith(SCHEMES)
 
 
 def check_url(url: str) -> None:
