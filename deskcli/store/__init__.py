@@ -130,11 +130,7 @@ class Store:
     @property
     def stem(self) -> str:
         """The desk's short name: its file's name without .db, or its database's name."""
-        if self.dialect == "postgres":
-            from deskcli.store.pg import database_name
-
-            return database_name(self.path)
-        return os.path.splitext(os.path.basename(self.path))[0]
+        return label(self.path)
 
     # --- transactions -----------------------------------------------------------------
 
