@@ -188,6 +188,10 @@ class Connection:
         self.in_transaction = False
         self._cache: dict[str, tuple[str, bool]] = {}
         self.round_trips = 0
+        # BEGIN (and the write lock) wait for the transaction's first statement and travel
+        # with it: one round trip less per command (the snapshot of REPEATABLE READ starts
+        # at the first statement anyway, and nothing happens between the two)
+        self._begin: str | None = None
 
     def close(self) -> None:
         self.raw.close()
@@ -209,13 +213,32 @@ class Connection:
         the reports read tens of thousands of rows."""
         return PlainCursor(self)
 
+    def several(self, queries: list[tuple[str, tuple]]) -> list[list[Row]]:
+        """Several small SELECTs in one round trip: each one's rows come back as a JSON
+        array (json_agg over the query as written keeps its ORDER BY, with no join or
+        grouping around it), turned back into rows. Text, numbers and NULL only."""
+        sql = "SELECT " + ", ".join(f"(SELECT json_agg(q) FROM ({text}) q)"
+                                    for text, _ in queries)
+        row = self.execute(sql, [p for _, params in queries for p in params]).fetchone()
+        found = []
+        for rows in row:
+            index = {name: i for i, name in enumerate(rows[0])} if rows else {}
+            found.append([Row(list(r.values()), index) for r in rows or ()])
+        return found
+
+    def raw_cursor(self):
+        """psycopg2's own cursor, inside the transaction begun (for scripts and COPY)."""
+        if self._begin:
+            self._send(self.raw.cursor(), "SELECT 1", None)
+        return self.raw.cursor()
+
     def executemany(self, sql: str, rows) -> None:
         from psycopg2.extras import execute_batch
 
         text, returns_id = translate(sql)
         if returns_id:
             text = text[: -len(" RETURNING id")]
-        cur = self.raw.cursor()
+        cur = self.raw_cursor()
         try:
             execute_batch(cur, text, rows, page_size=500)
             self.round_trips += 1
@@ -224,6 +247,8 @@ class Connection:
 
     def _send(self, cur, text: str, params) -> None:
         self.round_trips += 1
+        if self._begin:  # (it holds no %: nothing to escape when params follow)
+            text, self._begin = f"{self._begin}; {text}", None
         try:
             cur.execute(text, params)
         except Exception as exc:
@@ -236,20 +261,19 @@ class Connection:
         cur = self.raw.cursor()
         if control.startswith("BEGIN"):
             if "IMMEDIATE" in control or "EXCLUSIVE" in control:
-                text = ("BEGIN ISOLATION LEVEL READ COMMITTED; "
-                        f"SELECT pg_advisory_xact_lock({LOCK_KEY[0]}, {LOCK_KEY[1]})")
+                self._begin = ("BEGIN ISOLATION LEVEL READ COMMITTED; "
+                               f"SELECT pg_advisory_xact_lock({LOCK_KEY[0]}, {LOCK_KEY[1]})")
             else:
-                text = "BEGIN ISOLATION LEVEL REPEATABLE READ"
-            self._send(cur, text, None)
+                self._begin = "BEGIN ISOLATION LEVEL REPEATABLE READ"
             self.in_transaction = True
             return Cursor(None)
-        if control.startswith(("COMMIT", "END")):
+        if control.startswith(("COMMIT", "END", "ROLLBACK")):
             self.in_transaction = False
-            self._send(cur, "COMMIT", None)
-            return Cursor(None)
-        if control.startswith("ROLLBACK"):
-            self.in_transaction = False
-            self._send(cur, "ROLLBACK", None)
+            if self._begin:  # nothing was sent: nothing to end
+                self._begin = None
+            else:
+                self._send(cur, "ROLLBACK" if control.startswith("ROLLBACK") else "COMMIT",
+                           None)
             return Cursor(None)
         # PRAGMA
         name = control[len("PRAGMA"):].strip().split("=")[0].strip().lower()
