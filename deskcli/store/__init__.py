@@ -213,7 +213,7 @@ class Store:
     def several(self, queries: list[tuple[str, tuple]]) -> list[list]:
         """The rows of several small SELECTs, in order. On PostgreSQL they travel in one
         round trip (a ticket's page would otherwise cost ten); on SQLite a round trip is
-        a function call."""
+        a function call. The parameters are all sequences or all dicts (named)."""
         if self.dialect == "postgres":
             return self.conn.several(queries)
         return [self.all(sql, params) for sql, params in queries]

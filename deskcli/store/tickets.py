@@ -368,16 +368,18 @@ def open_work(db: Store, user_id: int, now: str, limit: int) -> dict[str, tuple[
     (to_accept, in_progress, handling, overdue, nudged): {section: (how many, the newest
     `limit` ids)}."""
     params = {"me": user_id, "now": now}
-    result = {}
-    for name, where in _WORK_RANGES.items():
-        count = db.scalar(f"SELECT count(*) FROM tickets WHERE {where}", params)
-        result[name] = (count, [r[0] for r in db.all(
-            f"SELECT id FROM tickets WHERE {where} ORDER BY id DESC LIMIT {int(limit)}",
-            params)] if count else [])
+    queries = []  # (one round trip on PostgreSQL)
+    for where in _WORK_RANGES.values():
+        queries += [(f"SELECT count(*) FROM tickets WHERE {where}", params),
+                    (f"SELECT id FROM tickets WHERE {where} ORDER BY id DESC "
+                     f"LIMIT {int(limit)}", params)]
+    *ranges, late = db.several([*queries, (
+        f"SELECT id, {_OVERDUE}, nudges > 0 FROM ({_MY_OPEN_WORK}) AS work "
+        f"WHERE {_OVERDUE} OR nudges > 0 ORDER BY id DESC", params)])
+    result = {name: (ranges[2 * i][0][0], [r[0] for r in ranges[2 * i + 1]])
+              for i, name in enumerate(_WORK_RANGES)}
     found = {"overdue": [0, []], "nudged": [0, []]}  # [how many, newest ids]
-    for ticket_id, *flags in db.all(
-            f"SELECT id, {_OVERDUE}, nudges > 0 FROM ({_MY_OPEN_WORK}) AS work "
-            f"WHERE {_OVERDUE} OR nudges > 0 ORDER BY id DESC", params):
+    for ticket_id, *flags in late:
         for section, flag in zip(found.values(), flags, strict=True):
             if flag:
                 section[0] += 1

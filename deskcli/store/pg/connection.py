@@ -217,13 +217,23 @@ class Connection:
         """Several small SELECTs in one round trip: each one's rows come back as a JSON
         array (json_agg over the query as written keeps its ORDER BY, with no join or
         grouping around it), turned back into rows. Text, numbers and NULL only."""
-        sql = "SELECT " + ", ".join(f"(SELECT json_agg(q) FROM ({text}) q)"
+        import json
+
+        # as text, parsed here into (name, value) pairs: columns may share a name
+        sql = "SELECT " + ", ".join(f"(SELECT json_agg(q)::text FROM ({text}) q)"
                                     for text, _ in queries)
-        row = self.execute(sql, [p for _, params in queries for p in params]).fetchone()
+        if all(isinstance(params, dict) for _, params in queries):  # named parameters
+            values = {k: v for _, params in queries for k, v in params.items()}
+        else:
+            values = [p for _, params in queries for p in params]
+        row = self.execute(sql, values).fetchone()
         found = []
-        for rows in row:
-            index = {name: i for i, name in enumerate(rows[0])} if rows else {}
-            found.append([Row(list(r.values()), index) for r in rows or ()])
+        for text in row:
+            rows = json.loads(text, object_pairs_hook=tuple) if text else ()
+            index = {}
+            for i, (name, _) in enumerate(rows[0] if rows else ()):
+                index.setdefault(name, i)
+            found.append([Row([value for _, value in r], index) for r in rows])
         return found
 
     def raw_cursor(self):
