@@ -118,18 +118,16 @@ def external_ids_present(db: Store, external_ids: list[str]) -> dict[str, int]:
 
 def get(db: Store, ticket_id: int, *, events: bool = False) -> Ticket | None:
     one = (ticket_id,)
-    if not events:
-        row = db.one(TICKET_SELECT + " WHERE t.id = ?", one)
-        return _hydrate(db, [row])[0] if row else None
     # the ticket, its CC list, checklist and events: one round trip on PostgreSQL
-    rows, cc, steps, timeline = db.several([(TICKET_SELECT + " WHERE t.id = ?", one),
-                                            (_CC_SQL.format(marks="?"), one),
-                                            (_STEPS_SQL.format(marks="?"), one),
-                                            (_EVENTS_SQL, one)])
+    rows, cc, steps, *timeline = db.several([(TICKET_SELECT + " WHERE t.id = ?", one),
+                                             (_CC_SQL.format(marks="?"), one),
+                                             (_STEPS_SQL.format(marks="?"), one),
+                                             *([(_EVENTS_SQL, one)] if events else [])])
     if not rows:
         return None
     ticket = _hydrate(db, rows, loaded=(cc, steps))[0]
-    ticket.events = _events(timeline)
+    if events:
+        ticket.events = _events(timeline[0])
     return ticket
 
 
