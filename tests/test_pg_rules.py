@@ -190,3 +190,27 @@ def test_a_sqlite_desk_never_imports_the_driver(seeded_desk, store_kind):
                           env={**os.environ, "DESKCLI_USER": "alice"}, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"  # the command ran (no tickets yet)
+
+
+# --- a row lock held by another session: exit 75 after the busy timeout, as the desk's lock
+
+def test_a_row_lock_held_past_the_busy_timeout_exits_75(server_desk):
+    """Not only the desk's advisory lock (test_faults.py): a row another session holds
+    (a DBA's transaction, a report tool with FOR UPDATE) makes a writer give up with exit
+    75 after the busy timeout, without a traceback, and nothing is written."""
+    import psycopg2
+
+    ok("ticket open --type renewal --title Renew --customer C1 --field package=12")
+    events = query(server_desk, "SELECT count(*) FROM events")
+    holder = psycopg2.connect(server_desk)
+    try:
+        holder.cursor().execute("SELECT id FROM tickets WHERE id = 1 FOR UPDATE")
+        result = run("ticket accept 1", as_user="sun", env={"DESKCLI_BUSY_TIMEOUT": "100"})
+        assert result.code == 75, result
+        assert "busy" in result.err and "try again" in result.err
+        assert "Traceback" not in result.err and result.out == ""
+    finally:
+        holder.rollback()
+        holder.close()
+    assert query(server_desk, "SELECT count(*) FROM events") == events
+    ok("ticket accept 1", as_user="sun")
