@@ -214,3 +214,36 @@ def test_a_row_lock_held_past_the_busy_timeout_exits_75(server_desk):
         holder.close()
     assert query(server_desk, "SELECT count(*) FROM events") == events
     ok("ticket accept 1", as_user="sun")
+
+
+# --- several desks in one database, a schema each ------------------------------------------
+
+def test_desks_in_schemas_of_one_database_are_apart(server_desk, pg_cluster):
+    """The README's other layout: `?options=-csearch_path%3DNAME` puts a desk in a schema;
+    each has its own ids and rows, the group view names them by schema, and a schema that
+    does not exist is named in a one-line error (it was a traceback)."""
+    def in_schema(name):
+        return f"{server_desk}&options=-csearch_path%3D{name}"
+
+    missing = run(f"--db '{in_schema('brand_a')}' init --admin alice", as_user=None)
+    assert missing.code == 3, missing
+    assert "no schema 'brand_a'" in missing.err and "CREATE SCHEMA brand_a" in missing.err
+    assert "Traceback" not in missing.err
+    assert run(f"--db '{in_schema('brand_a')}' ticket list").code == 3
+    for name in ("brand_a", "brand_b"):
+        execute(server_desk, f"CREATE SCHEMA {name}")
+        ok(f"--db '{in_schema(name)}' init --admin alice", as_user=None)
+        ok(f"--db '{in_schema(name)}' type add it --name IT --route manual")
+    for title in ("A one", "A two"):
+        ok(f"--db '{in_schema('brand_a')}' ticket open --type it --title '{title}'")
+    assert ok(f"--db '{in_schema('brand_b')}' ticket open --type it --title 'B one' "
+              "--json").json["id"] == 1
+    titles = {name: [t["title"] for t in ok(f"--db '{in_schema(name)}' ticket list "
+                                            "--json").json] for name in ("brand_a", "brand_b")}
+    assert titles == {"brand_a": ["A two", "A one"], "brand_b": ["B one"]}
+    group = ok(f"report summary --db '{in_schema('brand_a')}' --db '{in_schema('brand_b')}' "
+               "--json").json
+    assert [d["name"] for d in group["desks"]] == ["brand_a", "brand_b"]
+    assert ok(f"--db '{in_schema('brand_b')}' config get desk.name").out.strip() == "brand_b"
+    # the seeded desk in the public schema is untouched
+    assert ok("ticket list --json").json == []
