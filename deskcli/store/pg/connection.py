@@ -224,12 +224,6 @@ class Connection:
 
     def _send(self, cur, text: str, params) -> None:
         self.round_trips += 1
-        head = text.lstrip().split(None, 1)[0].upper() if text.strip() else ""
-        if head in ("INSERT", "UPDATE", "DELETE") and getattr(self, "_mode", None) != "write":
-            import traceback
-            with open("/tmp/pgaudit/unlocked.log", "a") as log:
-                log.write(f"== {getattr(self, '_mode', None)} {text[:120]}\n")
-                log.write("".join(traceback.format_stack(limit=14)[:-1]) + "\n")
         try:
             cur.execute(text, params)
         except Exception as exc:
@@ -241,7 +235,6 @@ class Connection:
     def _control(self, control: str, sql: str):
         cur = self.raw.cursor()
         if control.startswith("BEGIN"):
-            self._mode = "write" if ("IMMEDIATE" in control or "EXCLUSIVE" in control) else "read"
             if "IMMEDIATE" in control or "EXCLUSIVE" in control:
                 text = ("BEGIN ISOLATION LEVEL READ COMMITTED; "
                         f"SELECT pg_advisory_xact_lock({LOCK_KEY[0]}, {LOCK_KEY[1]})")
@@ -251,12 +244,10 @@ class Connection:
             self.in_transaction = True
             return Cursor(None)
         if control.startswith(("COMMIT", "END")):
-            self._mode = None
             self.in_transaction = False
             self._send(cur, "COMMIT", None)
             return Cursor(None)
         if control.startswith("ROLLBACK"):
-            self._mode = None
             self.in_transaction = False
             self._send(cur, "ROLLBACK", None)
             return Cursor(None)
