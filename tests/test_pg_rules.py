@@ -247,3 +247,17 @@ def test_desks_in_schemas_of_one_database_are_apart(server_desk, pg_cluster):
     assert ok(f"--db '{in_schema('brand_b')}' config get desk.name").out.strip() == "brand_b"
     # the seeded desk in the public schema is untouched
     assert ok("ticket list --json").json == []
+
+
+def test_init_group_is_for_a_desk_file(store_kind, desk_location, isolated, monkeypatch):
+    """--group shares a file with a Unix group; on a URL it is refused (it made folders
+    named after the URL in the current folder), and nothing is created."""
+    if store_kind != "postgres":
+        pytest.skip("a desk on a PostgreSQL server")
+    monkeypatch.chdir(isolated)
+    before = sorted(os.listdir(isolated))
+    result = run(f"--db '{desk_location}' init --admin alice --group {os.getgid()}",
+                 as_user=None)
+    assert result.code == 2 and "--group" in result.err and "Team server" in result.err
+    assert sorted(os.listdir(isolated)) == before
+    assert query(desk_location, "SELECT count(*) FROM users") == [(0,)]
