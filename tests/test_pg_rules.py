@@ -261,3 +261,86 @@ def test_init_group_is_for_a_desk_file(store_kind, desk_location, isolated, monk
     assert result.code == 2 and "--group" in result.err and "Team server" in result.err
     assert sorted(os.listdir(isolated)) == before
     assert query(desk_location, "SELECT count(*) FROM users") == [(0,)]
+
+
+# --- every write takes the desk's lock ----------------------------------------------------
+
+WORKDAY = [
+    ("alice", "type add job --name Job --route round-robin:support --accept-within 1h "
+              "--nudge-every 1h --field ref:text"),
+    ("alice", "ticket open --type job --title 'Printer jammed' -m 'Room 3' --customer C1"),
+    ("alice", "ticket open --type renewal --title Renew --customer C1 --field package=12"),
+    ("bob", "ticket accept 1"),
+    ("bob", "ticket note 1 -m 'Looking'"),
+    ("bob", "ticket reply 1 -m 'Try again' --wait"),
+    ("bob", "ticket tag 1 printer"),
+    ("bob", "ticket log 1 30m"),
+    ("bob", "ticket resolve 1 -m 'Paper'"),
+    ("alice", "ticket rate 1 5"),
+    ("alice", "ticket reopen 1 -m 'Again'"),
+    ("alice", "ticket assign 2 --to carol"),
+    ("alice", "ticket link 2 --relates 1"),
+    ("alice", "ticket open --type job --title Twin --customer C1"),
+    ("alice", "ticket merge 3 --into 1"),
+    ("alice", "ticket close 2"),
+    ("alice", "faq add --question 'Printer jammed?' --answer 'Open tray 2.' --keywords tray"),
+    ("alice", "faq synonym add 打印机 printer"),
+    ("alice", "customer add C9 --name Nine --email nine@example.com"),
+    ("alice", "user add kim --name Kim --dept support"),
+    ("alice", "holiday add 2026-12-25"),
+    ("alice", "config set outbox.via stdout"),
+    ("alice", "config set mail.from 'Desk <desk@school.example>'"),
+    ("alice", "schedule add weekly --type job --title Weekly --every 'daily 08:00'"),
+    ("bob", "view add mine --status open"),
+    ("alice", "remind run"),
+    ("alice", "outbox send"),
+    ("alice", "user deactivate kim --to bob"),
+    ("alice", "db reindex"),
+]
+
+
+def test_every_write_runs_under_the_desks_lock(server_desk, monkeypatch):
+    """A day's commands, in-process, with the PostgreSQL connection watched: every INSERT,
+    UPDATE and DELETE runs inside a write transaction (BEGIN IMMEDIATE: READ COMMITTED
+    after the desk's advisory lock), never in a read snapshot or on its own. So writers
+    queue on the lock and none can meet a serialization failure (REPEATABLE READ is only
+    for reads, which PostgreSQL never fails)."""
+    from deskcli.store.pg import connection as pgc
+
+    modes: dict[int, str | None] = {}
+    unlocked: list[str] = []
+    real_control, real_send, real_many = (pgc.Connection._control, pgc.Connection._send,
+                                           pgc.Connection.executemany)
+
+    def control(self, upper, sql):
+        if upper.startswith("BEGIN"):
+            modes[id(self)] = "write" if ("IMMEDIATE" in upper or "EXCLUSIVE" in upper) \
+                else "read"
+        elif upper.startswith(("COMMIT", "END", "ROLLBACK")):
+            modes[id(self)] = None
+        return real_control(self, upper, sql)
+
+    def watch(self, text):
+        head = text.lstrip().split(None, 1)[0].upper() if text.strip() else ""
+        if head in ("INSERT", "UPDATE", "DELETE") and modes.get(id(self)) != "write":
+            unlocked.append(f"{modes.get(id(self))}: {text[:100]}")
+
+    def send(self, cur, text, params):
+        watch(self, text)
+        return real_send(self, cur, text, params)
+
+    def many(self, sql, rows):
+        watch(self, sql)
+        return real_many(self, sql, rows)
+
+    monkeypatch.setattr(pgc.Connection, "_control", control)
+    monkeypatch.setattr(pgc.Connection, "_send", send)
+    monkeypatch.setattr(pgc.Connection, "executemany", many)
+    for login, command in WORKDAY:
+        ok(command, as_user=login)
+    ok("ticket import -", input='{"type": "job", "title": "Imported"}\n')
+    ok("customer import -", input="key,name\nC8,Eight\n")
+    ok("faq import -", input='{"question": "Why?", "answer": "Because."}\n')
+    assert ok("ticket list --json").json and ok("dashboard").out
+    assert len(modes) >= len(WORKDAY)  # (every command's connection was watched)
+    assert unlocked == []
