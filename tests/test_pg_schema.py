@@ -19,9 +19,13 @@ nothing to compare with).
 
 import os
 import sqlite3
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import NOW, isolated_env, ok, query, seed_desk
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 FTS_SHADOWS = ("_data", "_idx", "_config", "_docsize", "_content")
 PG_ONLY_TABLES = {"fts_stats"}
@@ -33,18 +37,11 @@ PG_TYPES = {"INTEGER": "integer", "TEXT": "text", "BLOB": "bytea", "REAL": "doub
 
 def nocase_columns(create_sql: str) -> set[str]:
     """The columns a CREATE TABLE (with the columns migrations added) declares NOCASE."""
-    create_sql = "\n".join(line.split("--")[0] for line in create_sql.splitlines())
-    body = create_sql[create_sql.index("(") + 1: create_sql.rindex(")")]
-    parts, depth, current = [], 0, ""
-    for ch in body:
-        depth += (ch == "(") - (ch == ")")
-        if ch == "," and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += ch
-    parts.append(current)
-    return {part.split()[0].strip('"') for part in parts
+    from gen_pg_schema import split_top, strip_comments  # (tools/: the schema's writer)
+
+    sql = strip_comments(create_sql)
+    return {part.split()[0].strip('"') for part in split_top(sql[sql.index("(") + 1:
+                                                                 sql.rindex(")")])
             if "COLLATE NOCASE" in part.upper()}
 
 
