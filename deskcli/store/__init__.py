@@ -46,11 +46,12 @@ def exists(location) -> bool:
 
 def label(location) -> str:
     """A desk's short name: the file's stem (/srv/desks/brand-a.db -> brand-a), or the
-    database's name (postgresql://desk@db/brand_a -> brand_a)."""
+    database's name (postgresql://desk@db/brand_a -> brand_a), or the schema's when the
+    URL puts the desk in one (...?options=-csearch_path%3Dbrand_b -> brand_b)."""
     if is_url(location):
-        from deskcli.store.pg import database_name
+        from deskcli.store.pg import database_name, schema_name
 
-        return database_name(location)
+        return schema_name(location) or database_name(location)
     return os.path.splitext(os.path.basename(os.fspath(location)))[0]
 
 

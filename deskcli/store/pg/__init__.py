@@ -41,6 +41,27 @@ def database_name(url: str) -> str:
     return path or os.environ.get("PGDATABASE") or urlsplit(url).username or "postgres"
 
 
+def schema_name(url: str) -> str | None:
+    """The schema a URL's options put first on the search_path (`?options=-csearch_path%3D
+    brand_a`): the desk's schema when several desks share a database; None: public."""
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    options = " ".join(parse_qs(urlsplit(url).query).get("options", []))
+    found = re.search(r"search_path\s*=\s*([^\s,]+)", options)
+    return found[1].strip('"') if found else None
+
+
+def missing_schema(store, url: str) -> DeskError | None:
+    """The error for a URL whose search_path names no schema of the database."""
+    schema = schema_name(url)
+    if schema is None or store.conn.execute("SELECT current_schema()").fetchone()[0]:
+        return None
+    return NotFound(f"no schema {schema!r} in the database {database_name(url)!r} (the URL's "
+                    "search_path)", f"create it first (CREATE SCHEMA {schema} AUTHORIZATION "
+                    "ROLE), then `deskcli --db URL init`")
+
+
 def driver():
     import sys
 
@@ -108,11 +129,17 @@ def open_store(cls, url: str, *, create: bool, migrate: bool):
     try:
         state = migrations.state(store)
         if create:
+            error = missing_schema(store, url)
+            if error:
+                raise error
             if state.created:
                 raise Conflict(f"a desk already exists in the database {url}",
                                "use it as it is, or choose another database")
             migrations.upgrade(store)
         elif not state.created:
+            error = missing_schema(store, url)
+            if error:
+                raise error
             raise NotFound(f"no desk in the database {url}",
                            "create one with `deskcli init --admin LOGIN` (with --db URL "
                            "if this database is not your default desk), or point "

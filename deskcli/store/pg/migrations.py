@@ -5,8 +5,10 @@ migrations (deskcli.store.migrations.MIGRATIONS) the desk's schema equals. A new
 PostgreSQL desk starts from the baseline: deskcli/store/pg/schema.sql, generated from a
 new SQLite desk (tools/gen_pg_schema.py), which equals the first BASELINE SQLite
 migrations; those names are recorded at once. Every SQLite migration after the baseline
-needs its PostgreSQL twin in STEPS (same name); tests/test_pg_schema.py proves that the
-two schemas have the same tables, columns and indexes after every step.
+needs its PostgreSQL twin in STEPS (same name; its TEXT columns COLLATE "C", as in
+schema.sql, else they sort by the server's locale); tests/test_pg_schema.py proves that
+the two schemas have the same tables, columns (types, NOT NULL, collation), keys and
+indexes after every step, and that a new desk holds the same rows on both.
 
 Upgrades run inside the desk's write lock (the advisory lock of BEGIN IMMEDIATE), so two
 commands starting at once on an old desk migrate it once.
