@@ -186,6 +186,7 @@ class Connection:
         self.raw = raw
         self.lock_timeout_ms = lock_timeout_ms
         self.in_transaction = False
+        self.locked = False  # holds the desk's write lock (BEGIN IMMEDIATE)
         self._cache: dict[str, tuple[str, bool]] = {}
         self.round_trips = 0
 
@@ -210,8 +211,20 @@ class Connection:
         return PlainCursor(self)
 
     def executemany(self, sql: str, rows) -> None:
+        """Many rows of one statement: a plain INSERT of many rows is one COPY
+        (deskcli.store.pg.bulk), anything else goes in pages of 500 (execute_batch)."""
         from psycopg2.extras import execute_batch
 
+        from deskcli.store.pg import bulk
+
+        if not isinstance(rows, list | tuple):
+            rows = list(rows)
+        copy = bulk.plan(sql, len(rows))
+        if copy and (self.in_transaction or not copy[2]):  # (a temp table needs one)
+            try:
+                return bulk.copy(self, *copy, rows)
+            except Exception as exc:
+                raise as_sqlite_error(exc) from None
         text, returns_id = translate(sql)
         if returns_id:
             text = text[: -len(" RETURNING id")]
@@ -242,13 +255,14 @@ class Connection:
                 text = "BEGIN ISOLATION LEVEL REPEATABLE READ"
             self._send(cur, text, None)
             self.in_transaction = True
+            self.locked = "IMMEDIATE" in control or "EXCLUSIVE" in control
             return Cursor(None)
         if control.startswith(("COMMIT", "END")):
-            self.in_transaction = False
+            self.in_transaction = self.locked = False
             self._send(cur, "COMMIT", None)
             return Cursor(None)
         if control.startswith("ROLLBACK"):
-            self.in_transaction = False
+            self.in_transaction = self.locked = False
             self._send(cur, "ROLLBACK", None)
             return Cursor(None)
         # PRAGMA
