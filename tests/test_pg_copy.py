@@ -90,7 +90,7 @@ def many_batches(monkeypatch, copied_tables):
 
     monkeypatch.setattr(deskcli.tickets.bulk, "BATCH", 4)
     monkeypatch.setattr(bulk, "IGNORE_MIN", 5)
-    monkeypatch.setattr(bulk, "NUMBER_MIN", 3)
+    monkeypatch.setattr(bulk, "MANY", 3)
     return copied_tables
 
 
@@ -205,3 +205,26 @@ def test_a_failing_copy_leaves_nothing(desk, many_batches):
         return
     assert is_pg(desk) and "Traceback" not in result.err
     assert query(desk, "SELECT count(*) FROM tickets") == before
+
+
+def test_copied_full_text_rows_get_the_terms_their_trigger_gives(desk, many_batches):
+    """The terms and sizes bulk.py computes for a COPY equal what search.sql's row trigger
+    computes (an UPDATE runs it again on every row), and fts_stats counts them."""
+    if not is_pg(desk):
+        pytest.skip("PostgreSQL's full-text twin")
+    from test_import_rows import TEXTS
+
+    lines = awkward_lines()
+    for n, text in enumerate(TEXTS + ["x" * 3000 + " short", "it's a \\ 'quote'"]):
+        lines.append({**lines[0], "title": f"more {n} {text[:150]}", "body": text * 3,
+                      "external_id": f"Y-{n}"})
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines)
+    ok("ticket import - --json", input=text)
+    assert "ticket_fts" in many_batches
+    read = "SELECT rowid, terms::text, size FROM ticket_fts ORDER BY rowid"
+    copied = query(desk, read)
+    assert len(copied) >= len(lines) and any(r[1] for r in copied)
+    assert query(desk, "SELECT rows, tokens FROM fts_stats WHERE name = 'ticket_fts'") == \
+        query(desk, "SELECT count(*), sum(size) FROM ticket_fts")
+    execute(desk, "UPDATE ticket_fts SET title = title")
+    assert query(desk, read) == copied

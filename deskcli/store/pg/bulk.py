@@ -14,6 +14,12 @@ being asked is kept:
 * row triggers fire for COPY as for INSERT: the full-text twin's terms and sizes
   (search.sql), the per-assignee counts, remind_at, the events' append-only rules (they
   refuse UPDATE and DELETE, not INSERT);
+* a full-text table (search.sql) gets each row's terms and size computed here, as its
+  row trigger deskcli_fts_row computes them (the same tsvector text, cast by COPY), with
+  the trigger disabled for the COPY (ALTER TABLE ... DISABLE TRIGGER: a SHARE ROW
+  EXCLUSIVE lock, which readers do not wait for; the write lock already keeps writers
+  out): the trigger's PL/pgSQL was most of the server's time in an import. Its statement
+  trigger still counts the rows and tokens into fts_stats;
 * a table whose id a row trigger numbers (largest + 1, compat.sql's deskcli_rowid) gets
   its ids here when the rows carry none and the connection holds the desk's write lock:
   the same numbers, without running the trigger's dynamic query once a row. A generated
@@ -29,6 +35,8 @@ built from the rows as it asks for them.
 
 import re
 
+from deskcli.store.pg.search import COLUMNS, fold
+
 # executemany's statements that become a COPY: a plain INSERT of placeholders only
 PLAIN_INSERT = re.compile(
     r"^\s*INSERT\s+(?:OR\s+(IGNORE)\s+)?INTO\s+(\w+)\s*\(([^)]*)\)\s*"
@@ -36,7 +44,7 @@ PLAIN_INSERT = re.compile(
 
 COPY_MIN = 2  # rows: below, the INSERT (one row: nothing to gain)
 IGNORE_MIN = 200  # rows of an INSERT OR IGNORE: below, the INSERT ... ON CONFLICT
-NUMBER_MIN = 100  # rows without ids: below, the trigger numbers them
+MANY = 100  # rows: from here the ids and full-text terms are made here, not by triggers
 CHUNK = 1 << 16
 
 
@@ -114,6 +122,37 @@ def unique(rows) -> list:
     return out
 
 
+def owned(conn, table: str) -> bool:
+    """Whether the connection's role owns `table` (may disable its triggers); asked once."""
+    known = conn.owns.get(table)
+    if known is None:
+        cur = conn.raw.cursor()
+        conn.round_trips += 1
+        cur.execute("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class "
+                    "WHERE oid = to_regclass(%s)", (table,))
+        row = cur.fetchone()
+        known = conn.owns[table] = bool(row and row[0])
+    return known
+
+
+def terms_and_size(rows):
+    """(rowid, text columns..., terms, size): deskcli_terms and the token count of
+    search.sql's deskcli_fts_row, for rows of a full-text table."""
+    for row in rows:
+        parts, size = [], 0
+        for n, value in enumerate(row[1:], start=1):
+            tokens = [t for t in fold(value or "").split(" ") if t]
+            size += len(tokens)
+            weight = f":{n}{chr(64 + n)}"
+            for token in dict.fromkeys(tokens):
+                if len(token) >= 512 and len(token.encode()) >= 2048:
+                    continue  # (tsvector's longest lexeme is 2,047 bytes)
+                if "\\" in token or "'" in token:
+                    token = token.replace("\\", "\\\\").replace("'", "''")
+                parts.append(f"'{token}'{weight}")
+        yield (*row, " ".join(parts), size)
+
+
 def copy(conn, table: str, columns: tuple[str, ...], ignore: bool, rows: list) -> None:
     """Write `rows` into `table` with COPY (see the module's text); errors are psycopg2's,
     Connection.executemany translates them."""
@@ -122,17 +161,28 @@ def copy(conn, table: str, columns: tuple[str, ...], ignore: bool, rows: list) -
     cur = conn.raw.cursor()
     if ignore:
         rows = unique(rows)
-    if (table in ID_TABLES and "id" not in columns and conn.locked
-            and len(rows) >= NUMBER_MIN):
+    many = len(rows) >= MANY
+    if table in ID_TABLES and "id" not in columns and conn.locked and many:
         conn.round_trips += 1
         cur.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
         first = cur.fetchone()[0] + 1
         rows = ((n, *row) for n, row in enumerate(rows, start=first))
         columns = ("id", *columns)
+    trigger = None
+    if (table in COLUMNS and columns == ("rowid", *COLUMNS[table]) and not ignore
+            and many and owned(conn, table)):
+        trigger = f"{table}_row"  # (search.sql's name)
+        rows = terms_and_size(rows)
+        columns = (*columns, "terms", "size")
     names = ", ".join(columns)
     if not ignore:
         conn.round_trips += 1
+        if trigger:
+            conn.round_trips += 2
+            cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
         cur.copy_expert(f"COPY {table} ({names}) FROM STDIN", Stream(rows), CHUNK)
+        if trigger:
+            cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
         return
     staged = f"deskcli_copy_{table}"
     conn.round_trips += 4

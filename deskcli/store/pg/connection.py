@@ -187,6 +187,7 @@ class Connection:
         self.lock_timeout_ms = lock_timeout_ms
         self.in_transaction = False
         self.locked = False  # holds the desk's write lock (BEGIN IMMEDIATE)
+        self.owns: dict[str, bool] = {}  # table -> this role owns it (pg.bulk.owned)
         self._cache: dict[str, tuple[str, bool]] = {}
         self.round_trips = 0
 
