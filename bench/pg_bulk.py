@@ -111,11 +111,13 @@ class Durable:
 
 
 class ServerPeak(threading.Thread):
-    """The peak RSS (VmHWM) of the server processes serving deskcli, sampled every 0.2 s."""
+    """The peak RSS (VmHWM) of the server processes serving deskcli and their CPU time
+    (utime + stime at the last sample), sampled every 0.2 s."""
 
     def __init__(self, cluster: Durable):
         super().__init__(daemon=True)
         self.cluster, self.peak_kib, self.done = cluster, 0, threading.Event()
+        self.cpu: dict[int, float] = {}
 
     def run(self):
         import psycopg2
@@ -131,7 +133,11 @@ class ServerPeak(threading.Thread):
                         for line in handle:
                             if line.startswith("VmHWM:"):
                                 self.peak_kib = max(self.peak_kib, int(line.split()[1]))
-                except OSError:
+                    with open(f"/proc/{pid}/stat") as handle:
+                        fields = handle.read().rsplit(")", 1)[1].split()
+                    self.cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf(
+                        "SC_CLK_TCK")
+                except (OSError, ValueError, IndexError):
                     pass
         conn.close()
 
@@ -139,6 +145,10 @@ class ServerPeak(threading.Thread):
         self.done.set()
         self.join()
         return self.peak_kib / 1024
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu.values())
 
 
 def timed(argv: list[str], env: dict) -> dict:
@@ -194,13 +204,15 @@ def bench_import(args, cluster: Durable) -> list[dict]:
                           file=sys.stderr)
                     got = import_speed.run_import(venv, location, source)
                     server = peak.stop() if peak else None
+                    server_cpu = peak.cpu_seconds if peak else None
                     if got["counts"]["imported"] != size:
                         sys.exit(f"imported {got['counts']} of {size}")
                     row = {"what": "import", "tickets": size, "deskcli": label,
                            "store": store, "round": round_no,
                            "seconds": got["seconds"], "per_s": size / got["seconds"],
                            "cpu_seconds": got["cpu_seconds"], "peak_mib": got["peak_mib"],
-                           "tree_mib": got["tree_mib"], "server_mib": server}
+                           "tree_mib": got["tree_mib"], "server_mib": server,
+                           "server_cpu": server_cpu}
                     print(f"  {row['seconds']:.1f} s, {row['per_s']:,.0f}/s", file=sys.stderr)
                     results.append(row)
                     if store == "sqlite":
@@ -251,7 +263,7 @@ def bench_copy(args, cluster: Durable) -> list[dict]:
                 peak.start()
                 got = timed(argv, deskcli_env())
                 row = {"what": f"copy {way}", "deskcli": label, "round": round_no,
-                       **got, "server_mib": peak.stop()}
+                       **got, "server_mib": peak.stop(), "server_cpu": peak.cpu_seconds}
                 print(f"  {got['seconds']:.1f} s", file=sys.stderr)
                 results.append(row)
             theirs = table_rows(str(args.desk))
@@ -288,16 +300,17 @@ def main(argv=None) -> int:
     finally:
         cluster.stop()
     print(f"\n{time.strftime('%Y-%m-%d %H:%M')} · load average {os.getloadavg()[0]:.1f}\n")
-    print("| what | deskcli | store | round | seconds | tickets/s | CPU s | deskcli peak RSS "
-          "MiB | PSS MiB | server peak RSS MiB |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| what | deskcli | store | round | seconds | tickets/s | CPU s | server CPU s | "
+          "deskcli peak RSS MiB | PSS MiB | server peak RSS MiB |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         per_s = f"{r['per_s']:,.0f}" if r.get("per_s") else ""
         server = f"{r['server_mib']:.0f}" if r.get("server_mib") else ""
         tree = f"{r['tree_mib']:.0f}" if r.get("tree_mib") else ""
+        cpu = f"{r['server_cpu']:.1f}" if r.get("server_cpu") else ""
         print(f"| {r['what']} {r.get('tickets') or ''} | {r['deskcli']} | "
               f"{r.get('store', '')} | {r['round']} | {r['seconds']:.1f} | {per_s} | "
-              f"{r['cpu_seconds']:.1f} | {r['peak_mib']:.0f} | {tree} | {server} |")
+              f"{r['cpu_seconds']:.1f} | {cpu} | {r['peak_mib']:.0f} | {tree} | {server} |")
     return 0
 
 

@@ -73,13 +73,13 @@ def stored(location) -> list[tuple]:
 def copied_tables(monkeypatch):
     """The tables written by COPY (the real one: this only takes note)."""
     seen = []
-    real = bulk.copy
+    real = bulk.copy_in
 
     def noting(conn, table, *rest):
         seen.append(table)
         return real(conn, table, *rest)
 
-    monkeypatch.setattr(bulk, "copy", noting)
+    monkeypatch.setattr(bulk, "copy_in", noting)
     return seen
 
 

@@ -100,7 +100,7 @@ class Stream:
         lines, length = [], 0
         size = max(size, 1)
         for row in self._rows:
-            line = "\t".join([text(v) for v in row])
+            line = "\t".join(map(text, row))
             lines.append(line)
             length += len(line) + 1
             if length >= size:
@@ -141,28 +141,31 @@ def terms_and_size(rows):
     for row in rows:
         parts, size = [], 0
         for n, value in enumerate(row[1:], start=1):
-            tokens = [t for t in fold(value or "").split(" ") if t]
+            if not value:
+                continue
+            value = fold(value)
+            tokens = list(filter(None, value.split(" ")))  # (string_to_array(t, ' '))
             size += len(tokens)
             weight = f":{n}{chr(64 + n)}"
+            if len(value) < 512 and "\\" not in value and "'" not in value:
+                parts += [f"'{t}'{weight}" for t in dict.fromkeys(tokens)]
+                continue
             for token in dict.fromkeys(tokens):
                 if len(token) >= 512 and len(token.encode()) >= 2048:
                     continue  # (tsvector's longest lexeme is 2,047 bytes)
-                if "\\" in token or "'" in token:
-                    token = token.replace("\\", "\\\\").replace("'", "''")
+                token = token.replace("\\", "\\\\").replace("'", "''")
                 parts.append(f"'{token}'{weight}")
         yield (*row, " ".join(parts), size)
 
 
-def copy(conn, table: str, columns: tuple[str, ...], ignore: bool, rows: list) -> None:
+def copy_in(conn, table: str, columns: tuple[str, ...], ignore: bool, rows: list) -> None:
     """Write `rows` into `table` with COPY (see the module's text); errors are psycopg2's,
     Connection.executemany translates them."""
-    from deskcli.store.pg.connection import ID_TABLES
-
     cur = conn.raw.cursor()
     if ignore:
         rows = unique(rows)
     many = len(rows) >= MANY
-    if table in ID_TABLES and "id" not in columns and conn.locked and many:
+    if table in conn.id_tables and "id" not in columns and conn.locked and many:
         conn.round_trips += 1
         cur.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
         first = cur.fetchone()[0] + 1

@@ -181,6 +181,7 @@ class Connection:
     itself, with the same statements it sends SQLite."""
 
     row_factory = None  # rows are always Row
+    id_tables = ID_TABLES  # (for pg.bulk, which this module imports)
 
     def __init__(self, raw, lock_timeout_ms: int):
         self.raw = raw
@@ -216,14 +217,14 @@ class Connection:
         (deskcli.store.pg.bulk), anything else goes in pages of 500 (execute_batch)."""
         from psycopg2.extras import execute_batch
 
-        from deskcli.store.pg import bulk
+        from deskcli.store.pg.bulk import copy_in, plan
 
         if not isinstance(rows, list | tuple):
             rows = list(rows)
-        copy = bulk.plan(sql, len(rows))
+        copy = plan(sql, len(rows))
         if copy and (self.in_transaction or not copy[2]):  # (a temp table needs one)
             try:
-                return bulk.copy(self, *copy, rows)
+                return copy_in(self, *copy, rows)
             except Exception as exc:
                 raise as_sqlite_error(exc) from None
         text, returns_id = translate(sql)
