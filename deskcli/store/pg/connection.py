@@ -181,11 +181,14 @@ class Connection:
     itself, with the same statements it sends SQLite."""
 
     row_factory = None  # rows are always Row
+    id_tables = ID_TABLES  # (for pg.bulk, which this module imports)
 
     def __init__(self, raw, lock_timeout_ms: int):
         self.raw = raw
         self.lock_timeout_ms = lock_timeout_ms
         self.in_transaction = False
+        self.locked = False  # holds the desk's write lock (BEGIN IMMEDIATE)
+        self.owns: dict[str, bool] = {}  # table -> this role owns it (pg.bulk.owned)
         self._cache: dict[str, tuple[str, bool]] = {}
         self.round_trips = 0
         # BEGIN (and the write lock) wait for the transaction's first statement and travel
@@ -243,8 +246,20 @@ class Connection:
         return self.raw.cursor()
 
     def executemany(self, sql: str, rows) -> None:
+        """Many rows of one statement: a plain INSERT of many rows is one COPY
+        (deskcli.store.pg.bulk), anything else goes in pages of 500 (execute_batch)."""
         from psycopg2.extras import execute_batch
 
+        from deskcli.store.pg.bulk import copy_in, plan
+
+        if not isinstance(rows, list | tuple):
+            rows = list(rows)
+        copy = plan(sql, len(rows))
+        if copy and (self.in_transaction or not copy[2]):  # (a temp table needs one)
+            try:
+                return copy_in(self, *copy, rows)
+            except Exception as exc:
+                raise as_sqlite_error(exc) from None
         text, returns_id = translate(sql)
         if returns_id:
             text = text[: -len(" RETURNING id")]
@@ -276,9 +291,10 @@ class Connection:
             else:
                 self._begin = "BEGIN ISOLATION LEVEL REPEATABLE READ"
             self.in_transaction = True
+            self.locked = "IMMEDIATE" in control or "EXCLUSIVE" in control
             return Cursor(None)
         if control.startswith(("COMMIT", "END", "ROLLBACK")):
-            self.in_transaction = False
+            self.in_transaction = self.locked = False
             if self._begin:  # nothing was sent: nothing to end
                 self._begin = None
             else:
