@@ -344,3 +344,31 @@ def test_every_write_runs_under_the_desks_lock(server_desk, monkeypatch):
     assert ok("ticket list --json").json and ok("dashboard").out
     assert len(modes) >= len(WORKDAY)  # (every command's connection was watched)
     assert unlocked == []
+
+
+# --- a URL that is wrong says what is wrong, without a traceback -----------------------------
+
+@pytest.mark.parametrize("change, code, says", [
+    (lambda u: u + "&bogus=1", 2, "is not valid (invalid dsn"),
+    (lambda u: u + "&sslmode=bogus", 2, "is not valid (invalid sslmode"),
+    (lambda u: u + "&options=-cno_such_setting%3D1", 2, "unrecognized configuration"),
+    (lambda u: u.replace("desk@/", "desk@[::1/"), 2, "is not valid (Invalid IPv6"),
+    (lambda u: u.replace("desk@/", "desk@localhost:port/"), 2, "is not valid (Port"),
+    (lambda u: u.replace("://desk@", "://nobody_here@"), 77, "has no such role"),
+    (lambda u: u.split("@/")[0] + "@/no_such_db?" + u.split("?", 1)[1], 3, "no database"),
+    (lambda u: u.split("?")[0] + "?host=/no/such/folder", 75, "cannot reach"),
+])
+def test_a_wrong_url_is_one_clear_error(server_desk, change, code, says):
+    result = run(f"--db '{change(server_desk)}' whoami")
+    assert result.code == code, result
+    assert says in result.err and "Traceback" not in result.err and result.out == ""
+
+
+def test_db_backup_to_a_url_is_refused(server_desk, isolated, monkeypatch):
+    """A backup is a file; to a URL it is refused with the command that does it (it made
+    folders named after the URL and wrote a file there)."""
+    monkeypatch.chdir(isolated)
+    before = sorted(os.listdir(isolated))
+    result = run(f"db backup '{server_desk}'")
+    assert result.code == 2 and "db copy" in result.err, result
+    assert sorted(os.listdir(isolated)) == before
