@@ -220,8 +220,8 @@ def test_a_row_lock_held_past_the_busy_timeout_exits_75(server_desk):
 
 def test_desks_in_schemas_of_one_database_are_apart(server_desk, pg_cluster):
     """The README's other layout: `?options=-csearch_path%3DNAME` puts a desk in a schema;
-    each has its own ids and rows, the group view names them by schema, and a schema that
-    does not exist is named in a one-line error (it was a traceback)."""
+    each has its own ids, rows and write lock, the group view names them by schema, and a
+    schema that does not exist is named in a one-line error (it was a traceback)."""
     def in_schema(name):
         return f"{server_desk}&options=-csearch_path%3D{name}"
 
@@ -247,6 +247,24 @@ def test_desks_in_schemas_of_one_database_are_apart(server_desk, pg_cluster):
     assert ok(f"--db '{in_schema('brand_b')}' config get desk.name").out.strip() == "brand_b"
     # the seeded desk in the public schema is untouched
     assert ok("ticket list --json").json == []
+    # each desk has its own write lock: brand_a's held elsewhere stops brand_a only
+    import psycopg2
+
+    from deskcli.store.pg.connection import LOCK_KEY, lock_key
+
+    assert len({lock_key("brand_a"), lock_key("brand_b"), lock_key(None)}) == 3
+    assert lock_key(None) == LOCK_KEY
+    holder = psycopg2.connect(server_desk)
+    try:
+        holder.cursor().execute("SELECT pg_advisory_xact_lock(%s, %s)", lock_key("brand_a"))
+        busy = {"DESKCLI_BUSY_TIMEOUT": "100"}
+        stuck = run(f"--db '{in_schema('brand_a')}' ticket note 1 -m x", env=busy)
+        assert stuck.code == 75, stuck
+        ok(f"--db '{in_schema('brand_b')}' ticket note 1 -m x", env=busy)
+        ok("ticket open --type renewal --title R --customer C1 --field package=12", env=busy)
+    finally:
+        holder.rollback()
+        holder.close()
 
 
 def test_init_group_is_for_a_desk_file(store_kind, desk_location, isolated, monkeypatch):

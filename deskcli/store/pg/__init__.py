@@ -128,11 +128,11 @@ def open_store(cls, url: str, *, create: bool, migrate: bool):
     """The Store of the desk in the database at `url` (see deskcli.store.Store.open)."""
     from deskcli.store import busy_timeout_ms
     from deskcli.store.pg import migrations
-    from deskcli.store.pg.connection import Connection
+    from deskcli.store.pg.connection import Connection, lock_key
 
     check_url(url)
     raw = connect(url, busy_timeout_ms())
-    store = cls(url, Connection(raw, busy_timeout_ms()))
+    store = cls(url, Connection(raw, busy_timeout_ms(), lock_key(schema_name(url))))
     store.dialect = "postgres"
     try:
         state = migrations.state(store)

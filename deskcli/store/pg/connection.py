@@ -31,6 +31,16 @@ import sqlite3
 # the advisory lock of a desk's write transactions (one desk per database): 'desk', 1
 LOCK_KEY = (1684370283, 1)
 
+
+def lock_key(schema: str | None) -> tuple[int, int]:
+    """The advisory lock of the desk in `schema` (None: the database's one desk): desks in
+    schemas of one database do not wait for each other."""
+    if schema is None:
+        return LOCK_KEY
+    import zlib
+
+    return LOCK_KEY[0], 2 + zlib.crc32(schema.encode("utf-8")) % 2_000_000_000
+
 # tables whose key is `id INTEGER PRIMARY KEY` (tools/gen_pg_schema.py checks the list)
 ID_TABLES = frozenset({
     "departments", "users", "customers", "ticket_types", "tickets", "events", "attachments",
@@ -182,8 +192,9 @@ class Connection:
 
     row_factory = None  # rows are always Row
 
-    def __init__(self, raw, lock_timeout_ms: int):
+    def __init__(self, raw, lock_timeout_ms: int, lock=LOCK_KEY):
         self.raw = raw
+        self.lock = lock  # the desk's advisory lock (lock_key)
         self.lock_timeout_ms = lock_timeout_ms
         self.in_transaction = False
         self._cache: dict[str, tuple[str, bool]] = {}
@@ -237,7 +248,7 @@ class Connection:
         if control.startswith("BEGIN"):
             if "IMMEDIATE" in control or "EXCLUSIVE" in control:
                 text = ("BEGIN ISOLATION LEVEL READ COMMITTED; "
-                        f"SELECT pg_advisory_xact_lock({LOCK_KEY[0]}, {LOCK_KEY[1]})")
+                        f"SELECT pg_advisory_xact_lock({self.lock[0]}, {self.lock[1]})")
             else:
                 text = "BEGIN ISOLATION LEVEL REPEATABLE READ"
             self._send(cur, text, None)
