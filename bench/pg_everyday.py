@@ -120,12 +120,12 @@ def main() -> None:
         times = {"sqlite": [], "pg": []}
         for run in range(args.runs + 1):
             for store, db in (("sqlite", args.sqlite), ("pg", args.pg)):
-                line = [pool.pop() if a == "{accept}" else a for a in argv] if per_run \
+                line = [str(pool.pop()) if a == "{accept}" else a for a in argv] if per_run \
                     else argv
                 took = timed(deskcli, db, line, env)
                 if run:
                     times[store].append(took)
-        probe = [pool.pop() if a == "{accept}" else a for a in argv] if per_run else argv
+        probe = [str(pool.pop()) if a == "{accept}" else a for a in argv] if per_run else argv
         trips = round_trips(args.pg, probe, p["agent"])
         lite, pg = statistics.median(times["sqlite"]), statistics.median(times["pg"])
         wan = pg + (trips + CONNECT_TRIPS) * WAN_MS

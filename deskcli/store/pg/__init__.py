@@ -7,7 +7,8 @@ bridges the two dialects; the schema is deskcli/store/pg/schema.sql (generated f
 SQLite schema) with compat.sql (SQLite's functions) and the triggers of migrations.py.
 
 The driver is psycopg2 (`pip install 'deskcli[postgres]'`): importing it costs about
-20 ms here, against about 115 ms for psycopg 3, and a command is a short-lived process.
+12 ms here (see driver()), against about 115 ms for psycopg 3, and a command is a
+short-lived process.
 It is imported only for a PostgreSQL desk; SQLite desks pay nothing.
 
 Passwords come from libpq (~/.pgpass, PGPASSFILE, a service file, PGPASSWORD), never from
@@ -74,12 +75,24 @@ def missing_schema(store, url: str) -> DeskError | None:
 
 
 def driver():
+    import sys
+
+    # psycopg2 imports Python's ssl module (about 8 ms with socket, base64 and uuid) only
+    # to learn whether Python set up libcrypto's locking; OpenSSL 1.1 and later need no
+    # such set-up. A None in sys.modules makes that import fail fast, and it is taken
+    # away again at once, so a later `import ssl` (mail over TLS) gets the real module.
+    stand_in = "ssl" not in sys.modules and "psycopg2" not in sys.modules
+    if stand_in:
+        sys.modules["ssl"] = None
     try:
         import psycopg2
     except ImportError:
         raise DeskError("this desk is on PostgreSQL, and the PostgreSQL driver is not "
                         "installed", "pip install 'deskcli[postgres]' (it adds "
                         "psycopg2-binary)") from None
+    finally:
+        if stand_in:
+            del sys.modules["ssl"]
     return psycopg2
 
 

@@ -84,14 +84,14 @@ def script(conn, name: str) -> None:
     """Run one of this package's SQL files as it is (one round trip)."""
     from pathlib import Path
 
-    conn.raw.cursor().execute(Path(__file__).with_name(name).read_text(encoding="utf-8"))
+    conn.raw_cursor().execute(Path(__file__).with_name(name).read_text(encoding="utf-8"))
 
 
 def baseline(conn) -> None:
     script(conn, "compat.sql")
     script(conn, "schema.sql")
     script(conn, "search.sql")  # the full-text tables (deskcli/store/pg/search.py)
-    conn.raw.cursor().execute(triggers())
+    conn.raw_cursor().execute(triggers())
     # (search.sql also inserts the rows the baseline's SQLite migrations insert: the
     # full-text indexes' tokenizer versions)
 

@@ -229,17 +229,21 @@ def _hits_lateral(q: Query, which: list[int]) -> tuple[str, list, set[int]]:
 
 
 _fold: dict | None = None
+_foldable = None  # search.sql's test for a text that has something to fold
 
 
 def fold(token: str) -> str:
     """A token as FTS5's tokenizer folds it: deskcli_fold of search.sql, in Python (its
-    translation table is read from there)."""
-    global _fold
-    if token.isascii():
+    translation table is read from there). A text without a character below U+3000 to
+    fold (ASCII, or CJK and its punctuation) is left as it is without the translation."""
+    global _fold, _foldable
+    if token.isascii() or (_foldable is not None and not _foldable(token)):
         return token
     if _fold is None:
         import re
         from pathlib import Path
+
+        _foldable = re.compile("[\u0080-\u2fff]").search
 
         sql = Path(__file__).with_name("search.sql").read_text(encoding="utf-8")
         source, target = re.search(r"translate\(t,\s*'([^']*)',\s*'([^']*)'\)", sql).groups()
