@@ -390,3 +390,34 @@ def test_db_backup_to_a_url_is_refused(server_desk, isolated, monkeypatch):
     result = run(f"db backup '{server_desk}'")
     assert result.code == 2 and "db copy" in result.err, result
     assert sorted(os.listdir(isolated)) == before
+
+
+# --- db backup reads one snapshot -----------------------------------------------------------
+
+def test_db_backup_is_one_snapshot_while_others_write(server_desk, isolated, monkeypatch):
+    """A ticket opened by another process while the backup is half-way (after its first
+    table) is in neither the backup's tickets nor its events: the backup is the desk as it
+    stood when it began, and the writer was not held up by it."""
+    from deskcli.store import copy as cs
+
+    ok("ticket open --type renewal --title Before --customer C1 --field package=12")
+    real_pages, opened = cs.pages, []
+
+    def pages(db, sql):
+        if not opened and db.dialect == "postgres":
+            env = {**os.environ, "DESKCLI_USER": "alice", "DESKCLI_BUSY_TIMEOUT": "2000"}
+            opened.append(subprocess.run(
+                [sys.executable, "-m", "deskcli", "ticket", "open", "--type", "renewal",
+                 "--title", "During", "--customer", "C1", "--field", "package=12"],
+                env=env, capture_output=True, text=True, timeout=60))
+        return real_pages(db, sql)
+
+    monkeypatch.setattr(cs, "pages", pages)
+    target = isolated / "backup.db"
+    ok(f"db backup {target}")
+    assert opened and opened[0].returncode == 0, opened
+    assert [r[0] for r in query(server_desk, "SELECT title FROM tickets ORDER BY id")] == [
+        "Before", "During"]
+    assert [r[0] for r in query(target, "SELECT title FROM tickets")] == ["Before"]
+    assert query(target, "SELECT DISTINCT ticket_id FROM events") == [(1,)]
+    assert ok(f"--db {target} db check").out == "ok\n"
