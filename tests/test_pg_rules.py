@@ -421,3 +421,29 @@ def test_db_backup_is_one_snapshot_while_others_write(server_desk, isolated, mon
     assert [r[0] for r in query(target, "SELECT title FROM tickets")] == ["Before"]
     assert query(target, "SELECT DISTINCT ticket_id FROM events") == [(1,)]
     assert ok(f"--db {target} db check").out == "ok\n"
+
+
+# --- a role the server gives no rights ---------------------------------------------------
+
+def test_a_role_without_rights_is_refused_in_the_servers_words(server_desk, pg_cluster):
+    """Exit 77 with the server's reason and the way out, for reading, writing and `init`
+    (a traceback before), never the advice for a file's modes."""
+    role = f"nobody_{os.getpid()}"
+    admin = pg_cluster.admin.cursor()
+    admin.execute(f"CREATE ROLE {role} LOGIN")
+    empty = pg_cluster.new_database("template0")
+    try:
+        as_role = server_desk.replace("://desk@", f"://{role}@")
+        fresh = pg_cluster.url(empty).replace("://desk@", f"://{role}@")
+        for args in (f"--db '{as_role}' ticket list", f"--db '{as_role}' user add x --name X",
+                     f"--db '{fresh}' init --admin alice"):
+            result = run(args, as_user="alice")
+            assert result.code == 77, result
+            assert "the PostgreSQL server refused this role" in result.err
+            assert "permission denied for" in result.err and "Team server" in result.err
+            assert "Traceback" not in result.err and "-wal" not in result.err
+        assert query(pg_cluster.url(empty), "SELECT count(*) FROM pg_tables WHERE "
+                                            "schemaname = 'public'") == [(0,)]
+    finally:
+        pg_cluster.drop_database(empty)
+        admin.execute(f"DROP ROLE {role}")
