@@ -447,3 +447,42 @@ def test_a_role_without_rights_is_refused_in_the_servers_words(server_desk, pg_c
     finally:
         pg_cluster.drop_database(empty)
         admin.execute(f"DROP ROLE {role}")
+
+
+# --- the server drops the connection mid-command -------------------------------------------
+
+def test_a_connection_the_server_drops_is_exit_75(server_desk):
+    """A server restarted (or a link dropped) under a command: exit 75, try again, as for a
+    busy desk (it was exit 1, 'database error'); the change was rolled back."""
+    import time
+
+    import psycopg2
+
+    from deskcli.store.pg.connection import LOCK_KEY
+
+    ok("ticket open --type renewal --title Renew --customer C1 --field package=12")
+    events = query(server_desk, "SELECT count(*) FROM events")
+    holder = psycopg2.connect(server_desk)
+    try:
+        holder.cursor().execute("SELECT pg_advisory_xact_lock(%s, %s)", LOCK_KEY)
+        env = {**os.environ, "DESKCLI_USER": "alice", "DESKCLI_BUSY_TIMEOUT": "30000"}
+        proc = subprocess.Popen([sys.executable, "-m", "deskcli", "ticket", "note", "1",
+                                 "-m", "lost"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        waiting = "SELECT pid FROM pg_stat_activity WHERE application_name = 'deskcli' " \
+                  "AND wait_event_type = 'Lock'"
+        for _ in range(300):
+            pids = query(server_desk, waiting)
+            if pids or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert pids, proc.communicate()
+        query(server_desk, "SELECT pg_terminate_backend(?)", (pids[0][0],))
+        out, err = proc.communicate(timeout=60)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert proc.returncode == 75, err
+    assert "closed the connection" in err and "run the command again" in err
+    assert "Traceback" not in err and out == ""
+    assert query(server_desk, "SELECT count(*) FROM events") == events

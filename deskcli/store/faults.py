@@ -112,6 +112,10 @@ def translate(exc: sqlite3.Error, path: str, read_only: str | None = None) -> De
     if code == SQLITE_IOERR or "I/O error" in text:
         return DiskError(f"a disk error on the desk {path} ({text}); nothing was written",
                          "check the disk and the system log, then run `deskcli db check`")
+    if getattr(exc, "server_gone", False):  # PostgreSQL: restarted, or the link dropped
+        return Busy(f"the PostgreSQL server of the desk {path} closed the connection "
+                    f"({text})", "the change in progress was rolled back; run the "
+                    "command again once the server is back")
     if "readonly" in text and path.startswith(("postgresql://", "postgres://")):
         detail = text.split("(", 1)[-1].rstrip(")")  # the server's words
         return AccessDenied(f"the PostgreSQL server refused this role the desk {path} "

@@ -294,6 +294,10 @@ class Connection:
             raise error from None
 
     def _control(self, control: str, sql: str):
+        if control.startswith("ROLLBACK") and self.raw.closed:  # the server dropped the
+            self.in_transaction = self.locked = False           # connection: its work is
+            self._begin = None                                  # rolled back already
+            return Cursor(None)
         cur = self.raw.cursor()
         if control.startswith("BEGIN"):
             if "IMMEDIATE" in control or "EXCLUSIVE" in control:
@@ -352,7 +356,10 @@ def as_sqlite_error(exc: Exception) -> Exception:
         return sqlite3.OperationalError(f"database is locked ({text})")
     if code == "53100":
         return sqlite3.OperationalError(f"database or disk is full ({text})")
-    if code.startswith(("08", "57P")) or isinstance(exc, psycopg2.InterfaceError):
+    # (libpq's own errors, such as "server closed the connection unexpectedly", carry no
+    # SQLSTATE: a connection lost)
+    if code.startswith(("08", "57P")) or isinstance(exc, psycopg2.InterfaceError) or (
+            not code and isinstance(exc, psycopg2.OperationalError)):
         err = sqlite3.OperationalError(f"the database server is unreachable ({text})")
         err.server_gone = True
         return err
