@@ -179,7 +179,7 @@ def copy_in(conn, table: str, columns: tuple[str, ...], ignore: bool, rows: list
         columns = (*columns, "terms", "size")
     names = ", ".join(columns)
     if (table == "tickets" and "remind_at" not in columns and not ignore and many
-            and owned(conn, table)):
+            and conn.remind_at_sql and owned(conn, table)):
         return _tickets(conn, cur, names, rows)
     if not ignore:
         conn.round_trips += 1
@@ -204,9 +204,8 @@ def _tickets(conn, cur, names: str, rows) -> None:
     """New tickets through a temporary table, their remind_at computed by the set-based
     INSERT ... SELECT with migrations.remind_at_sql (the SQL of the row trigger
     tickets_remind_insert, disabled meanwhile: its PL/pgSQL once a row was the largest
-    share of a ticket's insert)."""
-    from deskcli.store.migrations import remind_at_sql
-
+    share of a ticket's insert). (The connection holds remind_at_sql: this module does
+    not import the store's migrations.)"""
     conn.round_trips += 6
     cur.execute("CREATE TEMP TABLE IF NOT EXISTS deskcli_copy_tickets "
                 "(LIKE tickets INCLUDING DEFAULTS) ON COMMIT DROP")
@@ -214,7 +213,7 @@ def _tickets(conn, cur, names: str, rows) -> None:
     cur.execute("ALTER TABLE tickets DISABLE TRIGGER tickets_remind_insert")
     cur.execute(f"INSERT INTO tickets ({names}, remind_at) SELECT {names}, "
                 f"CASE WHEN s.status IN ('new', 'assigned', 'in_progress') "
-                f"THEN {remind_at_sql('s')} ELSE s.remind_at END "
+                f"THEN {conn.remind_at_sql('s')} ELSE s.remind_at END "
                 "FROM deskcli_copy_tickets s ORDER BY ctid")
     cur.execute("ALTER TABLE tickets ENABLE TRIGGER tickets_remind_insert")
     cur.execute("TRUNCATE deskcli_copy_tickets")
