@@ -41,9 +41,8 @@ def picks(path: str) -> dict:
             "ORDER BY id DESC LIMIT 100", (agent_id,))]
         customer = conn.execute("SELECT key FROM customers ORDER BY id LIMIT 1 OFFSET "
                                 "(SELECT count(*) / 2 FROM customers)").fetchone()[0]
-        kind = conn.execute("SELECT key FROM ticket_types t WHERE active AND NOT EXISTS "
-                            "(SELECT 1 FROM type_fields f WHERE f.type_id = t.id "
-                            "AND f.required) ORDER BY id LIMIT 1").fetchone()
+        kind = conn.execute("SELECT key FROM ticket_types WHERE key = 'app-crash' AND active"
+                            ).fetchone()  # (the seeded type startup.py opens too)
     finally:
         conn.close()
     return {"ticket": str(top // 2), "agent": agent, "pool": pool, "customer": customer,
@@ -56,12 +55,17 @@ def commands(p: dict) -> list[tuple[str, list[str], bool]]:
              ("ticket list --limit 50", ["ticket", "list", "--limit", "50"], False),
              ("ticket list --assignee @me --limit 50",
               ["ticket", "list", "--assignee", "@me", "--limit", "50"], False),
+             ("ticket list --search 登录 --limit 50",
+              ["ticket", "list", "--search", "登录", "--limit", "50"], False),
              ("dashboard", ["dashboard"], False),
              ("ticket accept ID", ["ticket", "accept", "{accept}"], True)]
     if p["type"]:
-        found.insert(3, ("ticket open", ["ticket", "open", "--type", p["type"], "--title",
-                                         "Bench 登录 run", "-m", "家长说 App 闪退",
-                                         "--customer", p["customer"]], False))
+        found.insert(3, ("ticket open", [
+            "ticket", "open", "--type", p["type"], "--title", "Bench run: App 闪退 on login",
+            "-m", "家长说孩子上课时 App 闪退，重装后仍然如此。The app closes when the lesson "
+            "starts.", "--customer", p["customer"], "--field", "phone_model=iPhone 15",
+            "--field", "os=iOS", "--field", "app_version=3.2.1", "--source", "phone"],
+            False))
     return found
 
 
@@ -120,12 +124,12 @@ def main() -> None:
         times = {"sqlite": [], "pg": []}
         for run in range(args.runs + 1):
             for store, db in (("sqlite", args.sqlite), ("pg", args.pg)):
-                line = [pool.pop() if a == "{accept}" else a for a in argv] if per_run \
+                line = [str(pool.pop()) if a == "{accept}" else a for a in argv] if per_run \
                     else argv
                 took = timed(deskcli, db, line, env)
                 if run:
                     times[store].append(took)
-        probe = [pool.pop() if a == "{accept}" else a for a in argv] if per_run else argv
+        probe = [str(pool.pop()) if a == "{accept}" else a for a in argv] if per_run else argv
         trips = round_trips(args.pg, probe, p["agent"])
         lite, pg = statistics.median(times["sqlite"]), statistics.median(times["pg"])
         wan = pg + (trips + CONNECT_TRIPS) * WAN_MS

@@ -27,15 +27,15 @@ from startup import desk_facts  # noqa: E402
 
 def operations(facts: dict):
     """(name, function(desk)) pairs: the everyday reads."""
-    from deskcli.store import tickets as tstore
+    from deskcli.store import routing as routing_store
     from deskcli.tickets import opening as tickets
     from deskcli.tickets.opening import ListFilters
 
     def least_loaded(desk):
-        members = tstore.active_members(desk.store, desk.store.scalar(
+        members = routing_store.active_members(desk.store, desk.store.scalar(
             "SELECT id FROM departments WHERE key = 'support'"))
         with desk.store.read():
-            tstore.open_load(desk.store, [m[0] for m in members[:1]])
+            routing_store.open_load(desk.store, [m[0] for m in members[:1]])
 
     return [
         ("ticket show ID", lambda d: tickets.show_ticket(d, int(facts["ticket"]))),

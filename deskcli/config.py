@@ -133,6 +133,13 @@ def check_value(setting: Setting, value: str) -> str:
         from deskcli.reminders.sla import parse_hours
 
         parse_hours(value)
+    if setting.key.startswith("desks."):
+        from deskcli.store import is_url
+
+        if is_url(value):  # a password never goes to the config file
+            from deskcli.store.pg import check_url
+
+            check_url(value)
     return value
 
 

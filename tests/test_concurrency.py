@@ -3,9 +3,11 @@ per ticket, every loser is told who won (exit 5), no event is lost, and nobody s
 "database is locked" or exit 75 — the write lock is taken up front and the busy timeout
 absorbs the waiting."""
 
+import json
 import os
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 from conftest import ok, query
@@ -88,3 +90,69 @@ def test_two_people_accept_one_ticket_at_the_same_moment(desk):
         assert code == 5 and out == ""
         assert f"Error: #{tid} was already accepted by {winner}" in err
         ok(f"ticket close {tid}", as_user="mgr")  # out of the queue for the next round
+
+
+# --- ids, round-robin and least-loaded routing, FAQ keys with many writers (issue 12) ------
+
+WRITERS = 6
+EACH = 6  # tickets of each type, and FAQ entries, per writer
+
+WRITER = """
+import json, sys
+from deskcli.cli import main
+
+who, each = sys.argv[1], int(sys.argv[2])
+for i in range(each):
+    for kind in ("rr", "ll"):
+        main(["ticket", "open", "--type", kind, "--title", f"{who} {kind} {i}", "--json",
+              "--no-suggest"], standalone_mode=False)
+        print()
+    main(["faq", "add", "--question", f"How does {who} do {i}?", "--answer", "Well.",
+          "--json"], standalone_mode=False)
+    print()
+"""
+
+
+@pytest.mark.slow
+def test_many_writers_get_distinct_ids_fair_turns_and_distinct_faq_keys(desk):
+    """WRITERS processes at once, each opening tickets of a round-robin type and of a
+    least-loaded type and adding FAQ entries (whose keys deskcli draws): every id and key
+    is distinct, the turns go round evenly, the loads stay level and their counters match
+    the tickets."""
+    ok("type add rr --name RR --route round-robin:support")
+    ok("type add ll --name LL --route least-loaded:support")
+    members = ("bob", "carol", "mgr")
+    procs = []
+    for n in range(WRITERS):
+        env = {**os.environ, "DESKCLI_DB": str(desk), "DESKCLI_USER": "alice"}
+        env.pop("DESKCLI_DEBUG", None)
+        procs.append(subprocess.Popen([sys.executable, "-c", WRITER, f"w{n}", str(EACH)],
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True))
+    outputs = [(*p.communicate(timeout=300), p.returncode) for p in procs]
+    tickets, faq = [], []
+    for out, err, code in outputs:
+        assert code == 0 and "Traceback" not in err and "locked" not in err, err
+        for line in out.split("\n\n"):
+            if line.strip():
+                record = json.loads(line)
+                (faq if "key" in record and "question" in record else tickets).append(record)
+    total = WRITERS * EACH
+    assert len(tickets) == 2 * total and len(faq) == total
+    ids = [t["id"] for t in tickets]
+    assert len(set(ids)) == len(ids)
+    stored = [r[0] for r in query(desk, "SELECT id FROM tickets ORDER BY id")]
+    assert sorted(ids) == stored[-len(ids):] and stored == list(range(1, len(stored) + 1))
+    for kind in ("rr", "ll"):
+        got = Counter(t["assignee"] for t in tickets if t["type"] == kind)
+        assert set(got) == set(members), (kind, got)
+        assert max(got.values()) - min(got.values()) <= 1, (kind, got)  # 12 each
+    loads = dict(query(desk, "SELECT u.login, l.open FROM assignee_load l JOIN users u ON "
+                             "u.id = l.user_id WHERE l.open > 0"))
+    counted = dict(query(desk, "SELECT u.login, count(*) FROM tickets t JOIN users u ON "
+                               "u.id = t.assignee_id WHERE t.status IN ('assigned', "
+                               "'in_progress', 'waiting') GROUP BY u.login"))
+    assert loads == counted
+    keys = [f["key"] for f in faq]
+    assert len(set(keys)) == total
+    assert sorted(keys) == sorted(r[0] for r in query(desk, "SELECT key FROM faq"))

@@ -7,14 +7,14 @@ gives a job (HOME, LOGNAME, PATH=/usr/bin:/bin, SHELL=/bin/sh)."""
 
 import os
 import shlex
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ok, run
+from deskcli.store import label
+from tests.conftest import is_pg, ok, query, run
 
 SCRIPT = Path(sys.executable).parent / "deskcli"
 needs_script = pytest.mark.skipif(not SCRIPT.exists(), reason="no installed deskcli script")
@@ -34,11 +34,13 @@ def job_lines(text: str) -> list[str]:
 
 
 @needs_script
-def test_printed_crontab_runs_under_cron_environment(tmp_path):
+def test_printed_crontab_runs_under_cron_environment(tmp_path, desk_location):
+    """On the store under test: a file in a folder of its own, or a PostgreSQL database
+    (named by its URL in the jobs, with its log in deskcli's data folder)."""
     link = tmp_path / "bin" / "deskcli"
     link.parent.mkdir()
     link.symlink_to(SCRIPT)
-    desk = tmp_path / "srv" / "brand-a.db"
+    desk = desk_location if is_pg(desk_location) else tmp_path / "srv" / "brand-a.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESKCLI_")}
     env.update(DESKCLI_DB=str(desk), DESKCLI_USER="alice",
                DESKCLI_NOW="2026-11-28T09:00:00Z")
@@ -66,7 +68,10 @@ def test_printed_crontab_runs_under_cron_environment(tmp_path):
         assert words[1:5] == ["--db", str(desk), "--as", "desk-cron"]
     assert jobs[0].split(" >>")[0].endswith("remind run")
     assert jobs[1].split(" >>")[0].endswith("outbox send")
-    log = tmp_path / "srv" / "brand-a.cron.log"
+    if is_pg(desk):
+        log = Path(os.environ["XDG_DATA_HOME"]) / "deskcli" / f"{label(desk)}.cron.log"
+    else:
+        log = tmp_path / "srv" / "brand-a.cron.log"
     assert f">>{log} 2>&1" in jobs[0]
 
     home = tmp_path / "home-cron"
@@ -80,11 +85,9 @@ def test_printed_crontab_runs_under_cron_environment(tmp_path):
         assert proc.returncode == 0, (job, proc.stdout, proc.stderr, log.read_text())
     # remind run (at the real time, long after the 1h accept SLA) nudged bob, and
     # outbox send delivered the notices into the maildir: the jobs worked on this desk
-    with sqlite3.connect(desk) as db:
-        kinds = [r[0] for r in db.execute("SELECT kind FROM events ORDER BY id")]
-        pending = db.execute("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetchone()
+    kinds = [r[0] for r in query(desk, "SELECT kind FROM events ORDER BY id")]
     assert "nudged" in kinds
-    assert pending == (0,)
+    assert query(desk, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == [(0,)]
     assert len(list((maildir / "new").iterdir())) >= 2
     assert log.read_text() == ""  # silent when all is well
 

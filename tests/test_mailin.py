@@ -452,6 +452,7 @@ def test_a_busy_desk_exits_75(mail_desk, monkeypatch):
     holder = (Store.open(mail_desk).conn if is_pg(mail_desk)
               else sqlite3.connect(mail_desk, isolation_level=None))
     holder.execute("BEGIN IMMEDIATE")
+    holder.execute("SELECT 1")  # (deskcli's PostgreSQL BEGIN travels with the next statement)
     try:
         result = ingest("outlook_new.eml")
     finally:

@@ -38,7 +38,7 @@ import shlex
 from html.parser import HTMLParser
 
 import pytest
-from conftest import is_pg, ok, pg_copy, run, seed_desk
+from conftest import is_pg, ok, pg_copy, query, run, seed_desk
 
 PERIOD = "--since 2026-11-02 --until 2026-11-08"
 H = 3600
@@ -139,6 +139,23 @@ def a(desks, monkeypatch, store_kind, request):
         return pg_copy(request, "reports-a", build_a)
     monkeypatch.setenv("DESKCLI_DB", str(desks[0]))
     return desks[0]
+
+
+@pytest.fixture
+def group(desks, a, store_kind, request):
+    """The two desks of the group view: brand-a.db and brand-b.db on the sqlite leg; on the
+    postgres leg a PostgreSQL desk A (a database named brand-a, a copy of the leg's desk A)
+    and the SQLite file of desk B: the group view mixes the two stores."""
+    if store_kind != "postgres":
+        yield desks
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    template = request.getfixturevalue("pg_templates")["reports-a"]
+    admin = cluster.admin.cursor()
+    admin.execute('DROP DATABASE IF EXISTS "brand-a" WITH (FORCE)')
+    admin.execute(f'CREATE DATABASE "brand-a" TEMPLATE {template}{cluster.strategy}')
+    yield cluster.url("brand-a"), desks[1]
+    admin.execute('DROP DATABASE IF EXISTS "brand-a" WITH (FORCE)')
 
 
 def report(args: str, **kwargs):
@@ -514,8 +531,8 @@ def test_mail_to_goes_through_the_outbox(a, tmp_path):
 
 # --- the group view -------------------------------------------------------------------------
 
-def test_group_summary_has_a_desk_column_and_totals(desks, a):
-    first, second = desks
+def test_group_summary_has_a_desk_column_and_totals(group):
+    first, second = group
     data = report(f"summary {PERIOD} --db {first} --db {second} --json").json
     assert [d["name"] for d in data["desks"]] == ["brand-a", "brand-b"]
     assert data["desks"][1]["title"] == "Brand B"
@@ -532,8 +549,8 @@ def test_group_summary_has_a_desk_column_and_totals(desks, a):
     assert re.search(r"^TOTAL\s+-?\s*7\s+6\s+4\s+1\s+1\s+4\s+3$", table, re.M)
 
 
-def test_group_sla_pools_the_durations(desks, a):
-    data = report(f"sla {PERIOD} --db {desks[0]} --db {desks[1]} --json").json
+def test_group_sla_pools_the_durations(group):
+    data = report(f"sla {PERIOD} --db {group[0]} --db {group[1]} --json").json
     # accept times of both desks: 10m 20m 30m 2h30m 4h 23h -> median (30m + 2h30m) / 2;
     # under an SLA: 5 on A (2 met) + B's #1 (met) and #2 (never accepted) = 7, 3 met
     total = data["totals"]
@@ -542,9 +559,9 @@ def test_group_sla_pools_the_durations(desks, a):
     assert {r["desk"] for r in data["breaches"]} == {"brand-a", "brand-b"}
 
 
-def test_group_view_by_desk_names(desks, a):
-    ok(f"config set desks.brand-a {desks[0]}")
-    ok(f"config set desks.brand-b {desks[1]}")
+def test_group_view_by_desk_names(group):
+    ok(f"config set desks.brand-a {group[0]}")
+    ok(f"config set desks.brand-b {group[1]}")
     data = report(f"agents {PERIOD} --desk all --json").json
     assert [d["name"] for d in data["desks"]] == ["brand-a", "brand-b"]
     alice = next(r for r in data["rows"] if r["desk"] == "brand-b")
@@ -560,13 +577,13 @@ def test_group_view_by_desk_names(desks, a):
     assert json.dumps(trend["totals"]) and trend["totals"]["opened"] == 7
 
 
-def test_reports_only_read(desks, a):
-    import sqlite3
+def test_reports_only_read(group):
+    def written():
+        return [query(desk, "SELECT count(*), max(id) FROM events") for desk in group]
 
-    before = sqlite3.connect(desks[0]).execute("SELECT count(*) FROM events").fetchone()
-    report(f"summary {PERIOD} --db {desks[0]} --db {desks[1]}")
-    after = sqlite3.connect(desks[0]).execute("SELECT count(*) FROM events").fetchone()
-    assert before == after
+    before = written()
+    report(f"summary {PERIOD} --db {group[0]} --db {group[1]}")
+    assert written() == before
 
 
 def test_working_clock_agrees_with_the_calendar():

@@ -9,11 +9,9 @@ A test walks the click tree and fails when a command is neither in the table nor
 READ_ONLY, so a new write command cannot be forgotten.
 """
 
-import sqlite3
-
 import click
 import pytest
-from conftest import copy_desk, isolated_env, ok, pg_copy, run, seed_desk
+from conftest import copy_desk, execute, isolated_env, ok, pg_copy, run, seed_desk
 
 from deskcli.cli import main
 
@@ -226,20 +224,16 @@ def build_roles(ids: dict) -> None:
         ok("view add mine --status open", as_user=login)
 
 
-def cell(tmp, template, ids, command: str, role: str):
-    """Run one command as `role` on a fresh copy of the template desk."""
-    copy_desk(template, tmp / "desk.db")
+def cell(tmp, location, ids, command: str, role: str):
+    """Run one command as `role` on `location`, a fresh copy of the template desk."""
     actor = "sys" if role == "integration" else "bob"
     if role != "integration":
-        conn = sqlite3.connect(tmp / "desk.db")
-        with conn:
-            conn.execute("UPDATE users SET role = ? WHERE login = 'bob'", (role,))
-        conn.close()
+        assert execute(location, "UPDATE users SET role = ? WHERE login = 'bob'", (role,)) == 1
     files = {
         "file": tmp / "plan.txt", "backup": tmp / "backup.db", "faq": tmp / "faq.csv",
         "customers": tmp / "customers.csv", "tickets": tmp / "tickets.jsonl",
         "mail": tmp / "message.eml",
-        "synonyms": tmp / "synonyms.txt", "desk": tmp / "desk.db"}
+        "synonyms": tmp / "synonyms.txt", "desk": location}
     files["file"].write_text("room plan\n")
     files["faq"].write_text("question,answer\nWhy?,Because.\n")
     files["customers"].write_text("key,name\nC8,Eight\n")
@@ -251,17 +245,46 @@ def cell(tmp, template, ids, command: str, role: str):
     return run(args, as_user=actor)
 
 
-def test_the_role_matrix(tmp_path, roles_template):
-    """Every cell of TABLE; failures are collected so that one run shows them all."""
-    template, ids = roles_template
-    wrong, unexpected_allows, cells = [], [], 0
-    for name, (command, expected) in ROWS.items():
-        for role in ROLES:
-            cells += 1
-            here = tmp_path / f"{name.replace(' ', '-')}-{role}"
+class Copies:
+    """Fresh copies of the roles' template desk, one per cell, on the store under test: a
+    file copied with SQLite's backup API, or a database made from the template database."""
+
+    def __init__(self, store_kind, request):
+        self.cluster = None
+        if store_kind == "postgres":
+            self.ids = roles_pg(request)
+            self.cluster = request.getfixturevalue("pg_cluster")
+            self.template = request.getfixturevalue("pg_templates")["roles"]
+        else:
+            self.template, self.ids = request.getfixturevalue("roles_template")
+        self.made = []
+
+    def fresh(self, folder):
+        if self.cluster is None:
+            return copy_desk(self.template, folder / "desk.db")
+        name = self.cluster.new_database(self.template)
+        self.made.append(name)
+        return self.cluster.url(name)
+
+    def drop(self):
+        while self.made:
+            self.cluster.drop_database(self.made.pop())
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_role_matrix(tmp_path, store_kind, request, role):
+    """Every cell of TABLE, a column (role) per test so that parallel workers share the
+    cells; failures are collected so that one run shows them all."""
+    copies = Copies(store_kind, request)
+    wrong, unexpected_allows = [], []
+    try:
+        for name, (command, expected) in ROWS.items():
+            here = tmp_path / name.replace(" ", "-")
             here.mkdir()
-            with isolated_env(here):
-                result = cell(here, template, ids, command, role)
+            location = copies.fresh(here)
+            with isolated_env(here, location if copies.cluster else None):
+                result = cell(here, location, copies.ids, command, role)
+            copies.drop()
             got = {0: "+", REFUSAL.get(name, 4): "-"}.get(result.code, f"exit {result.code}")
             if got != expected[role]:
                 wrong.append(f"{name} as {role}: expected {expected[role]}, got {got}: "
@@ -270,7 +293,9 @@ def test_the_role_matrix(tmp_path, roles_template):
                     unexpected_allows.append(f"{name} as {role}")
             elif got == "-" and not ("may not" in result.err or " may " in result.err):
                 wrong.append(f"{name} as {role}: refused without saying why: {result.err}")
-    print(f"role matrix: {len(ROWS)} commands x {len(ROLES)} roles = {cells} cells, "
+    finally:
+        copies.drop()
+    print(f"role matrix ({store_kind}), {role}: {len(ROWS)} cells, "
           f"{len(unexpected_allows)} unexpected allows, {len(wrong)} mismatches")
     assert not wrong, "\n".join(wrong)
 
@@ -280,13 +305,19 @@ def test_the_role_matrix(tmp_path, roles_template):
 PG_IDS: dict = {}  # the ids of the postgres leg's roles template, built once per session
 
 
+def roles_pg(request) -> dict:
+    """The postgres leg's roles template (built once per session on the seeded one); this
+    test's database becomes a copy of it. Returns its ids."""
+    if "seeded" not in request.getfixturevalue("pg_templates"):
+        pg_copy(request, "seeded", seed_desk)
+    pg_copy(request, "roles", lambda: build_roles(PG_IDS), base_template="seeded")
+    return PG_IDS
+
+
 @pytest.fixture
 def roles_desk(isolated, store_kind, request):
     if store_kind == "postgres":
-        if "seeded" not in request.getfixturevalue("pg_templates"):
-            pg_copy(request, "seeded", seed_desk)
-        pg_copy(request, "roles", lambda: build_roles(PG_IDS), base_template="seeded")
-        return PG_IDS
+        return roles_pg(request)
     template, ids = request.getfixturevalue("roles_template")
     copy_desk(template, isolated / "desk.db")
     return ids

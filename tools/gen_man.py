@@ -45,7 +45,9 @@ import click  # noqa: E402
 EXIT_TEXT = {
     0: "Success. An empty listing is a success too.",
     1: "Any other error: a file other than the desk that cannot be read or written, "
-       "problems found by \\fBdeskcli db check\\fR, an unexpected failure.",
+       "problems found by \\fBdeskcli db check\\fR, a \\fBpostgresql://\\fR desk without "
+       "its driver (\\fBpip install \\(aqdeskcli[postgres]\\(aq\\fR), an unexpected "
+       "failure.",
     75: "Try again later: the desk stayed locked by another process beyond the busy "
         "timeout, or (\\fBoutbox send\\fR) the mail server cannot be reached.",
     130: "Interrupted (Ctrl\\-C) before the change was written; nothing was changed.",

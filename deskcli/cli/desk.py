@@ -46,7 +46,7 @@ def init(app, admin, name, email, desk_name, timezone, locale, group):
     if group is not None:
         from deskcli.deskfile import sharing
 
-        sharing.check_group(group)
+        sharing.check_group(group, path)
         if not sharing.prepare_folder(path, group) and (
                 warning := sharing.folder_warning(path, group)):
             say(f"note: {warning}")

@@ -75,7 +75,8 @@ def remind_run(desk, dry_run, as_json, verbose):
                    "ticket.manage permission).")
 @click.option("--log", metavar="FILE",
               help="Append the commands' output to FILE (default: NAME.cron.log next to "
-                   "the desk, unless --mailto is given).")
+                   "the desk file, or in deskcli's data folder for a PostgreSQL desk; "
+                   "none with --mailto).")
 @click.option("--mailto", metavar="ADDRESS",
               help="Let cron mail the output to ADDRESS (a MAILTO= line) instead of "
                    "logging it; '' mails nobody.")
@@ -100,7 +101,14 @@ def remind_crontab(app, login, log, mailto):
 
     desk = app.desk()
     if log is None and mailto is None:
-        log = os.path.splitext(os.path.abspath(desk.store.path))[0] + ".cron.log"
+        from deskcli.config import data_dir
+        from deskcli.store import is_url
+
+        if is_url(desk.store.path):  # (cron's `>>` needs the folder)
+            os.makedirs(data_dir(), mode=0o700, exist_ok=True)
+            log = os.path.join(data_dir(), f"{desk.store.stem}.cron.log")
+        else:
+            log = os.path.splitext(os.path.abspath(desk.store.path))[0] + ".cron.log"
     click.echo(crontab(desk, login=login or desk.login, log=log, mailto=mailto), nl=False)
     if not desk.setting("outbox.via"):
         say("note: outbox.via is not set, so `outbox send` fails until it is: "

@@ -74,9 +74,15 @@ def folder_warning(path: str, group: str) -> str | None:
             f"chmod 2770 {folder}")
 
 
-def check_group(group: str | None) -> None:
+def check_group(group: str | None, path: str = "") -> None:
     if group is not None and not group.strip():
         raise Invalid("--group needs a group name", "e.g. --group desk")
+    from deskcli.store import is_url
+
+    if group is not None and is_url(path):  # (its folders would be made of the URL)
+        raise Invalid("--group shares a desk file with a Unix group; a PostgreSQL desk is "
+                      "shared by the server", "leave --group out, and give each user a "
+                      "role that may use the database (see \"Team server\" in the README)")
 
 
 # --- mail check ---------------------------------------------------------------------------

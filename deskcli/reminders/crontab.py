@@ -2,7 +2,8 @@
 crontab`).
 
 Cron starts commands with PATH=/usr/bin:/bin, no DESKCLI_* variables and /bin/sh, so every
-line names the deskcli program and the desk by absolute paths and the identity with --as:
+line names the deskcli program and the desk by absolute paths (a PostgreSQL desk by its
+URL; its password comes from the cron user's ~/.pgpass) and the identity with --as:
 it runs exactly as printed, whatever the crontab owner's shell profile says.
 """
 
@@ -54,7 +55,10 @@ def crontab(desk: Desk, *, login: str, log: str | None, mailto: str | None,
             "--role cron; then: deskcli --as desk-cron remind crontab")
     if mailto is not None and any(ch in mailto for ch in "\n\r"):
         raise Invalid("--mailto must be one line", "e.g. --mailto ops@school.example")
-    desk_path = os.path.abspath(desk.store.path)
+    from deskcli.store import is_url
+
+    # a PostgreSQL desk's URL as it is (an absolute path of it would name a file)
+    desk_path = desk.store.path if is_url(desk.store.path) else os.path.abspath(desk.store.path)
     base = (program or entry_point()) + ["--db", desk_path, "--as", login]
     tail = f" >>{shlex.quote(os.path.abspath(log))} 2>&1".replace("%", "\\%") if log else ""
     lines = [

@@ -46,11 +46,12 @@ def exists(location) -> bool:
 
 def label(location) -> str:
     """A desk's short name: the file's stem (/srv/desks/brand-a.db -> brand-a), or the
-    database's name (postgresql://desk@db/brand_a -> brand_a)."""
+    database's name (postgresql://desk@db/brand_a -> brand_a), or the schema's when the
+    URL puts the desk in one (...?options=-csearch_path%3Dbrand_b -> brand_b)."""
     if is_url(location):
-        from deskcli.store.pg import database_name
+        from deskcli.store.pg import database_name, schema_name
 
-        return database_name(location)
+        return schema_name(location) or database_name(location)
     return os.path.splitext(os.path.basename(os.fspath(location)))[0]
 
 
@@ -209,6 +210,14 @@ class Store:
             self.conn.executemany(sql, rows)
         except sqlite3.IntegrityError as exc:
             raise integrity(exc) from None
+
+    def several(self, queries: list[tuple[str, tuple]]) -> list[list]:
+        """The rows of several small SELECTs, in order. On PostgreSQL they travel in one
+        round trip (a ticket's page would otherwise cost ten); on SQLite a round trip is
+        a function call. The parameters are all sequences or all dicts (named)."""
+        if self.dialect == "postgres":
+            return self.conn.several(queries)
+        return [self.all(sql, params) for sql, params in queries]
 
     def scalar(self, sql: str, params=()):
         row = self.conn.execute(sql, params).fetchone()

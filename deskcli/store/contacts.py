@@ -4,12 +4,13 @@ replies, resolutions and closings besides the customer (issue 10). Only staff ad
 
 from deskcli.store import Store
 
+LISTING_SQL = ("SELECT c.email, c.name, c.via, u.login AS added_by, c.added_at "
+               "FROM ticket_contacts c LEFT JOIN users u ON u.id = c.added_by_id "
+               "WHERE c.ticket_id = ? ORDER BY c.email")
+
 
 def listing(db: Store, ticket_id: int) -> list[dict]:
-    return [dict(r) for r in db.all(
-        "SELECT c.email, c.name, c.via, u.login AS added_by, c.added_at "
-        "FROM ticket_contacts c LEFT JOIN users u ON u.id = c.added_by_id "
-        "WHERE c.ticket_id = ? ORDER BY c.email", (ticket_id,))]
+    return [dict(r) for r in db.all(LISTING_SQL, (ticket_id,))]
 
 
 def has(db: Store, ticket_id: int, email: str) -> bool:

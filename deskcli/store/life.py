@@ -84,11 +84,14 @@ def add_attachment(db: Store, ticket_id: int, name: str, data: bytes, content_ty
                    at)).lastrowid
 
 
+ATTACHMENTS_SQL = ("SELECT a.id, a.name, a.size, a.content_type, a.sha256, "
+                   "u.login AS added_by, a.added_at FROM attachments a "
+                   "LEFT JOIN users u ON u.id = a.added_by_id WHERE a.ticket_id = ? "
+                   "ORDER BY a.id")
+
+
 def attachments(db: Store, ticket_id: int) -> list[dict]:
-    return [dict(r) for r in db.all(
-        "SELECT a.id, a.name, a.size, a.content_type, a.sha256, u.login AS added_by, "
-        "a.added_at FROM attachments a LEFT JOIN users u ON u.id = a.added_by_id "
-        "WHERE a.ticket_id = ? ORDER BY a.id", (ticket_id,))]
+    return [dict(r) for r in db.all(ATTACHMENTS_SQL, (ticket_id,))]
 
 
 def attachment_data(db: Store, ticket_id: int, name: str):
@@ -113,30 +116,43 @@ def remove_link(db: Store, ticket_id: int, other_id: int) -> bool:
                   (ticket_id, other_id, other_id, ticket_id)).rowcount > 0
 
 
+PARENT_SQL = "SELECT other_id FROM ticket_links WHERE ticket_id = ? AND kind = 'parent'"
+# a ticket's links: its parent, children, related and merged tickets, each with its id
+_LINK_QUERIES = (PARENT_SQL,
+                 "SELECT ticket_id FROM ticket_links WHERE other_id = ? AND kind = 'parent' "
+                 "ORDER BY ticket_id",
+                 "SELECT other_id FROM ticket_links WHERE ticket_id = ? AND kind = 'relates' "
+                 "UNION SELECT ticket_id FROM ticket_links WHERE other_id = ? "
+                 "AND kind = 'relates'",
+                 "SELECT id FROM tickets WHERE merged_into = ? ORDER BY id")
+
+
+def _link_queries(ticket_id: int) -> list[tuple[str, tuple]]:
+    return [(sql, (ticket_id,) * sql.count("?")) for sql in _LINK_QUERIES]
+
+
+def _links(parent, children, related, merged) -> dict:
+    return {"parent": parent[0][0] if parent else None,
+            "children": [r[0] for r in children], "related": sorted({r[0] for r in related}),
+            "merged": [r[0] for r in merged]}
+
+
 def parent_of(db: Store, ticket_id: int) -> int | None:
-    return db.scalar("SELECT other_id FROM ticket_links WHERE ticket_id = ? AND kind = 'parent'",
-                     (ticket_id,))
+    return db.scalar(PARENT_SQL, (ticket_id,))
 
 
 def links(db: Store, ticket_id: int) -> dict:
-    parent = parent_of(db, ticket_id)
-    children = [r[0] for r in db.all("SELECT ticket_id FROM ticket_links WHERE other_id = ? "
-                                     "AND kind = 'parent' ORDER BY ticket_id", (ticket_id,))]
-    related = sorted({r[0] for r in db.all(
-        "SELECT other_id FROM ticket_links WHERE ticket_id = ? AND kind = 'relates' UNION "
-        "SELECT ticket_id FROM ticket_links WHERE other_id = ? AND kind = 'relates'",
-        (ticket_id, ticket_id))})
-    merged = [r[0] for r in db.all("SELECT id FROM tickets WHERE merged_into = ? ORDER BY id",
-                                   (ticket_id,))]
-    return {"parent": parent, "children": children, "related": related, "merged": merged}
+    return _links(*db.several(_link_queries(ticket_id)))
+
+
+TAGS_SQL = "SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id IN ({marks}) ORDER BY tag"
 
 
 def tags(db: Store, ticket_ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {i: [] for i in ticket_ids}
     if ticket_ids:
         marks = ",".join("?" * len(ticket_ids))
-        for r in db.all(f"SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id IN ({marks}) "
-                        "ORDER BY tag", ticket_ids):
+        for r in db.all(TAGS_SQL.format(marks=marks), ticket_ids):
             found[r[0]].append(r[1])
     return found
 
@@ -157,9 +173,11 @@ def log_time(db: Store, ticket_id: int, user_id: int, seconds: int, at: str,
            (ticket_id, user_id, seconds, at, note))
 
 
+TIME_SQL = "SELECT coalesce(sum(seconds), 0) FROM time_logs WHERE ticket_id = ?"
+
+
 def time_spent(db: Store, ticket_id: int) -> int:
-    return db.scalar("SELECT coalesce(sum(seconds), 0) FROM time_logs WHERE ticket_id = ?",
-                     (ticket_id,))
+    return db.scalar(TIME_SQL, (ticket_id,))
 
 
 def rate(db: Store, ticket_id: int, score: int, comment: str | None, user_id: int,
@@ -170,10 +188,28 @@ def rate(db: Store, ticket_id: int, score: int, comment: str | None, user_id: in
            (ticket_id, score, comment, user_id, at))
 
 
+RATING_SQL = ("SELECT r.score, r.comment, u.login AS rated_by, r.at FROM ratings r "
+              "LEFT JOIN users u ON u.id = r.rated_by_id WHERE r.ticket_id = ?")
+
+
 def rating(db: Store, ticket_id: int) -> dict | None:
-    row = db.one("SELECT r.score, r.comment, u.login AS rated_by, r.at FROM ratings r "
-                 "LEFT JOIN users u ON u.id = r.rated_by_id WHERE r.ticket_id = ?", (ticket_id,))
+    row = db.one(RATING_SQL, (ticket_id,))
     return dict(row) if row else None
+
+
+def details(db: Store, ticket_id: int) -> dict:
+    """What `ticket show` adds to a ticket, read with Store.several (one round trip on
+    PostgreSQL): tags, contacts (their rows), links, attachments, time worked, rating."""
+    from deskcli.store.contacts import LISTING_SQL
+
+    one = (ticket_id,)
+    tag_rows, contact_rows, *link_rows, files, spent, rated = db.several(
+        [(TAGS_SQL.format(marks="?"), one), (LISTING_SQL, one), *_link_queries(ticket_id),
+         (ATTACHMENTS_SQL, one), (TIME_SQL, one), (RATING_SQL, one)])
+    return {"tags": [r[1] for r in tag_rows], "contacts": [dict(r) for r in contact_rows],
+            "links": _links(*link_rows), "attachments": [dict(r) for r in files],
+            "time_spent_seconds": spent[0][0] if spent else 0,
+            "rating": dict(rated[0]) if rated else None}
 
 
 # --- saved views --------------------------------------------------------------------------

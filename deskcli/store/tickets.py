@@ -114,58 +114,52 @@ def external_ids_present(db: Store, external_ids: list[str]) -> dict[str, int]:
 
 # --- routing support ----------------------------------------------------------------------
 
-def active_members(db: Store, dept_id: int) -> list[tuple[int, str]]:
-    return [(r[0], r[1]) for r in db.all(
-        "SELECT id, login FROM users WHERE dept_id = ? AND active AND kind = 'staff' "
-        "ORDER BY login", (dept_id,))]
-
-
-def open_load(db: Store, user_ids: list[int]) -> dict[int, int]:
-    """Open tickets (assigned, in progress, waiting) per assignee, from the counters the
-    assignee_load triggers keep (migration m008)."""
-    if not user_ids:
-        return {}
-    load = dict.fromkeys(user_ids, 0)
-    marks = ",".join("?" * len(user_ids))
-    load.update((r[0], r[1]) for r in db.all(
-        f"SELECT user_id, open FROM assignee_load WHERE user_id IN ({marks})", user_ids))
-    return load
-
-
-def round_robin_last(db: Store, type_id: int) -> int | None:
-    return db.scalar("SELECT last_user_id FROM routing_state WHERE type_id = ?", (type_id,))
-
-
-def set_round_robin_last(db: Store, type_id: int, user_id: int) -> None:
-    db.run("INSERT INTO routing_state (type_id, last_user_id) VALUES (?, ?) "
-           "ON CONFLICT (type_id) DO UPDATE SET last_user_id = excluded.last_user_id",
-           (type_id, user_id))
-
-
 # --- reading ------------------------------------------------------------------------------
 
 def get(db: Store, ticket_id: int, *, events: bool = False) -> Ticket | None:
-    row = db.one(TICKET_SELECT + " WHERE t.id = ?", (ticket_id,))
-    if row is None:
+    one = (ticket_id,)
+    # the ticket, its CC list, checklist and events: one round trip on PostgreSQL
+    rows, cc, steps, *timeline = db.several([(TICKET_SELECT + " WHERE t.id = ?", one),
+                                             (_CC_SQL.format(marks="?"), one),
+                                             (_STEPS_SQL.format(marks="?"), one),
+                                             *([(_EVENTS_SQL, one)] if events else [])])
+    if not rows:
         return None
-    ticket = _hydrate(db, [row])[0]
+    ticket = _hydrate(db, rows, loaded=(cc, steps))[0]
     if events:
-        ticket.events = ticket_events(db, ticket_id)
+        ticket.events = _events(timeline[0])
     return ticket
 
 
+_EVENTS_SQL = ("SELECT e.id, e.at, u.login AS actor, e.kind, e.from_value, e.to_value, "
+               "e.message, e.visibility, e.data FROM events e "
+               "LEFT JOIN users u ON u.id = e.actor_id WHERE e.ticket_id = ? ORDER BY e.id")
+
+
 def ticket_events(db: Store, ticket_id: int) -> list[dict]:
-    rows = db.all("SELECT e.id, e.at, u.login AS actor, e.kind, e.from_value, e.to_value, "
-                  "e.message, e.visibility, e.data FROM events e "
-                  "LEFT JOIN users u ON u.id = e.actor_id WHERE e.ticket_id = ? ORDER BY e.id",
-                  (ticket_id,))
+    return _events(db.all(_EVENTS_SQL, (ticket_id,)))
+
+
+def _events(rows) -> list[dict]:
     return [{"id": r["id"], "at": r["at"], "actor": r["actor"], "kind": r["kind"],
              "from": r["from_value"], "to": r["to_value"], "message": r["message"],
              "visibility": r["visibility"],
              "data": json.loads(r["data"]) if r["data"] else None} for r in rows]
 
 
-def _hydrate(db: Store, rows, details: bool = True) -> list[Ticket]:
+_CC_SQL = ("SELECT c.ticket_id, coalesce(u.login, h.login) FROM ticket_cc c "
+           "LEFT JOIN users u ON u.id = c.user_id "
+           "LEFT JOIN departments d ON d.id = c.dept_id "
+           "LEFT JOIN users h ON h.id = d.head_id "
+           "WHERE c.ticket_id IN ({marks}) ORDER BY c.rowid")
+_STEPS_SQL = ("SELECT s.ticket_id, s.position, s.text, s.done_at, u.login FROM ticket_steps s "
+              "LEFT JOIN users u ON u.id = s.done_by_id "
+              "WHERE s.ticket_id IN ({marks}) ORDER BY s.ticket_id, s.position")
+
+
+def _hydrate(db: Store, rows, details: bool = True, loaded=None) -> list[Ticket]:
+    """Tickets from their rows, with their CC lists and checklists (`details`), read now
+    or already `loaded` as (CC rows, step rows)."""
     tickets = []
     for row in rows:
         data = dict(row)
@@ -174,20 +168,15 @@ def _hydrate(db: Store, rows, details: bool = True) -> list[Ticket]:
     if not tickets or not details:
         return tickets
     by_id = {t.id: t for t in tickets}
-    marks = ",".join("?" * len(by_id))
-    ids = list(by_id)
-    for r in db.all(
-            "SELECT c.ticket_id, coalesce(u.login, h.login) FROM ticket_cc c "
-            "LEFT JOIN users u ON u.id = c.user_id "
-            "LEFT JOIN departments d ON d.id = c.dept_id "
-            "LEFT JOIN users h ON h.id = d.head_id "
-            f"WHERE c.ticket_id IN ({marks}) ORDER BY c.rowid", ids):
+    if loaded is None:
+        marks, ids = ",".join("?" * len(by_id)), list(by_id)
+        loaded = (db.all(_CC_SQL.format(marks=marks), ids),
+                  db.all(_STEPS_SQL.format(marks=marks), ids))
+    cc_rows, step_rows = loaded
+    for r in cc_rows:
         if r[1] and r[1] not in by_id[r[0]].cc:
             by_id[r[0]].cc.append(r[1])
-    for r in db.all(
-            "SELECT s.ticket_id, s.position, s.text, s.done_at, u.login FROM ticket_steps s "
-            "LEFT JOIN users u ON u.id = s.done_by_id "
-            f"WHERE s.ticket_id IN ({marks}) ORDER BY s.ticket_id, s.position", ids):
+    for r in step_rows:
         by_id[r[0]].checklist.append({"step": r[1], "text": r[2], "done": r[3] is not None,
                                       "done_at": r[3], "done_by": r[4]})
     return tickets
@@ -377,16 +366,18 @@ def open_work(db: Store, user_id: int, now: str, limit: int) -> dict[str, tuple[
     (to_accept, in_progress, handling, overdue, nudged): {section: (how many, the newest
     `limit` ids)}."""
     params = {"me": user_id, "now": now}
-    result = {}
-    for name, where in _WORK_RANGES.items():
-        count = db.scalar(f"SELECT count(*) FROM tickets WHERE {where}", params)
-        result[name] = (count, [r[0] for r in db.all(
-            f"SELECT id FROM tickets WHERE {where} ORDER BY id DESC LIMIT {int(limit)}",
-            params)] if count else [])
+    queries = []  # (one round trip on PostgreSQL)
+    for where in _WORK_RANGES.values():
+        queries += [(f"SELECT count(*) FROM tickets WHERE {where}", params),
+                    (f"SELECT id FROM tickets WHERE {where} ORDER BY id DESC "
+                     f"LIMIT {int(limit)}", params)]
+    *ranges, late = db.several([*queries, (
+        f"SELECT id, {_OVERDUE}, nudges > 0 FROM ({_MY_OPEN_WORK}) AS work "
+        f"WHERE {_OVERDUE} OR nudges > 0 ORDER BY id DESC", params)])
+    result = {name: (ranges[2 * i][0][0], [r[0] for r in ranges[2 * i + 1]])
+              for i, name in enumerate(_WORK_RANGES)}
     found = {"overdue": [0, []], "nudged": [0, []]}  # [how many, newest ids]
-    for ticket_id, *flags in db.all(
-            f"SELECT id, {_OVERDUE}, nudges > 0 FROM ({_MY_OPEN_WORK}) AS work "
-            f"WHERE {_OVERDUE} OR nudges > 0 ORDER BY id DESC", params):
+    for ticket_id, *flags in late:
         for section, flag in zip(found.values(), flags, strict=True):
             if flag:
                 section[0] += 1

@@ -10,13 +10,11 @@ TYPE_COLUMNS = ("id, key, name, description, priority, route, accept_within, res
 
 
 def type_by_key(db: Store, key: str) -> TicketType | None:
-    row = db.one(f"SELECT {TYPE_COLUMNS} FROM ticket_types WHERE key = ?", (key,))
-    return _load(db, row) if row else None
+    return _one(db, "key = ?", key)
 
 
 def type_by_id(db: Store, type_id: int) -> TicketType | None:
-    row = db.one(f"SELECT {TYPE_COLUMNS} FROM ticket_types WHERE id = ?", (type_id,))
-    return _load(db, row) if row else None
+    return _one(db, "id = ?", type_id)
 
 
 def types(db: Store, *, include_disabled: bool = False) -> list[TicketType]:
@@ -30,23 +28,34 @@ def type_keys(db: Store) -> dict[int, str]:
     return {r[0]: r[1] for r in db.all("SELECT id, key FROM ticket_types")}
 
 
-def _load(db: Store, row) -> TicketType:
+# a type's fields, CC list and checklist, for the type whose id {type_id} gives
+_PARTS = ("SELECT * FROM type_fields WHERE type_id = {type_id} ORDER BY position",
+          "SELECT d.key, u.login FROM type_cc c LEFT JOIN departments d ON d.id = c.dept_id "
+          "LEFT JOIN users u ON u.id = c.user_id WHERE c.type_id = {type_id} ORDER BY c.rowid",
+          "SELECT text FROM type_steps WHERE type_id = {type_id} ORDER BY position")
+
+
+def _one(db: Store, where: str, value) -> TicketType | None:
+    """One type with its parts: one round trip on PostgreSQL."""
+    pick = f"(SELECT id FROM ticket_types WHERE {where})"
+    found, *parts = db.several([(f"SELECT {TYPE_COLUMNS} FROM ticket_types WHERE {where}",
+                                 (value,)),
+                                *((sql.format(type_id=pick), (value,)) for sql in _PARTS)])
+    return _load(db, found[0], parts) if found else None
+
+
+def _load(db: Store, row, parts=None) -> TicketType:
     ttype = TicketType(**{k: row[k] for k in row.keys()})
     ttype.active = bool(ttype.active)
+    fields, cc, steps = parts or db.several([(sql.format(type_id="?"), (ttype.id,))
+                                             for sql in _PARTS])
     ttype.fields = [
         FieldDef(name=r["name"], kind=r["kind"], required=bool(r["required"]), label=r["label"],
                  choices=json.loads(r["choices"]) if r["choices"] else None,
                  pattern=r["pattern"], hint=r["hint"])
-        for r in db.all("SELECT * FROM type_fields WHERE type_id = ? ORDER BY position",
-                        (ttype.id,))]
-    ttype.cc = [
-        f"dept:{r[0]}" if r[0] else f"user:{r[1]}"
-        for r in db.all("SELECT d.key, u.login FROM type_cc c "
-                        "LEFT JOIN departments d ON d.id = c.dept_id "
-                        "LEFT JOIN users u ON u.id = c.user_id WHERE c.type_id = ? "
-                        "ORDER BY c.rowid", (ttype.id,))]
-    ttype.steps = [r[0] for r in db.all(
-        "SELECT text FROM type_steps WHERE type_id = ? ORDER BY position", (ttype.id,))]
+        for r in fields]
+    ttype.cc = [f"dept:{r[0]}" if r[0] else f"user:{r[1]}" for r in cc]
+    ttype.steps = [r[0] for r in steps]
     return ttype
 
 

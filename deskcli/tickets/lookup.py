@@ -5,6 +5,7 @@ from deskcli.desk import Desk
 from deskcli.models import Person, TicketType
 from deskcli.store import Store
 from deskcli.store import people as ps
+from deskcli.store import routing as routing_store
 from deskcli.store import tickets as tstore
 from deskcli.store import types as ts
 
@@ -94,13 +95,13 @@ class Lookup:
 
     def members(self, dept_id: int) -> list[Person]:
         if dept_id not in self._members:
-            self._members[dept_id] = [Person(i, login, True)
-                                      for i, login in tstore.active_members(self.db, dept_id)]
+            members = routing_store.active_members(self.db, dept_id)
+            self._members[dept_id] = [Person(i, login, True) for i, login in members]
         return self._members[dept_id]
 
     def load(self, user_ids: list[int]) -> dict[int, int]:
         missing = [u for u in user_ids if u not in self._load]
-        self._load.update(tstore.open_load(self.db, missing))
+        self._load.update(routing_store.open_load(self.db, missing))
         return {u: self._load[u] for u in user_ids}
 
     def least_loaded(self, dept_id: int, members: list[Person]) -> tuple[Person, int]:
@@ -123,7 +124,7 @@ class Lookup:
 
     def last_round_robin(self, type_id: int) -> int | None:
         if type_id not in self._round_robin:
-            self._round_robin[type_id] = tstore.round_robin_last(self.db, type_id)
+            self._round_robin[type_id] = routing_store.round_robin_last(self.db, type_id)
         return self._round_robin[type_id]
 
     def assigned(self, type_id: int, user_id: int, rule: str) -> None:
@@ -136,7 +137,7 @@ class Lookup:
     def save_round_robin(self) -> None:
         for type_id, user_id in self._round_robin.items():
             if user_id is not None:
-                tstore.set_round_robin_last(self.db, type_id, user_id)
+                routing_store.set_round_robin_last(self.db, type_id, user_id)
 
 
 class Batch:

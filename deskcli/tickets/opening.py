@@ -415,16 +415,13 @@ def show_ticket(desk: Desk, ticket_id: int, *, internal: bool = True) -> Ticket:
 
 def details(db: Store, ticket_id: int) -> dict:
     """What `ticket show` adds: contacts, tags, links, attachments, time worked, rating."""
-    from deskcli.store import contacts, life
+    from deskcli.store import life
 
-    return {"tags": life.tags(db, [ticket_id])[ticket_id],
-            "contacts": [c["email"] for c in contacts.listing(db, ticket_id)],
-            "links": life.links(db, ticket_id),
-            "attachments": [{k: x[k] for k in ("name", "size", "content_type", "added_by",
-                                               "added_at")}
-                            for x in life.attachments(db, ticket_id)],
-            "time_spent_seconds": life.time_spent(db, ticket_id),
-            "rating": life.rating(db, ticket_id)}
+    found = life.details(db, ticket_id)
+    found["contacts"] = [c["email"] for c in found["contacts"]]
+    found["attachments"] = [{k: x[k] for k in ("name", "size", "content_type", "added_by",
+                                               "added_at")} for x in found["attachments"]]
+    return found
 
 
 def visible_ticket(desk: Desk, ticket_id: int, *, events: bool = False) -> Ticket:

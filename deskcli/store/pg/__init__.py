@@ -7,7 +7,8 @@ bridges the two dialects; the schema is deskcli/store/pg/schema.sql (generated f
 SQLite schema) with compat.sql (SQLite's functions) and the triggers of migrations.py.
 
 The driver is psycopg2 (`pip install 'deskcli[postgres]'`): importing it costs about
-20 ms here, against about 115 ms for psycopg 3, and a command is a short-lived process.
+12 ms here (see driver()), against about 115 ms for psycopg 3, and a command is a
+short-lived process.
 It is imported only for a PostgreSQL desk; SQLite desks pay nothing.
 
 Passwords come from libpq (~/.pgpass, PGPASSFILE, a service file, PGPASSWORD), never from
@@ -40,13 +41,46 @@ def database_name(url: str) -> str:
     return path or os.environ.get("PGDATABASE") or urlsplit(url).username or "postgres"
 
 
+def schema_name(url: str) -> str | None:
+    """The schema a URL's options put first on the search_path (`?options=-csearch_path%3D
+    brand_a`): the desk's schema when several desks share a database; None: public."""
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    options = " ".join(parse_qs(urlsplit(url).query).get("options", []))
+    found = re.search(r"search_path\s*=\s*([^\s,]+)", options)
+    return found[1].strip('"') if found else None
+
+
+def missing_schema(store, url: str) -> DeskError | None:
+    """The error for a URL whose search_path names no schema of the database."""
+    schema = schema_name(url)
+    if schema is None or store.conn.execute("SELECT current_schema()").fetchone()[0]:
+        return None
+    return NotFound(f"no schema {schema!r} in the database {database_name(url)!r} (the URL's "
+                    "search_path)", f"create it first (CREATE SCHEMA {schema} AUTHORIZATION "
+                    "ROLE), then `deskcli --db URL init`")
+
+
 def driver():
+    import sys
+
+    # psycopg2 imports Python's ssl module (about 8 ms with socket, base64 and uuid) only
+    # to learn whether Python set up libcrypto's locking; OpenSSL 1.1 and later need no
+    # such set-up. A None in sys.modules makes that import fail fast, and it is taken
+    # away again at once, so a later `import ssl` (mail over TLS) gets the real module.
+    stand_in = "ssl" not in sys.modules and "psycopg2" not in sys.modules
+    if stand_in:
+        sys.modules["ssl"] = None
     try:
         import psycopg2
     except ImportError:
         raise DeskError("this desk is on PostgreSQL, and the PostgreSQL driver is not "
                         "installed", "pip install 'deskcli[postgres]' (it adds "
                         "psycopg2-binary)") from None
+    finally:
+        if stand_in:
+            del sys.modules["ssl"]
     return psycopg2
 
 
@@ -97,11 +131,17 @@ def open_store(cls, url: str, *, create: bool, migrate: bool):
     try:
         state = migrations.state(store)
         if create:
+            error = missing_schema(store, url)
+            if error:
+                raise error
             if state.created:
                 raise Conflict(f"a desk already exists in the database {url}",
                                "use it as it is, or choose another database")
             migrations.upgrade(store)
         elif not state.created:
+            error = missing_schema(store, url)
+            if error:
+                raise error
             raise NotFound(f"no desk in the database {url}",
                            "create one with `deskcli init --admin LOGIN` (with --db URL "
                            "if this database is not your default desk), or point "

@@ -126,7 +126,7 @@ def owned(conn, table: str) -> bool:
     """Whether the connection's role owns `table` (may disable its triggers); asked once."""
     known = conn.owns.get(table)
     if known is None:
-        cur = conn.raw.cursor()
+        cur = conn.raw_cursor()
         conn.round_trips += 1
         cur.execute("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class "
                     "WHERE oid = to_regclass(%s)", (table,))
@@ -161,7 +161,7 @@ def terms_and_size(rows):
 def copy_in(conn, table: str, columns: tuple[str, ...], ignore: bool, rows: list) -> None:
     """Write `rows` into `table` with COPY (see the module's text); errors are psycopg2's,
     Connection.executemany translates them."""
-    cur = conn.raw.cursor()
+    cur = conn.raw_cursor()
     if ignore:
         rows = unique(rows)
     many = len(rows) >= MANY

@@ -192,6 +192,10 @@ class Connection:
         self.owns: dict[str, bool] = {}  # table -> this role owns it (pg.bulk.owned)
         self._cache: dict[str, tuple[str, bool]] = {}
         self.round_trips = 0
+        # BEGIN (and the write lock) wait for the transaction's first statement and travel
+        # with it: one round trip less per command (the snapshot of REPEATABLE READ starts
+        # at the first statement anyway, and nothing happens between the two)
+        self._begin: str | None = None
 
     def close(self) -> None:
         self.raw.close()
@@ -213,6 +217,35 @@ class Connection:
         the reports read tens of thousands of rows."""
         return PlainCursor(self)
 
+    def several(self, queries: list[tuple[str, tuple]]) -> list[list[Row]]:
+        """Several small SELECTs in one round trip: each one's rows come back as a JSON
+        array (json_agg over the query as written keeps its ORDER BY, with no join or
+        grouping around it), turned back into rows. Text, numbers and NULL only."""
+        import json
+
+        # as text, parsed here into (name, value) pairs: columns may share a name
+        sql = "SELECT " + ", ".join(f"(SELECT json_agg(q)::text FROM ({text}) q)"
+                                    for text, _ in queries)
+        if all(isinstance(params, dict) for _, params in queries):  # named parameters
+            values = {k: v for _, params in queries for k, v in params.items()}
+        else:
+            values = [p for _, params in queries for p in params]
+        row = self.execute(sql, values).fetchone()
+        found = []
+        for text in row:
+            rows = json.loads(text, object_pairs_hook=tuple) if text else ()
+            index = {}
+            for i, (name, _) in enumerate(rows[0] if rows else ()):
+                index.setdefault(name, i)
+            found.append([Row([value for _, value in r], index) for r in rows])
+        return found
+
+    def raw_cursor(self):
+        """psycopg2's own cursor, inside the transaction begun (for scripts and COPY)."""
+        if self._begin:
+            self._send(self.raw.cursor(), "SELECT 1", None)
+        return self.raw.cursor()
+
     def executemany(self, sql: str, rows) -> None:
         """Many rows of one statement: a plain INSERT of many rows is one COPY
         (deskcli.store.pg.bulk), anything else goes in pages of 500 (execute_batch)."""
@@ -231,7 +264,7 @@ class Connection:
         text, returns_id = translate(sql)
         if returns_id:
             text = text[: -len(" RETURNING id")]
-        cur = self.raw.cursor()
+        cur = self.raw_cursor()
         try:
             execute_batch(cur, text, rows, page_size=500)
             self.round_trips += 1
@@ -240,6 +273,8 @@ class Connection:
 
     def _send(self, cur, text: str, params) -> None:
         self.round_trips += 1
+        if self._begin:  # (it holds no %: nothing to escape when params follow)
+            text, self._begin = f"{self._begin}; {text}", None
         try:
             cur.execute(text, params)
         except Exception as exc:
@@ -252,21 +287,20 @@ class Connection:
         cur = self.raw.cursor()
         if control.startswith("BEGIN"):
             if "IMMEDIATE" in control or "EXCLUSIVE" in control:
-                text = ("BEGIN ISOLATION LEVEL READ COMMITTED; "
-                        f"SELECT pg_advisory_xact_lock({LOCK_KEY[0]}, {LOCK_KEY[1]})")
+                self._begin = ("BEGIN ISOLATION LEVEL READ COMMITTED; "
+                               f"SELECT pg_advisory_xact_lock({LOCK_KEY[0]}, {LOCK_KEY[1]})")
             else:
-                text = "BEGIN ISOLATION LEVEL REPEATABLE READ"
-            self._send(cur, text, None)
+                self._begin = "BEGIN ISOLATION LEVEL REPEATABLE READ"
             self.in_transaction = True
             self.locked = "IMMEDIATE" in control or "EXCLUSIVE" in control
             return Cursor(None)
-        if control.startswith(("COMMIT", "END")):
+        if control.startswith(("COMMIT", "END", "ROLLBACK")):
             self.in_transaction = self.locked = False
-            self._send(cur, "COMMIT", None)
-            return Cursor(None)
-        if control.startswith("ROLLBACK"):
-            self.in_transaction = self.locked = False
-            self._send(cur, "ROLLBACK", None)
+            if self._begin:  # nothing was sent: nothing to end
+                self._begin = None
+            else:
+                self._send(cur, "ROLLBACK" if control.startswith("ROLLBACK") else "COMMIT",
+                           None)
             return Cursor(None)
         # PRAGMA
         name = control[len("PRAGMA"):].strip().split("=")[0].strip().lower()

@@ -5,8 +5,10 @@ migrations (deskcli.store.migrations.MIGRATIONS) the desk's schema equals. A new
 PostgreSQL desk starts from the baseline: deskcli/store/pg/schema.sql, generated from a
 new SQLite desk (tools/gen_pg_schema.py), which equals the first BASELINE SQLite
 migrations; those names are recorded at once. Every SQLite migration after the baseline
-needs its PostgreSQL twin in STEPS (same name); tests/test_pg_schema.py proves that the
-two schemas have the same tables, columns and indexes after every step.
+needs its PostgreSQL twin in STEPS (same name; its TEXT columns COLLATE "C", as in
+schema.sql, else they sort by the server's locale); tests/test_pg_schema.py proves that
+the two schemas have the same tables, columns (types, NOT NULL, collation), keys and
+indexes after every step, and that a new desk holds the same rows on both.
 
 Upgrades run inside the desk's write lock (the advisory lock of BEGIN IMMEDIATE), so two
 commands starting at once on an old desk migrate it once.
@@ -82,14 +84,14 @@ def script(conn, name: str) -> None:
     """Run one of this package's SQL files as it is (one round trip)."""
     from pathlib import Path
 
-    conn.raw.cursor().execute(Path(__file__).with_name(name).read_text(encoding="utf-8"))
+    conn.raw_cursor().execute(Path(__file__).with_name(name).read_text(encoding="utf-8"))
 
 
 def baseline(conn) -> None:
     script(conn, "compat.sql")
     script(conn, "schema.sql")
     script(conn, "search.sql")  # the full-text tables (deskcli/store/pg/search.py)
-    conn.raw.cursor().execute(triggers())
+    conn.raw_cursor().execute(triggers())
     # (search.sql also inserts the rows the baseline's SQLite migrations insert: the
     # full-text indexes' tokenizer versions)
 

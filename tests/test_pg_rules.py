@@ -1,0 +1,346 @@
+"""Issue 12's rules for a desk on a server, beyond the everyday commands: a URL with a
+password is refused wherever a desk can be named (and no message prints one), named desks
+and $DESKCLI_DB take URLs, the database refuses to change events, and text sorts by bytes
+(COLLATE "C") even in a database whose own collation is linguistic.
+
+The races (accept, ids, routing, FAQ keys, outbox, reminders) are in test_concurrency.py,
+test_notices.py and test_remind.py; a lock held past the busy timeout in test_faults.py.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import execute, is_pg, ok, query, run, seed_desk
+
+SECRET = "s3cret-Pa55"
+
+
+def with_password(url: str, how: str) -> str:
+    """`url` (postgresql://desk@/DB?host=...) with SECRET in it, the way `how` puts it."""
+    if how == "userinfo":
+        return url.replace("://desk@", f"://desk:{SECRET}@")
+    return f"{url}&password={SECRET}" if "?" in url else f"{url}?password={SECRET}"
+
+
+@pytest.fixture
+def server_desk(seeded_desk, store_kind):
+    if store_kind != "postgres":
+        pytest.skip("a desk on a PostgreSQL server")
+    return seeded_desk
+
+
+def refused(result) -> None:
+    assert result.code == 2, result
+    assert "the desk's URL contains a password" in result.err
+    assert "~/.pgpass" in result.err and "Traceback" not in result.err
+    assert SECRET not in result.out + result.err
+
+
+@pytest.mark.parametrize("how", ["userinfo", "query"])
+def test_a_url_with_a_password_is_refused_wherever_a_desk_is_named(server_desk, isolated, how):
+    bad = with_password(server_desk, how)
+    refused(run(f"--db '{bad}' whoami"))
+    refused(run("whoami", env={"DESKCLI_DB": bad}))
+    refused(run(f"--db '{bad}' init --admin alice", as_user=None))
+    refused(run(f"report summary --db '{server_desk}' --db '{bad}'"))
+    refused(run(f"db copy '{bad}' {isolated / 'copy.db'}"))
+    refused(run(f"db copy '{server_desk}' '{bad}'"))
+    assert not (isolated / "copy.db").exists()
+    # the config file never holds one: `config set` refuses it, and a hand-written entry
+    # is refused when used
+    refused(run(f"config set desks.brand-a '{bad}'"))
+    config = isolated / "home" / ".config" / "deskcli" / "config.toml"
+    assert not config.exists() or SECRET not in config.read_text()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[desks]\nbrand-a = "{bad}"\n')
+    refused(run("--desk brand-a whoami"))
+    refused(run("report summary --desk all"))
+
+
+def test_named_desks_and_the_environment_take_urls(server_desk, isolated, monkeypatch):
+    ok(f"config set desks.brand-a '{server_desk}'")
+    assert ok("--desk brand-a whoami --json").json["desk"] == server_desk
+    ok("config set desk brand-a")  # the personal default desk, by its name
+    monkeypatch.delenv("DESKCLI_DB")
+    assert ok("whoami --json").json["desk"] == server_desk
+    opened = ok("ticket open --type renewal --title Renew --customer C1 --field package=12 "
+                "--json").json["id"]
+    monkeypatch.setenv("DESKCLI_DB", server_desk)
+    assert ok(f"ticket show {opened} --json").json["title"] == "Renew"
+    assert query(server_desk, "SELECT title FROM tickets WHERE id = ?", (opened,)) == [
+        ("Renew",)]
+
+
+# --- a wrong password: refused, never printed ---------------------------------------------
+
+@pytest.fixture
+def password_role(pg_cluster, server_desk):
+    """A role `clerk` with a password, which the server asks for (scram-sha-256) when it
+    connects to this test's database: a line on top of pg_hba.conf, reloaded."""
+    database = server_desk.split("@/", 1)[1].split("?")[0]
+    admin = pg_cluster.admin.cursor()
+    admin.execute(f"CREATE ROLE clerk LOGIN SUPERUSER PASSWORD '{SECRET}'")
+    hba = os.path.join(pg_cluster.data, "pg_hba.conf")
+    with open(hba, encoding="utf-8") as f:
+        original = f.read()
+    line = f"local {database} clerk scram-sha-256\n"
+    with open(hba, "w", encoding="utf-8") as f:
+        f.write(line + original)
+    admin.execute("SELECT pg_reload_conf()")
+    try:
+        yield server_desk.replace("://desk@", "://clerk@")
+    finally:
+        with open(hba, "w", encoding="utf-8") as f:
+            f.write(original)
+        admin.execute("SELECT pg_reload_conf()")
+        admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        admin.execute("DROP ROLE clerk")
+        admin.execute(f"CREATE DATABASE {database}")  # (the fixture drops it again)
+
+
+def test_the_password_comes_from_libpq_and_no_message_prints_it(password_role, isolated):
+    url = password_role
+    wrong = run(f"--db '{url}' whoami", env={"PGPASSWORD": "wrong-" + SECRET})
+    assert wrong.code == 77, wrong  # access denied
+    assert "refused the login" in wrong.err and "~/.pgpass" in wrong.err
+    assert SECRET not in wrong.out + wrong.err and "Traceback" not in wrong.err
+    none = run(f"--db '{url}' whoami", env={"PGPASSWORD": ""})
+    assert none.code == 77 and SECRET not in none.out + none.err, none
+    assert ok(f"--db '{url}' whoami --json", env={"PGPASSWORD": SECRET}).json["login"] == \
+        "alice"
+    pgpass = isolated / "pgpass"
+    pgpass.write_text(f"*:*:*:clerk:{SECRET}\n")
+    pgpass.chmod(0o600)
+    shown = ok(f"--db '{url}' ticket list --json", env={"PGPASSFILE": str(pgpass)})
+    assert SECRET not in shown.out + shown.err
+
+
+# --- events: the database refuses to change them ---------------------------------------------
+
+def test_events_cannot_be_truncated_either(seeded_desk):
+    ok("ticket open --type renewal --title Renew --customer C1 --field package=12")
+    before = query(seeded_desk, "SELECT count(*) FROM events")
+    if is_pg(seeded_desk):
+        with pytest.raises(Exception, match="append-only"):
+            execute(seeded_desk, "TRUNCATE events CASCADE")
+    else:  # SQLite has no TRUNCATE: an unqualified DELETE is its form, and is refused
+        with pytest.raises(Exception, match="append-only"):
+            execute(seeded_desk, "DELETE FROM events")
+    assert query(seeded_desk, "SELECT count(*) FROM events") == before
+
+
+# --- sort order: bytes, as SQLite, whatever the database's collation --------------------------
+
+KEYS = ["b", "A", "ab", "a_b", "Z9", "aB", "a-b", "a.b", "B", "a"]
+
+
+@pytest.fixture
+def linguistic_desk(isolated, store_kind, request, monkeypatch):
+    """The seeded desk; on the postgres leg in a database whose default collation is ICU's
+    en-US (a, A, b, B ... with punctuation ignored), as many servers are set up."""
+    if store_kind == "postgres":
+        cluster = request.getfixturevalue("pg_cluster")
+        name = f"icu{os.getpid()}_{request.node.name[-9:-1]}"
+        admin = cluster.admin.cursor()
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        try:
+            admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 LOCALE 'C.UTF-8' "
+                          "LOCALE_PROVIDER icu ICU_LOCALE 'en-US'")
+        except Exception as exc:  # a server without ICU
+            pytest.skip(f"no ICU collation on this server: {exc}")
+        monkeypatch.setenv("DESKCLI_DB", cluster.url(name))
+        seed_desk()
+        yield cluster.url(name)
+        cluster.drop_database(name)
+        return
+    seed_desk()
+    yield os.environ["DESKCLI_DB"]
+
+
+def test_text_sorts_by_bytes_on_both_stores(linguistic_desk):
+    for key in KEYS:
+        ok(f"customer add {key} --name 'Customer {key}'")
+    listed = [c["key"] for c in ok("customer list --json").json]
+    expected = sorted([*KEYS, "C1", "C2"], key=lambda k: k.encode("utf-8"))
+    assert listed == expected
+    if is_pg(linguistic_desk):  # the database's own order would differ: the test can tell
+        own = [r[0] for r in query(linguistic_desk, "SELECT key::text COLLATE \"default\" "
+                                                     "FROM customers ORDER BY 1")]
+        assert own != expected
+    # the FAQ completion reads a range of its terms (term >= 'pa' AND term < 'pa\uffff'):
+    # byte order keeps the range whole; case never matters
+    ok("faq add --question 'How do I reset my Password?' --answer 'Reset it.' "
+       "--keywords 'Password,pass code,PASSPORT'")
+    for typed in ("pa", "PA", "Pas"):
+        got = ok(f"faq suggest {typed}").out.splitlines()
+        assert {"password", "passport"} <= set(got), (typed, got)
+
+
+# --- the driver is imported for PostgreSQL desks only -----------------------------------
+
+def test_a_sqlite_desk_never_imports_the_driver(seeded_desk, store_kind):
+    if store_kind != "sqlite":
+        pytest.skip("a SQLite desk's command")
+    code = ("import sys, runpy; sys.argv = ['deskcli', 'ticket', 'list', '--json'];\n"
+            "import deskcli.cli as c\ntry:\n    c.main(standalone_mode=False)\n"
+            "finally:\n    assert 'psycopg2' not in sys.modules, 'psycopg2 was imported'")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "DESKCLI_USER": "alice"}, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"  # the command ran (no tickets yet)
+
+
+# --- a row lock held by another session: exit 75 after the busy timeout, as the desk's lock
+
+def test_a_row_lock_held_past_the_busy_timeout_exits_75(server_desk):
+    """Not only the desk's advisory lock (test_faults.py): a row another session holds
+    (a DBA's transaction, a report tool with FOR UPDATE) makes a writer give up with exit
+    75 after the busy timeout, without a traceback, and nothing is written."""
+    import psycopg2
+
+    ok("ticket open --type renewal --title Renew --customer C1 --field package=12")
+    events = query(server_desk, "SELECT count(*) FROM events")
+    holder = psycopg2.connect(server_desk)
+    try:
+        holder.cursor().execute("SELECT id FROM tickets WHERE id = 1 FOR UPDATE")
+        result = run("ticket accept 1", as_user="sun", env={"DESKCLI_BUSY_TIMEOUT": "100"})
+        assert result.code == 75, result
+        assert "busy" in result.err and "try again" in result.err
+        assert "Traceback" not in result.err and result.out == ""
+    finally:
+        holder.rollback()
+        holder.close()
+    assert query(server_desk, "SELECT count(*) FROM events") == events
+    ok("ticket accept 1", as_user="sun")
+
+
+# --- several desks in one database, a schema each ------------------------------------------
+
+def test_desks_in_schemas_of_one_database_are_apart(server_desk, pg_cluster):
+    """The README's other layout: `?options=-csearch_path%3DNAME` puts a desk in a schema;
+    each has its own ids and rows, the group view names them by schema, and a schema that
+    does not exist is named in a one-line error (it was a traceback)."""
+    def in_schema(name):
+        return f"{server_desk}&options=-csearch_path%3D{name}"
+
+    missing = run(f"--db '{in_schema('brand_a')}' init --admin alice", as_user=None)
+    assert missing.code == 3, missing
+    assert "no schema 'brand_a'" in missing.err and "CREATE SCHEMA brand_a" in missing.err
+    assert "Traceback" not in missing.err
+    assert run(f"--db '{in_schema('brand_a')}' ticket list").code == 3
+    for name in ("brand_a", "brand_b"):
+        execute(server_desk, f"CREATE SCHEMA {name}")
+        ok(f"--db '{in_schema(name)}' init --admin alice", as_user=None)
+        ok(f"--db '{in_schema(name)}' type add it --name IT --route manual")
+    for title in ("A one", "A two"):
+        ok(f"--db '{in_schema('brand_a')}' ticket open --type it --title '{title}'")
+    assert ok(f"--db '{in_schema('brand_b')}' ticket open --type it --title 'B one' "
+              "--json").json["id"] == 1
+    titles = {name: [t["title"] for t in ok(f"--db '{in_schema(name)}' ticket list "
+                                            "--json").json] for name in ("brand_a", "brand_b")}
+    assert titles == {"brand_a": ["A two", "A one"], "brand_b": ["B one"]}
+    group = ok(f"report summary --db '{in_schema('brand_a')}' --db '{in_schema('brand_b')}' "
+               "--json").json
+    assert [d["name"] for d in group["desks"]] == ["brand_a", "brand_b"]
+    assert ok(f"--db '{in_schema('brand_b')}' config get desk.name").out.strip() == "brand_b"
+    # the seeded desk in the public schema is untouched
+    assert ok("ticket list --json").json == []
+
+
+def test_init_group_is_for_a_desk_file(store_kind, desk_location, isolated, monkeypatch):
+    """--group shares a file with a Unix group; on a URL it is refused (it made folders
+    named after the URL in the current folder), and nothing is created."""
+    if store_kind != "postgres":
+        pytest.skip("a desk on a PostgreSQL server")
+    monkeypatch.chdir(isolated)
+    before = sorted(os.listdir(isolated))
+    result = run(f"--db '{desk_location}' init --admin alice --group {os.getgid()}",
+                 as_user=None)
+    assert result.code == 2 and "--group" in result.err and "Team server" in result.err
+    assert sorted(os.listdir(isolated)) == before
+    assert query(desk_location, "SELECT count(*) FROM users") == [(0,)]
+
+
+# --- every write takes the desk's lock ----------------------------------------------------
+
+WORKDAY = [
+    ("alice", "type add job --name Job --route round-robin:support --accept-within 1h "
+              "--nudge-every 1h --field ref:text"),
+    ("alice", "ticket open --type job --title 'Printer jammed' -m 'Room 3' --customer C1"),
+    ("alice", "ticket open --type renewal --title Renew --customer C1 --field package=12"),
+    ("bob", "ticket accept 1"),
+    ("bob", "ticket note 1 -m 'Looking'"),
+    ("bob", "ticket reply 1 -m 'Try again' --wait"),
+    ("bob", "ticket tag 1 printer"),
+    ("bob", "ticket log 1 30m"),
+    ("bob", "ticket resolve 1 -m 'Paper'"),
+    ("alice", "ticket rate 1 5"),
+    ("alice", "ticket reopen 1 -m 'Again'"),
+    ("alice", "ticket assign 2 --to carol"),
+    ("alice", "ticket link 2 --relates 1"),
+    ("alice", "ticket open --type job --title Twin --customer C1"),
+    ("alice", "ticket merge 3 --into 1"),
+    ("alice", "ticket close 2"),
+    ("alice", "faq add --question 'Printer jammed?' --answer 'Open tray 2.' --keywords tray"),
+    ("alice", "faq synonym add 打印机 printer"),
+    ("alice", "customer add C9 --name Nine --email nine@example.com"),
+    ("alice", "user add kim --name Kim --dept support"),
+    ("alice", "holiday add 2026-12-25"),
+    ("alice", "config set outbox.via stdout"),
+    ("alice", "config set mail.from 'Desk <desk@school.example>'"),
+    ("alice", "schedule add weekly --type job --title Weekly --every 'daily 08:00'"),
+    ("bob", "view add mine --status open"),
+    ("alice", "remind run"),
+    ("alice", "outbox send"),
+    ("alice", "user deactivate kim --to bob"),
+    ("alice", "db reindex"),
+]
+
+
+def test_every_write_runs_under_the_desks_lock(server_desk, monkeypatch):
+    """A day's commands, in-process, with the PostgreSQL connection watched: every INSERT,
+    UPDATE and DELETE runs inside a write transaction (BEGIN IMMEDIATE: READ COMMITTED
+    after the desk's advisory lock), never in a read snapshot or on its own. So writers
+    queue on the lock and none can meet a serialization failure (REPEATABLE READ is only
+    for reads, which PostgreSQL never fails)."""
+    from deskcli.store.pg import connection as pgc
+
+    modes: dict[int, str | None] = {}
+    unlocked: list[str] = []
+    real_control, real_send, real_many = (pgc.Connection._control, pgc.Connection._send,
+                                           pgc.Connection.executemany)
+
+    def control(self, upper, sql):
+        if upper.startswith("BEGIN"):
+            modes[id(self)] = "write" if ("IMMEDIATE" in upper or "EXCLUSIVE" in upper) \
+                else "read"
+        elif upper.startswith(("COMMIT", "END", "ROLLBACK")):
+            modes[id(self)] = None
+        return real_control(self, upper, sql)
+
+    def watch(self, text):
+        head = text.lstrip().split(None, 1)[0].upper() if text.strip() else ""
+        if head in ("INSERT", "UPDATE", "DELETE") and modes.get(id(self)) != "write":
+            unlocked.append(f"{modes.get(id(self))}: {text[:100]}")
+
+    def send(self, cur, text, params):
+        watch(self, text)
+        return real_send(self, cur, text, params)
+
+    def many(self, sql, rows):
+        watch(self, sql)
+        return real_many(self, sql, rows)
+
+    monkeypatch.setattr(pgc.Connection, "_control", control)
+    monkeypatch.setattr(pgc.Connection, "_send", send)
+    monkeypatch.setattr(pgc.Connection, "executemany", many)
+    for login, command in WORKDAY:
+        ok(command, as_user=login)
+    ok("ticket import -", input='{"type": "job", "title": "Imported"}\n')
+    ok("customer import -", input="key,name\nC8,Eight\n")
+    ok("faq import -", input='{"question": "Why?", "answer": "Because."}\n')
+    assert ok("ticket list --json").json and ok("dashboard").out
+    assert len(modes) >= len(WORKDAY)  # (every command's connection was watched)
+    assert unlocked == []
