@@ -12,7 +12,8 @@ Invariants:
   * derived tables (the full-text indexes and their statistics, the per-assignee counts
     that triggers keep, the migration log) are not copied: the target builds its own
     (the caller re-indexes inside the same transaction);
-  * rows move in pages of PAGE: a million tickets never sit in memory at once.
+  * rows move in pages of PAGE: a million tickets never sit in memory at once; into
+    PostgreSQL each page is one COPY (Store.many, deskcli.store.pg.bulk).
 """
 
 import sqlite3

@@ -140,12 +140,14 @@ def unreachable(url: str, exc) -> DeskError:
 def open_store(cls, url: str, *, create: bool, migrate: bool):
     """The Store of the desk in the database at `url` (see deskcli.store.Store.open)."""
     from deskcli.store import busy_timeout_ms
+    from deskcli.store.migrations import remind_at_sql
     from deskcli.store.pg import migrations
     from deskcli.store.pg.connection import Connection, lock_key
 
     check_url(url)
     raw = connect(url, busy_timeout_ms())
     store = cls(url, Connection(raw, busy_timeout_ms(), lock_key(schema_name(url))))
+    store.conn.remind_at_sql = remind_at_sql
     store.dialect = "postgres"
     try:
         state = migrations.state(store)

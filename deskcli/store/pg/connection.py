@@ -192,6 +192,7 @@ class Connection:
 
     row_factory = None  # rows are always Row
     id_tables = ID_TABLES  # (for pg.bulk, which this module imports)
+    remind_at_sql = None  # store.migrations.remind_at_sql, given by open_store (pg.bulk)
 
     def __init__(self, raw, lock_timeout_ms: int, lock=LOCK_KEY):
         self.raw = raw
