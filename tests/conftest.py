@@ -371,3 +371,12 @@ def pg_copy_on(request, name: str, build, base: str) -> str:
     if base == "life" and "life" not in templates:
         pg_copy(request, "life", seed_life, base_template="seeded")
     return pg_copy(request, name, build, base_template=base)
+
+
+def second_desk(request, tmp_path, name: str = "other") -> str:
+    """Where a test puts a second desk (to move things into) on the store under test: a
+    file beside the first, or a second database of the cluster (no desk in it yet)."""
+    if request.getfixturevalue("store_kind") == "postgres":
+        cluster = request.getfixturevalue("pg_cluster")
+        return cluster.url(cluster.new_database())
+    return str(tmp_path / f"{name}.db")

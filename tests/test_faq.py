@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import db_count, execute, is_pg, ok, query, run, seed_desk
+from tests.conftest import db_count, execute, is_pg, ok, query, run, second_desk, seed_desk
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -276,14 +276,14 @@ def test_suggest_terms_follow_changes(faq_desk):
 # --- import and export -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "md"])
-def test_export_import_round_trip(faq_desk, tmp_path, fmt, monkeypatch):
+def test_export_import_round_trip(faq_desk, tmp_path, fmt, monkeypatch, request):
     exported = ok("faq", "export", "--format", fmt).out
     target = tmp_path / f"faq.{fmt}"
     target.write_text(exported, encoding="utf-8")
     again = ok("faq", "import", str(target), "--json").json
     assert (again["added"], again["updated"], again["unchanged"]) == (0, 0, len(ENTRIES))
     # into a new desk: the same entries, the same file back
-    monkeypatch.setenv("DESKCLI_DB", str(tmp_path / "other.db"))
+    monkeypatch.setenv("DESKCLI_DB", second_desk(request, tmp_path))
     seed_desk()
     assert ok("faq", "import", str(target), "--json").json["added"] == len(ENTRIES)
     assert ok("faq", "export", "--format", fmt).out == exported

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import copy_desk, db_count, execute, is_pg, ok, query, run
+from conftest import copy_desk, db_count, execute, is_pg, isolated_env, ok, query, run, seed_desk
 
 IMPORT_KEYS = {"type", "title", "body", "customer", "fields", "priority", "cc", "source",
                "external_id"}
@@ -341,7 +341,9 @@ def test_export_filters_and_output_file(desk, tmp_path):
     assert run("ticket export", as_user="bob").code == 4
 
 
-def test_export_then_import_round_trips_into_another_desk(desk, tmp_path, seeded_template):
+def test_export_then_import_round_trips_into_another_desk(desk, tmp_path, seeded_template,
+                                                          store_kind, request):
+    """Into a second desk of the store under test (a copy of the seeded template)."""
     ok("ticket open --type crash --title 'App closes' -m 'Body' --customer C1 "
        "--field phone_model='iPhone 15' --field os=iOS --field app_version=3.2 --cc carol "
        "--priority urgent --source phone")
@@ -352,7 +354,15 @@ def test_export_then_import_round_trips_into_another_desk(desk, tmp_path, seeded
                     "fields": {"package": "12"}}) + "\n" for n in range(1200)))
     exported = ok("ticket export").out
     assert len(exported.splitlines()) == 1203
-    other = copy_desk(seeded_template, tmp_path / "other.db")  # same people and types
+    if store_kind == "postgres":  # same people and types, in a second database
+        cluster = request.getfixturevalue("pg_cluster")
+        url = cluster.url(cluster.new_database())
+        (tmp_path / "other").mkdir()
+        with isolated_env(tmp_path / "other", url):
+            seed_desk()
+        other = f"'{url}'"
+    else:
+        other = copy_desk(seeded_template, tmp_path / "other.db")
     assert ok(f"--db {other} ticket import - --json", input=exported).json["imported"] == 1203
     assert ok(f"--db {other} ticket import - --json", input=exported).json["skipped"] == 1203
     again = ok(f"--db {other} ticket export").out

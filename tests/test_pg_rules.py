@@ -220,8 +220,8 @@ def test_a_row_lock_held_past_the_busy_timeout_exits_75(server_desk):
 
 def test_desks_in_schemas_of_one_database_are_apart(server_desk, pg_cluster):
     """The README's other layout: `?options=-csearch_path%3DNAME` puts a desk in a schema;
-    each has its own ids and rows, the group view names them by schema, and a schema that
-    does not exist is named in a one-line error (it was a traceback)."""
+    each has its own ids, rows and write lock, the group view names them by schema, and a
+    schema that does not exist is named in a one-line error (it was a traceback)."""
     def in_schema(name):
         return f"{server_desk}&options=-csearch_path%3D{name}"
 
@@ -247,6 +247,24 @@ def test_desks_in_schemas_of_one_database_are_apart(server_desk, pg_cluster):
     assert ok(f"--db '{in_schema('brand_b')}' config get desk.name").out.strip() == "brand_b"
     # the seeded desk in the public schema is untouched
     assert ok("ticket list --json").json == []
+    # each desk has its own write lock: brand_a's held elsewhere stops brand_a only
+    import psycopg2
+
+    from deskcli.store.pg.connection import LOCK_KEY, lock_key
+
+    assert len({lock_key("brand_a"), lock_key("brand_b"), lock_key(None)}) == 3
+    assert lock_key(None) == LOCK_KEY
+    holder = psycopg2.connect(server_desk)
+    try:
+        holder.cursor().execute("SELECT pg_advisory_xact_lock(%s, %s)", lock_key("brand_a"))
+        busy = {"DESKCLI_BUSY_TIMEOUT": "100"}
+        stuck = run(f"--db '{in_schema('brand_a')}' ticket note 1 -m x", env=busy)
+        assert stuck.code == 75, stuck
+        ok(f"--db '{in_schema('brand_b')}' ticket note 1 -m x", env=busy)
+        ok("ticket open --type renewal --title R --customer C1 --field package=12", env=busy)
+    finally:
+        holder.rollback()
+        holder.close()
 
 
 def test_init_group_is_for_a_desk_file(store_kind, desk_location, isolated, monkeypatch):
@@ -344,3 +362,127 @@ def test_every_write_runs_under_the_desks_lock(server_desk, monkeypatch):
     assert ok("ticket list --json").json and ok("dashboard").out
     assert len(modes) >= len(WORKDAY)  # (every command's connection was watched)
     assert unlocked == []
+
+
+# --- a URL that is wrong says what is wrong, without a traceback -----------------------------
+
+@pytest.mark.parametrize("change, code, says", [
+    (lambda u: u + "&bogus=1", 2, "is not valid (invalid dsn"),
+    (lambda u: u + "&sslmode=bogus", 2, "is not valid (invalid sslmode"),
+    (lambda u: u + "&options=-cno_such_setting%3D1", 2, "unrecognized configuration"),
+    (lambda u: u.replace("desk@/", "desk@[::1/"), 2, "is not valid (Invalid IPv6"),
+    (lambda u: u.replace("desk@/", "desk@localhost:port/"), 2, "is not valid (Port"),
+    (lambda u: u.replace("://desk@", "://nobody_here@"), 77, "has no such role"),
+    (lambda u: u.split("@/")[0] + "@/no_such_db?" + u.split("?", 1)[1], 3, "no database"),
+    (lambda u: u.split("?")[0] + "?host=/no/such/folder", 75, "cannot reach"),
+])
+def test_a_wrong_url_is_one_clear_error(server_desk, change, code, says):
+    result = run(f"--db '{change(server_desk)}' whoami")
+    assert result.code == code, result
+    assert says in result.err and "Traceback" not in result.err and result.out == ""
+
+
+def test_db_backup_to_a_url_is_refused(server_desk, isolated, monkeypatch):
+    """A backup is a file; to a URL it is refused with the command that does it (it made
+    folders named after the URL and wrote a file there)."""
+    monkeypatch.chdir(isolated)
+    before = sorted(os.listdir(isolated))
+    result = run(f"db backup '{server_desk}'")
+    assert result.code == 2 and "db copy" in result.err, result
+    assert sorted(os.listdir(isolated)) == before
+
+
+# --- db backup reads one snapshot -----------------------------------------------------------
+
+def test_db_backup_is_one_snapshot_while_others_write(server_desk, isolated, monkeypatch):
+    """A ticket opened by another process while the backup is half-way (after its first
+    table) is in neither the backup's tickets nor its events: the backup is the desk as it
+    stood when it began, and the writer was not held up by it."""
+    from deskcli.store import copy as cs
+
+    ok("ticket open --type renewal --title Before --customer C1 --field package=12")
+    real_pages, opened = cs.pages, []
+
+    def pages(db, sql):
+        if not opened and db.dialect == "postgres":
+            env = {**os.environ, "DESKCLI_USER": "alice", "DESKCLI_BUSY_TIMEOUT": "2000"}
+            opened.append(subprocess.run(
+                [sys.executable, "-m", "deskcli", "ticket", "open", "--type", "renewal",
+                 "--title", "During", "--customer", "C1", "--field", "package=12"],
+                env=env, capture_output=True, text=True, timeout=60))
+        return real_pages(db, sql)
+
+    monkeypatch.setattr(cs, "pages", pages)
+    target = isolated / "backup.db"
+    ok(f"db backup {target}")
+    assert opened and opened[0].returncode == 0, opened
+    assert [r[0] for r in query(server_desk, "SELECT title FROM tickets ORDER BY id")] == [
+        "Before", "During"]
+    assert [r[0] for r in query(target, "SELECT title FROM tickets")] == ["Before"]
+    assert query(target, "SELECT DISTINCT ticket_id FROM events") == [(1,)]
+    assert ok(f"--db {target} db check").out == "ok\n"
+
+
+# --- a role the server gives no rights ---------------------------------------------------
+
+def test_a_role_without_rights_is_refused_in_the_servers_words(server_desk, pg_cluster):
+    """Exit 77 with the server's reason and the way out, for reading, writing and `init`
+    (a traceback before), never the advice for a file's modes."""
+    role = f"nobody_{os.getpid()}"
+    admin = pg_cluster.admin.cursor()
+    admin.execute(f"CREATE ROLE {role} LOGIN")
+    empty = pg_cluster.new_database("template0")
+    try:
+        as_role = server_desk.replace("://desk@", f"://{role}@")
+        fresh = pg_cluster.url(empty).replace("://desk@", f"://{role}@")
+        for args in (f"--db '{as_role}' ticket list", f"--db '{as_role}' user add x --name X",
+                     f"--db '{fresh}' init --admin alice"):
+            result = run(args, as_user="alice")
+            assert result.code == 77, result
+            assert "the PostgreSQL server refused this role" in result.err
+            assert "permission denied for" in result.err and "Team server" in result.err
+            assert "Traceback" not in result.err and "-wal" not in result.err
+        assert query(pg_cluster.url(empty), "SELECT count(*) FROM pg_tables WHERE "
+                                            "schemaname = 'public'") == [(0,)]
+    finally:
+        pg_cluster.drop_database(empty)
+        admin.execute(f"DROP ROLE {role}")
+
+
+# --- the server drops the connection mid-command -------------------------------------------
+
+def test_a_connection_the_server_drops_is_exit_75(server_desk):
+    """A server restarted (or a link dropped) under a command: exit 75, try again, as for a
+    busy desk (it was exit 1, 'database error'); the change was rolled back."""
+    import time
+
+    import psycopg2
+
+    from deskcli.store.pg.connection import LOCK_KEY
+
+    ok("ticket open --type renewal --title Renew --customer C1 --field package=12")
+    events = query(server_desk, "SELECT count(*) FROM events")
+    holder = psycopg2.connect(server_desk)
+    try:
+        holder.cursor().execute("SELECT pg_advisory_xact_lock(%s, %s)", LOCK_KEY)
+        env = {**os.environ, "DESKCLI_USER": "alice", "DESKCLI_BUSY_TIMEOUT": "30000"}
+        proc = subprocess.Popen([sys.executable, "-m", "deskcli", "ticket", "note", "1",
+                                 "-m", "lost"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        waiting = "SELECT pid FROM pg_stat_activity WHERE application_name = 'deskcli' " \
+                  "AND wait_event_type = 'Lock'"
+        for _ in range(300):
+            pids = query(server_desk, waiting)
+            if pids or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert pids, proc.communicate()
+        query(server_desk, "SELECT pg_terminate_backend(?)", (pids[0][0],))
+        out, err = proc.communicate(timeout=60)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert proc.returncode == 75, err
+    assert "closed the connection" in err and "run the command again" in err
+    assert "Traceback" not in err and out == ""
+    assert query(server_desk, "SELECT count(*) FROM events") == events

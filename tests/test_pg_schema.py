@@ -87,6 +87,8 @@ def _sqlite_shape(conn) -> dict:
             if origin == "u":
                 uniques.add((name, cols))
             elif origin == "c":
+                if not unique and len(cols) > 1 and cols[-1] == "id" and pk == ("id",):
+                    cols = cols[:-1]  # (as in pg_shape: a SQLite entry ends with the id)
                 indexes[index] = (name, cols, bool(unique), bool(partial))
     return {"relations": relations, "columns": columns, "keys": keys, "uniques": uniques,
             "indexes": indexes}
@@ -145,8 +147,12 @@ def pg_shape(url, fts_tables) -> dict:
     for index, table, unique, partial, cols, method in query(url, PG_INDEXES):
         if table in PG_ONLY_TABLES or (table in fts_tables and method == "gin"):
             continue
-        indexes[index] = (table, tuple(None if c == "?" else c for c in cols.split(",")),
-                          bool(unique), bool(partial))
+        names = tuple(None if c == "?" else c for c in cols.split(","))
+        if not unique and len(names) > 1 and names[-1] == "id" and (table, ("id",)) in keys:
+            # the rowid that ends every entry of a SQLite index, written out
+            # (tools/gen_pg_schema.py: index)
+            names = names[:-1]
+        indexes[index] = (table, names, bool(unique), bool(partial))
     return {"relations": relations, "columns": columns, "keys": keys, "uniques": uniques,
             "indexes": indexes}
 

@@ -12,7 +12,7 @@ import sys
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import drain, ok, run
+from conftest import drain, ok, run, second_desk
 
 from deskcli.cli import main
 from deskcli.output import width
@@ -36,9 +36,10 @@ def test_customer_list_goes_back_into_customer_import(seeded_desk, fmt):
     assert c1["name"] == "Zhang Wei" and c1["phone"] is None and c1["consultant"] == "sun"
 
 
-def test_customers_move_to_another_desk_and_a_typo_is_still_refused(seeded_desk, tmp_path):
+def test_customers_move_to_another_desk_and_a_typo_is_still_refused(seeded_desk, tmp_path,
+                                                                    request):
     listed = ok("customer list --format jsonl").out
-    other = tmp_path / "other.db"
+    other = second_desk(request, tmp_path)
     ok(f"--db {other} init --admin alice", as_user=None)
     ok(f"--db {other} user add sun --name 'Sun Mei'")
     assert ok(f"--db {other} customer import -", input=listed).out.startswith("added 2")
@@ -82,10 +83,10 @@ def test_ticket_list_jsonl_is_opened_anew_by_ticket_import(seeded_desk):
     assert bad.code == 2 and "unknown key statuss" in bad.err
 
 
-def test_ticket_export_moves_tickets_once(seeded_desk, tmp_path):
+def test_ticket_export_moves_tickets_once(seeded_desk, tmp_path, request):
     ok("ticket open --type crash --title 'App closes' --field phone_model=X --field os=iOS")
     exported = ok("ticket export").out
-    other = tmp_path / "other.db"
+    other = second_desk(request, tmp_path)
     ok(f"--db {other} init --admin alice", as_user=None)
     ok(f"--db {other} user add zhao --name 'Zhao Lei'")  # on the type's CC list (sales)
     ok(f"--db {other} type add crash --name Crash --field phone_model:text! "

@@ -123,9 +123,20 @@ def fts_table(sql: str) -> str:
             f"CREATE TABLE {name} (\n    rowid INTEGER PRIMARY KEY,\n    {inner}\n);")
 
 
-def index(sql: str) -> str:
+def index(sql: str, id_tables: list[str]) -> str:
     sql = re.sub(r"\bCOLLATE NOCASE\b", "COLLATE nocase", sql, flags=re.I)
-    return " ".join(sql.split()) + ";"
+    sql = " ".join(sql.split())
+    # every entry of a SQLite index ends with the row's rowid, the `id` of a table with an
+    # INTEGER PRIMARY KEY: `WHERE owner_id = ? ... ORDER BY id DESC LIMIT 10` reads ten
+    # entries, and the open-work indexes cover the id. The same on PostgreSQL needs the id
+    # as the index's last key column (not for a UNIQUE index: it would change what is
+    # unique).
+    match = re.match(r"CREATE INDEX (\S+) ON (\w+) ?\((.*?)\)( WHERE .*)?$", sql)
+    if match and match.group(2) in id_tables and \
+            split_top(match.group(3))[-1].strip() != "id":
+        name, table_name, columns, where = match.groups()
+        sql = f"CREATE INDEX {name} ON {table_name} ({columns}, id){where or ''}"
+    return sql + ";"
 
 
 def view(sql: str) -> str:
@@ -149,9 +160,10 @@ def generate() -> str:
         elif kind == "table":
             tables.append(table(name, sql, foreign, id_tables))
         elif kind == "index":
-            indexes.append(index(sql))
+            indexes.append(sql)
         elif kind == "view":
             views.append(view(sql))
+    indexes = [index(sql, id_tables) for sql in indexes]
     ids = "\n".join(f"CREATE TRIGGER {name}_rowid BEFORE INSERT ON {name} FOR EACH ROW "
                     f"WHEN (NEW.id IS NULL) EXECUTE FUNCTION deskcli_rowid();"
                     for name in id_tables)

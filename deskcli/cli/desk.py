@@ -261,11 +261,9 @@ def db_backup(desk, target):
     Example:
       deskcli db backup /backups/desk-$(date +%F).db
     """
-    from pathlib import Path
-
     from deskcli.deskfile import maintenance
 
-    click.echo(maintenance.backup(desk, Path(target)))
+    click.echo(maintenance.backup(desk, target))
 
 
 @db.command("copy")

@@ -19,9 +19,17 @@ from deskcli.policy import require
 from deskcli.store import maintenance as ms
 
 
-def backup(desk: Desk, target: Path) -> Path:
-    """A consistent copy of the desk at `target` (refuses to overwrite)."""
+def backup(desk: Desk, target: str) -> Path:
+    """A consistent copy of the desk in the file `target` (refuses to overwrite)."""
     require(desk.actor, "desk.configure", "back up the desk")
+    from deskcli.store import is_url
+
+    if is_url(target):  # (as a path, its folders would be made of the URL)
+        from deskcli.errors import Invalid
+
+        raise Invalid("db backup writes a desk file, and TARGET is a PostgreSQL URL",
+                      f"to put the desk in a database: deskcli db copy DESK {target}")
+    target = Path(target)
     if target.exists():
         raise Conflict(f"{target} already exists", "choose a new file name for the backup")
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,9 @@
   read as it is (`immutable=1`: no lock files at all); when one exists, a writer may be at
   work and the live -wal and -shm are shared read-only (`mode=ro`).
 * Errors: SQLite's primary result codes -> Busy (75), Damaged (65), DiskError (74),
-  AccessDenied (77), anything else DeskError (1).
+  AccessDenied (77), anything else DeskError (1). A PostgreSQL desk's errors arrive in
+  SQLite's words (deskcli.store.pg.connection); a privilege the server refuses is 77 with
+  the server's words, not the file's advice.
 """
 
 import os
@@ -24,6 +26,11 @@ SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 10, 
 ACCESS_HINT = ("ask the desk's owner for access: reading needs the folder enterable (x) and "
                "the desk readable; changing it needs the desk, its folder and any -wal/-shm "
                "files writable (see FILES in `man deskcli`)")
+
+
+PG_ACCESS_HINT = ("connect as the role that owns the desk's database (the URL's user, see "
+                  "\"Team server\" in the README), or have its owner grant this role the "
+                  "desk's tables and sequences")
 
 
 def present(path: str) -> None:
@@ -105,6 +112,14 @@ def translate(exc: sqlite3.Error, path: str, read_only: str | None = None) -> De
     if code == SQLITE_IOERR or "I/O error" in text:
         return DiskError(f"a disk error on the desk {path} ({text}); nothing was written",
                          "check the disk and the system log, then run `deskcli db check`")
+    if getattr(exc, "server_gone", False):  # PostgreSQL: restarted, or the link dropped
+        return Busy(f"the PostgreSQL server of the desk {path} closed the connection "
+                    f"({text})", "the change in progress was rolled back; run the "
+                    "command again once the server is back")
+    if "readonly" in text and path.startswith(("postgresql://", "postgres://")):
+        detail = text.split("(", 1)[-1].rstrip(")")  # the server's words
+        return AccessDenied(f"the PostgreSQL server refused this role the desk {path} "
+                            f"({detail})", PG_ACCESS_HINT)
     if code in (SQLITE_READONLY, SQLITE_PERM) or "readonly" in text:
         why = read_only or read_only_reason(path) or "the file system refused the write"
         return AccessDenied(f"the desk {path} is read-only for you ({why}): you can read it "

@@ -28,10 +28,22 @@ def check_url(url: str) -> None:
     config file)."""
     from urllib.parse import parse_qs, urlsplit
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError as exc:
+        raise bad_url(url, str(exc)) from None
     if parts.password is not None or "password" in {k.lower() for k in parse_qs(parts.query)}:
         raise Invalid("the desk's URL contains a password; deskcli does not take passwords "
                       "on the command line or in its config", PASSWORD_HINT)
+
+
+URL_HINT = ("write it as libpq's URI: postgresql://USER@HOST[:PORT]/DATABASE, e.g. "
+            "postgresql://desk@/brand_a?host=/run/postgresql for a Unix socket")
+
+
+def bad_url(url: str, why: str) -> Invalid:
+    return Invalid(f"the desk's URL {url} is not valid ({why})", URL_HINT)
 
 
 def database_name(url: str) -> str:
@@ -90,7 +102,10 @@ def connect(url: str, timeout_ms: int):
     psycopg2 = driver()
     from psycopg2.extensions import parse_dsn
 
-    options = parse_dsn(url).get("options", "")
+    try:
+        options = parse_dsn(url).get("options", "")
+    except psycopg2.ProgrammingError as exc:  # libpq cannot parse it
+        raise bad_url(url, " ".join(str(exc).split())) from None
     options = f"{options} -c timezone=UTC -c lock_timeout={int(timeout_ms)}".strip()
     try:
         raw = psycopg2.connect(url, options=options, application_name="deskcli",
@@ -107,11 +122,17 @@ def unreachable(url: str, exc) -> DeskError:
         return NotFound(f"no database {database_name(url)!r} on the PostgreSQL server of "
                         f"{url}", "create it first (createdb -O ROLE NAME, see "
                         "\"Team server\" in the README), then `deskcli --db URL init`")
-    if "password" in text or "authentication" in text:
-        from deskcli.errors import AccessDenied
+    from deskcli.errors import AccessDenied
 
+    if "role" in text and "does not exist" in text:
+        return AccessDenied(f"the PostgreSQL server of {url} has no such role ({text})",
+                            "name a role of the server in the URL, or create it there "
+                            "(createuser NAME, see \"Team server\" in the README)")
+    if "password" in text or "authentication" in text:
         return AccessDenied(f"the PostgreSQL server refused the login for {url} ({text})",
                             PASSWORD_HINT)
+    if "invalid" in text or "unrecognized configuration parameter" in text:
+        return bad_url(url, text)  # a setting of the URL that libpq or the server refuses
     return Busy(f"cannot reach the PostgreSQL server of {url} ({text})",
                 "check that the server runs and the URL's host and port, then try again")
 
@@ -121,11 +142,11 @@ def open_store(cls, url: str, *, create: bool, migrate: bool):
     from deskcli.store import busy_timeout_ms
     from deskcli.store.migrations import remind_at_sql
     from deskcli.store.pg import migrations
-    from deskcli.store.pg.connection import Connection
+    from deskcli.store.pg.connection import Connection, lock_key
 
     check_url(url)
     raw = connect(url, busy_timeout_ms())
-    store = cls(url, Connection(raw, busy_timeout_ms()))
+    store = cls(url, Connection(raw, busy_timeout_ms(), lock_key(schema_name(url))))
     store.conn.remind_at_sql = remind_at_sql
     store.dialect = "postgres"
     try:

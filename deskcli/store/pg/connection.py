@@ -31,6 +31,16 @@ import sqlite3
 # the advisory lock of a desk's write transactions (one desk per database): 'desk', 1
 LOCK_KEY = (1684370283, 1)
 
+
+def lock_key(schema: str | None) -> tuple[int, int]:
+    """The advisory lock of the desk in `schema` (None: the database's one desk): desks in
+    schemas of one database do not wait for each other."""
+    if schema is None:
+        return LOCK_KEY
+    import zlib
+
+    return LOCK_KEY[0], 2 + zlib.crc32(schema.encode("utf-8")) % 2_000_000_000
+
 # tables whose key is `id INTEGER PRIMARY KEY` (tools/gen_pg_schema.py checks the list)
 ID_TABLES = frozenset({
     "departments", "users", "customers", "ticket_types", "tickets", "events", "attachments",
@@ -184,8 +194,9 @@ class Connection:
     id_tables = ID_TABLES  # (for pg.bulk, which this module imports)
     remind_at_sql = None  # store.migrations.remind_at_sql, given by open_store (pg.bulk)
 
-    def __init__(self, raw, lock_timeout_ms: int):
+    def __init__(self, raw, lock_timeout_ms: int, lock=LOCK_KEY):
         self.raw = raw
+        self.lock = lock  # the desk's advisory lock (lock_key)
         self.lock_timeout_ms = lock_timeout_ms
         self.in_transaction = False
         self.locked = False  # holds the desk's write lock (BEGIN IMMEDIATE)
@@ -284,11 +295,15 @@ class Connection:
             raise error from None
 
     def _control(self, control: str, sql: str):
+        if control.startswith("ROLLBACK") and self.raw.closed:  # the server dropped the
+            self.in_transaction = self.locked = False           # connection: its work is
+            self._begin = None                                  # rolled back already
+            return Cursor(None)
         cur = self.raw.cursor()
         if control.startswith("BEGIN"):
             if "IMMEDIATE" in control or "EXCLUSIVE" in control:
                 self._begin = ("BEGIN ISOLATION LEVEL READ COMMITTED; "
-                               f"SELECT pg_advisory_xact_lock({LOCK_KEY[0]}, {LOCK_KEY[1]})")
+                               f"SELECT pg_advisory_xact_lock({self.lock[0]}, {self.lock[1]})")
             else:
                 self._begin = "BEGIN ISOLATION LEVEL REPEATABLE READ"
             self.in_transaction = True
@@ -342,7 +357,10 @@ def as_sqlite_error(exc: Exception) -> Exception:
         return sqlite3.OperationalError(f"database is locked ({text})")
     if code == "53100":
         return sqlite3.OperationalError(f"database or disk is full ({text})")
-    if code.startswith(("08", "57P")) or isinstance(exc, psycopg2.InterfaceError):
+    # (libpq's own errors, such as "server closed the connection unexpectedly", carry no
+    # SQLSTATE: a connection lost)
+    if code.startswith(("08", "57P")) or isinstance(exc, psycopg2.InterfaceError) or (
+            not code and isinstance(exc, psycopg2.OperationalError)):
         err = sqlite3.OperationalError(f"the database server is unreachable ({text})")
         err.server_gone = True
         return err

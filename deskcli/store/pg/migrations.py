@@ -84,14 +84,25 @@ def script(conn, name: str) -> None:
     """Run one of this package's SQL files as it is (one round trip)."""
     from pathlib import Path
 
-    conn.raw_cursor().execute(Path(__file__).with_name(name).read_text(encoding="utf-8"))
+    run_script(conn, Path(__file__).with_name(name).read_text(encoding="utf-8"))
+
+
+def run_script(conn, sql: str) -> None:
+    """SQL run as it is; its errors as the store's (a role that may not create tables
+    in the schema is exit 77, not a traceback)."""
+    from deskcli.store.pg.connection import as_sqlite_error
+
+    try:
+        conn.raw_cursor().execute(sql)
+    except Exception as exc:
+        raise as_sqlite_error(exc) from None
 
 
 def baseline(conn) -> None:
     script(conn, "compat.sql")
     script(conn, "schema.sql")
     script(conn, "search.sql")  # the full-text tables (deskcli/store/pg/search.py)
-    conn.raw_cursor().execute(triggers())
+    run_script(conn, triggers())
     # (search.sql also inserts the rows the baseline's SQLite migrations insert: the
     # full-text indexes' tokenizer versions)
 
