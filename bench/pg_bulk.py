@@ -177,7 +177,15 @@ def bench_import(args, cluster: Durable) -> list[dict]:
     customers = [r[0] for r in conn.execute("SELECT key FROM customers ORDER BY id")]
     conn.close()
     venvs = ([("base", args.base_venv)] if args.base_venv else []) + [("new", args.venv)]
-    pg_template = f"import_template_v{len(MIGRATIONS)}"
+    # named by schema version and by the PostgreSQL schema's text (an index changed in
+    # place, without a migration, makes a new template)
+    import hashlib
+
+    import deskcli.store.pg
+
+    schema = Path(deskcli.store.pg.__file__).with_name("schema.sql").read_bytes()
+    pg_template = (f"import_template_v{len(MIGRATIONS)}_"
+                   f"{hashlib.sha256(schema).hexdigest()[:8]}")
     if not cluster.has(pg_template):
         url = cluster.fresh(pg_template)
         timed([str(args.venv / "bin" / "deskcli"), "db", "copy", str(template), url],
