@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from deskcli import errors
 from deskcli.errors import DeskError, Invalid, ValidationErrors
-from deskcli.records import refuse_bad_text
+from deskcli.records import may_hold_bad_text, refuse_bad_text
 
 CHUNK = 1000  # lines per message to and from the worker
 IN_FLIGHT = 16  # chunks sent and not yet taken back: the memory of the pipeline is flat
@@ -60,7 +60,8 @@ def _parse_line(line: str, number: int) -> tuple:
         if isinstance(value, dict | list):
             raise Invalid(f"line {number}: the field {name!r} must be a string, number or "
                           "true/false, not an object or a list")
-    refuse_bad_text(data, f"line {number}")
+    if may_hold_bad_text(line):
+        refuse_bad_text(data, f"line {number}")
     external = data.get("external_id")
     # (type, title, body, customer, fields, priority, cc, source, external_id, the
     # read-only keys of a listing that the line carries and the import ignores)
