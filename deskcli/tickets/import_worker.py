@@ -31,6 +31,12 @@ READ_ONLY_KEYS = frozenset((
     "closed_at", "resolution", "merged_into", "nudges", "approver", "tags", "events",
     "faq", "faq_ids", "queue_reason"))
 
+KNOWN_KEYS = READ_ONLY_KEYS.union(IMPORT_KEYS)
+# json.dumps(values, ensure_ascii=False), without a new encoder per line
+_fields_json = json.JSONEncoder(ensure_ascii=False).encode
+TEXT_KEYS = ("type", "title", "body", "customer", "priority", "source", "external_id")
+
+
 def _parse_line(line: str, number: int) -> tuple:
     try:
         data = json.loads(line)
@@ -39,8 +45,8 @@ def _parse_line(line: str, number: int) -> tuple:
                       "each line must be one JSON object") from None
     if not isinstance(data, dict):
         raise Invalid(f"line {number}: expected a JSON object, got {type(data).__name__}")
-    unknown = set(data) - set(IMPORT_KEYS) - READ_ONLY_KEYS
-    if unknown:
+    if not KNOWN_KEYS.issuperset(data):
+        unknown = set(data) - KNOWN_KEYS
         raise Invalid(f"line {number}: unknown key {', '.join(sorted(unknown))}",
                       f"keys: {', '.join(IMPORT_KEYS)}")
     fields = data.get("fields") or {}
@@ -49,11 +55,11 @@ def _parse_line(line: str, number: int) -> tuple:
         raise Invalid(f"line {number}: 'fields' must be an object")
     if not isinstance(cc, list) or not all(isinstance(x, str) for x in cc):
         raise Invalid(f"line {number}: 'cc' must be a list of logins or dept:KEY")
-    for key in ("type", "title", "body", "customer", "priority", "source", "external_id"):
+    for key in TEXT_KEYS:
         value = data.get(key)
-        if value is not None and not (isinstance(value, str) or key == "external_id"
-                                      and isinstance(value, int)
-                                      and not isinstance(value, bool)):
+        if value is not None and value.__class__ is not str and not (
+                isinstance(value, str) or key == "external_id" and isinstance(value, int)
+                and not isinstance(value, bool)):
             raise Invalid(f"line {number}: {key!r} must be a string, not "
                           f"{json.dumps(value)[:40]}")
     for name, value in fields.items():
@@ -68,7 +74,7 @@ def _parse_line(line: str, number: int) -> tuple:
     return (data.get("type") or "", data.get("title") or "", data.get("body") or "",
             data.get("customer"), fields, data.get("priority"), cc, data.get("source"),
             None if external is None else str(external),
-            tuple(READ_ONLY_KEYS.intersection(data)))
+            () if READ_ONLY_KEYS.isdisjoint(data) else tuple(READ_ONLY_KEYS.intersection(data)))
 
 
 class LineChecker:
@@ -109,7 +115,7 @@ class LineChecker:
         index_text = self.index_text
         return (number, key, title, body, priority, customer, customer_key, cc_refs,
                 self.source or source, external_id,
-                json.dumps(values, ensure_ascii=False) if values else "{}",
+                _fields_json(values) if values else "{}",
                 index_text(title), index_text(body), ignored)
 
 
