@@ -41,8 +41,11 @@ def lines(count: int, **extra) -> str:
 
 
 def indexes_and_triggers(db) -> list:
+    """The schema objects a bulk import changes for its duration, and the full-text
+    index's config (bulk_load.text_buffer sets a larger buffer while it runs)."""
     return query(db, "SELECT type, name, sql FROM sqlite_master WHERE type IN "
-                     "('index', 'trigger') ORDER BY name")
+                     "('index', 'trigger') ORDER BY name") + query(
+        db, "SELECT * FROM ticket_fts_config ORDER BY k")
 
 
 def test_a_bad_line_after_dropped_indexes_leaves_nothing(seeded_desk, tmp_path, through_apsw):

@@ -99,7 +99,7 @@ def import_tickets(desk: Desk, lines: Iterable[str],
 
         indexes = bulk_load.DeferredIndexes(db, existing=first_id - 1, least=DEFER_INDEXES_AT)
         reader = Reader(lines)
-        with bulk_load.triggers_paused(db, first_id):
+        with bulk_load.triggers_paused(db, first_id), bulk_load.text_buffer(db):
             chunks = checked(reader, checker.check, worker=WORKER)
             try:
                 while True:
