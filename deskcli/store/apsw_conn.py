@@ -155,4 +155,7 @@ class Connection:
             raise _translated(exc) if _is_apsw(exc) else exc from None
 
     def close(self) -> None:
-        self.raw.close()
+        try:  # the last connection's checkpoint runs here: a full disk is told, not traced
+            self.raw.close()
+        except Exception as exc:  # noqa: BLE001
+            raise _translated(exc) if _is_apsw(exc) else exc from None
