@@ -125,3 +125,24 @@ def test_rows_read_through_apsw_act_like_sqlite3_rows(tmp_path):
         conn.execute("ROLLBACK")
     finally:
         conn.close()
+
+
+def test_a_large_customer_import_goes_through_apsw_all_or_nothing(seeded_desk, tmp_path,
+                                                                  through_apsw,
+                                                                  monkeypatch):
+    import deskcli.cli.people
+
+    monkeypatch.setattr(deskcli.cli.people, "LARGE_IMPORT_BYTES", 100)
+    before = db_count(seeded_desk, "customers")
+    source = tmp_path / "customers.jsonl"
+    good = "".join(json.dumps({"key": f"K{n}", "name": f"客户 {n}", "consultant": "sun"})
+                   + "\n" for n in range(20))
+    source.write_text(good + '{"key": "K5", "name": "again"}\n', encoding="utf-8")
+    result = run(f"customer import {source}")
+    assert result.code == 2 and "record 21" in result.err and "twice" in result.err, result
+    assert db_count(seeded_desk, "customers") == before and through_apsw == [True]
+    source.write_text(good, encoding="utf-8")
+    assert ok(f"customer import {source} --json").json["added"] == 20
+    assert through_apsw == [True, True]
+    assert db_count(seeded_desk, "customers") == before + 20
+    assert ok("customer show K7 --json").json["name"] == "客户 7"
