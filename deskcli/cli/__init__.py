@@ -35,7 +35,7 @@ COMMANDS = {
     "user": ("deskcli.cli.people", "user", "Staff users: add, list, show, update, deactivate."),
     "dept": ("deskcli.cli.people", "dept", "Departments and their heads."),
     "role": ("deskcli.cli.people", "role", "Built-in and custom roles (sets of permissions)."),
-    "customer": ("deskcli.cli.people", "customer", "The people the desk serves."),
+    "customer": ("deskcli.cli.customers", "customer", "The people the desk serves."),
     "access": ("deskcli.cli.people", "access", "Access clients: other systems that open "
                                                "tickets."),
     "type": ("deskcli.cli.types", "type_group", "Ticket types: fields, routing, CC, SLA, "
