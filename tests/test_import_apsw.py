@@ -130,9 +130,9 @@ def test_rows_read_through_apsw_act_like_sqlite3_rows(tmp_path):
 def test_a_large_customer_import_goes_through_apsw_all_or_nothing(seeded_desk, tmp_path,
                                                                   through_apsw,
                                                                   monkeypatch):
-    import deskcli.cli.people
+    import deskcli.cli.customers
 
-    monkeypatch.setattr(deskcli.cli.people, "LARGE_IMPORT_BYTES", 100)
+    monkeypatch.setattr(deskcli.cli.customers, "LARGE_IMPORT_BYTES", 100)
     before = db_count(seeded_desk, "customers")
     source = tmp_path / "customers.jsonl"
     good = "".join(json.dumps({"key": f"K{n}", "name": f"客户 {n}", "consultant": "sun"})
