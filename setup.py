@@ -46,6 +46,8 @@ setup(
         "click>=8.1",
         "jinja2>=3.1",
         "tomli-w>=1.0",
+        # a large `ticket import` writes through apsw (deskcli/store/apsw_conn.py)
+        "apsw>=3.45",
     ],
     extras_require={
         "test": ["pytest>=8", "aiosmtpd>=1.4", "ruff>=0.6", "wheel", "chinesecalendar>=1.9",

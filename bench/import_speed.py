@@ -89,6 +89,20 @@ def fresh_desk(template: Path, *, seed_value: int, now: int, deskcli: str | None
     part.rename(template)
 
 
+def desk_template(work: Path, venv: Path, seed_value: int, now: int) -> Path:
+    """The people-and-types desk for a venv's deskcli, made by that deskcli: named by its
+    schema version, so a base deskcli with fewer migrations gets a desk it can open (a
+    newer schema would be refused) and the new one is not timed migrating an old one."""
+    python = str(venv / "bin" / "python")
+    version = subprocess.run(  # not in the source tree: `-c` would import its deskcli
+        [python, "-c", "from deskcli.store.migrations import MIGRATIONS; "
+         "print(len(MIGRATIONS))"], check=True, capture_output=True, text=True,
+        cwd=work).stdout.strip()
+    template = work / f"import-template-s{seed_value}-v{version}.db"
+    fresh_desk(template, seed_value=seed_value, now=now, deskcli=str(venv / "bin" / "deskcli"))
+    return template
+
+
 def tree_pss_mib(pid: int) -> float:
     """Summed PSS of a process and its children (the import's worker), from /proc: the
     memory they use together (a forked worker shares its pages with its parent, so
@@ -169,13 +183,8 @@ def main(argv=None) -> int:
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
     now = seed.parse_stamp(seed.DEFAULT_NOW)
-    from deskcli.store.migrations import MIGRATIONS
-
-    # named by schema version, so a template made by an older deskcli is not reused
-    template = work / f"import-template-s{args.seed}-v{len(MIGRATIONS)}.db"
     started = time.perf_counter()
-    fresh_desk(template, seed_value=args.seed, now=now, deskcli=str(args.venv / "bin" /
-                                                                   "deskcli"))
+    template = desk_template(work, args.venv, args.seed, now)
     import sqlite3
 
     conn = sqlite3.connect(template)
@@ -187,6 +196,7 @@ def main(argv=None) -> int:
     sizes = [args.profile] if args.profile else args.tickets
     venvs = [("base", args.base_venv)] if args.base_venv and not args.profile else []
     venvs.append(("new", args.venv))
+    templates = {label: desk_template(work, venv, args.seed, now) for label, venv in venvs}
     results = []
     for size in sizes:
         source = work / f"import-{size}-s{args.seed}.jsonl"
@@ -197,8 +207,8 @@ def main(argv=None) -> int:
                   f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
         for round_no in range(1, (1 if args.profile else args.rounds) + 1):
             for label, venv in venvs:
-                results.append(one_run(args, work, template, source, size, label, venv,
-                                       round_no))
+                results.append(one_run(args, work, templates[label], source, size, label,
+                                       venv, round_no))
 
     print(f"\n{time.strftime('%Y-%m-%d')} · {os.cpu_count()} cores · Python "
           f"{sys.version.split()[0]} · SQLite {sqlite3.sqlite_version} · load average "

@@ -205,3 +205,19 @@ def test_a_file_named_in_another_encoding_is_still_a_file(seeded_desk, tmp_path)
     done = deskcli("customer", "import", name)
     assert done.returncode == 0, done.stderr
     assert ok("customer show K7 --json").json["name"] == "Seven"
+
+
+@pytest.mark.parametrize("line, maybe", [
+    ('{"title": "登录 ok"}', False), ('{"title": "\\u767b"}', False),
+    ('{"title": "\\ud800"}', True), ('{"title": "\\uDFFF"}', True),
+    ('{"t\\udc80": 1}', True), ('{"title": "caf\udce9"}', True),
+    ('{"title": "\\ud83d\\ude00"}', True),  # a pair: walked, and found clean
+])
+def test_lines_that_cannot_hold_bad_text_skip_the_walk(line, maybe):
+    """bad_text's walk over every value is skipped only for lines that cannot hold a lone
+    surrogate: encodable as UTF-8, no \\uD800-\\uDFFF escape."""
+    from deskcli.records import bad_text, may_hold_bad_text
+
+    assert may_hold_bad_text(line) is maybe
+    if not maybe:
+        assert bad_text(json.loads(line)) is None

@@ -104,13 +104,29 @@ def small_batches(monkeypatch):
     monkeypatch.setattr(deskcli.tickets.bulk, "DEFER_INDEXES_AT", 50)
 
 
-@pytest.mark.parametrize("batches", ["default", "small"])
-def test_import_writes_the_rows_of_the_old_import(life_desk, tmp_path, request, batches):
-    if batches == "small":  # batches of 7 lines; the indexes dropped and rebuilt
+@pytest.mark.parametrize("batches", ["default", "small", "apsw"])
+def test_import_writes_the_rows_of_the_old_import(life_desk, tmp_path, request, batches,
+                                                  monkeypatch):
+    if batches != "default":  # batches of 7 lines; the indexes dropped and rebuilt
         request.getfixturevalue("small_batches")
     prepare(life_desk)
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines())
-    counts = ok("ticket import - --json", input=text).json
+    if batches == "apsw":  # from a file of more lines than APSW_FROM: through apsw
+        import deskcli.tickets.bulk
+        from deskcli.store import Store
+
+        pytest.importorskip("apsw")
+        monkeypatch.setattr(deskcli.tickets.bulk, "APSW_FROM", 100)
+        switched = []
+        bulk_writer = Store.bulk_writer
+        monkeypatch.setattr(Store, "bulk_writer",
+                            lambda store: switched.append(bulk_writer(store)) or switched[-1])
+        source = tmp_path / "in.jsonl"
+        source.write_text(text, encoding="utf-8")
+        counts = ok(f"ticket import {source} --json").json
+        assert switched == [not is_pg(life_desk)]
+    else:
+        counts = ok("ticket import - --json", input=text).json
     assert counts["imported"] == 400 and counts["rebuilt_indexes"] == (
-        batches == "small" and not is_pg(life_desk))  # (PostgreSQL keeps its indexes)
+        batches != "default" and not is_pg(life_desk))  # (PostgreSQL keeps its indexes)
     assert dump(life_desk) == EXPECTED

@@ -216,6 +216,39 @@ def test_a_row_lock_held_past_the_busy_timeout_exits_75(server_desk):
     ok("ticket accept 1", as_user="sun")
 
 
+def test_a_pooler_that_drops_the_start_up_options_keeps_the_busy_timeout(server_desk,
+                                                                         monkeypatch):
+    """Behind a pooler (PgBouncer with `ignore_startup_parameters = options`, README "Team
+    server") the session has none of deskcli's start-up settings, or another client's:
+    each transaction sets its own lock_timeout and timezone, so a held lock is still exit
+    75 after the busy timeout instead of a wait without end."""
+    import time
+
+    import psycopg2
+
+    import deskcli.store.pg as pg
+
+    def pooled(url, timeout_ms):  # the server's defaults: no lock_timeout at all
+        raw = psycopg2.connect(url, options="-c statement_timeout=20000")  # (the guard)
+        raw.autocommit = True
+        return raw
+
+    ok("ticket open --type renewal --title Renew --customer C1 --field package=12")
+    monkeypatch.setattr(pg, "connect", pooled)
+    holder = psycopg2.connect(server_desk)
+    try:
+        holder.cursor().execute("SELECT id FROM tickets WHERE id = 1 FOR UPDATE")
+        started = time.monotonic()
+        result = run("ticket accept 1", as_user="sun", env={"DESKCLI_BUSY_TIMEOUT": "100"})
+        assert result.code == 75 and "busy" in result.err, result
+        assert time.monotonic() - started < 10
+    finally:
+        holder.rollback()
+        holder.close()
+    ok("ticket accept 1", as_user="sun")
+    assert query(server_desk, "SELECT status FROM tickets WHERE id = 1") == [("in_progress",)]
+
+
 # --- several desks in one database, a schema each ------------------------------------------
 
 def test_desks_in_schemas_of_one_database_are_apart(server_desk, pg_cluster):

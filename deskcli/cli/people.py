@@ -1,10 +1,14 @@
 """Commands for people: user, dept, role, customer, access."""
 
+import os
+
 import click
 
 from deskcli.cli.common import emit_object, emit_rows, emit_written, format_options, pass_desk
 from deskcli.output import say
 from deskcli.policy import BUILTIN_ROLES
+
+LARGE_IMPORT_BYTES = 1 << 20  # a customer import from a file this large writes through apsw
 
 ROLE_HELP = f"Role: {', '.join(r for r in BUILTIN_ROLES if r != 'integration')}, or a custom one."
 
@@ -436,7 +440,11 @@ def customer_import(desk, source, fmt, update, as_json):
     from deskcli.people.customers import customer_import as importer
     from deskcli.records import read_records
 
-    counts = importer(desk, read_records(source, fmt), update=update)
+    try:
+        large = os.fstat(source.fileno()).st_size >= LARGE_IMPORT_BYTES
+    except (OSError, ValueError, AttributeError):  # a pipe, or no file behind it
+        large = False
+    counts = importer(desk, read_records(source, fmt), update=update, large=large)
     if as_json:
         emit_object(counts, "json")
     else:

@@ -110,11 +110,14 @@ def customer_list(desk: Desk, *, consultant: str | None = None, text: str | None
                                                        text=text, limit=limit)]
 
 
-def customer_import(desk: Desk, records, *, update: bool = False) -> dict:
+def customer_import(desk: Desk, records, *, update: bool = False, large: bool = False) -> dict:
     """Add customers from dict records (CSV or JSON rows); all or nothing. Existing keys
-    are skipped, or changed with update=True."""
+    are skipped, or changed with update=True. A `large` import (a file of 1 MiB or more)
+    writes through apsw on a SQLite desk, as a large ticket import does."""
     require(desk.actor, "customer.manage", "import customers")
     added = updated = skipped = 0
+    if large:
+        desk.store.bulk_writer()
     with desk.store.write():
         at = clock.stamp()
         seen = set()

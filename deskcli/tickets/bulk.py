@@ -24,6 +24,7 @@ from deskcli.tickets.opening import Batch, ListFilters, Lookup, _query, _rows
 BATCH = 5000
 DEFER_INDEXES_AT = 20_000  # tickets added before the indexes may be dropped (see below)
 WORKER = True  # a worker process checks the lines of an input of two chunks or more
+APSW_FROM = BATCH  # lines expected from which the import writes through apsw, if installed
 
 
 def import_tickets(desk: Desk, lines: Iterable[str],
@@ -44,6 +45,8 @@ def import_tickets(desk: Desk, lines: Iterable[str],
     imported = skipped = 0
     ignored: set[str] = set()
     now = clock.now()
+    if expected and expected >= APSW_FROM:
+        db.bulk_writer()
     db.bulk_cache()
     with db.write():
         lookup = Lookup(db)
@@ -96,7 +99,7 @@ def import_tickets(desk: Desk, lines: Iterable[str],
 
         indexes = bulk_load.DeferredIndexes(db, existing=first_id - 1, least=DEFER_INDEXES_AT)
         reader = Reader(lines)
-        with bulk_load.triggers_paused(db, first_id):
+        with bulk_load.triggers_paused(db, first_id), bulk_load.text_buffer(db):
             chunks = checked(reader, checker.check, worker=WORKER)
             try:
                 while True:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from deskcli import errors
 from deskcli.errors import DeskError, Invalid, ValidationErrors
-from deskcli.records import refuse_bad_text
+from deskcli.records import may_hold_bad_text, refuse_bad_text
 
 CHUNK = 1000  # lines per message to and from the worker
 IN_FLIGHT = 16  # chunks sent and not yet taken back: the memory of the pipeline is flat
@@ -31,6 +31,12 @@ READ_ONLY_KEYS = frozenset((
     "closed_at", "resolution", "merged_into", "nudges", "approver", "tags", "events",
     "faq", "faq_ids", "queue_reason"))
 
+KNOWN_KEYS = READ_ONLY_KEYS.union(IMPORT_KEYS)
+# json.dumps(values, ensure_ascii=False), without a new encoder per line
+_fields_json = json.JSONEncoder(ensure_ascii=False).encode
+TEXT_KEYS = ("type", "title", "body", "customer", "priority", "source", "external_id")
+
+
 def _parse_line(line: str, number: int) -> tuple:
     try:
         data = json.loads(line)
@@ -39,8 +45,8 @@ def _parse_line(line: str, number: int) -> tuple:
                       "each line must be one JSON object") from None
     if not isinstance(data, dict):
         raise Invalid(f"line {number}: expected a JSON object, got {type(data).__name__}")
-    unknown = set(data) - set(IMPORT_KEYS) - READ_ONLY_KEYS
-    if unknown:
+    if not KNOWN_KEYS.issuperset(data):
+        unknown = set(data) - KNOWN_KEYS
         raise Invalid(f"line {number}: unknown key {', '.join(sorted(unknown))}",
                       f"keys: {', '.join(IMPORT_KEYS)}")
     fields = data.get("fields") or {}
@@ -49,25 +55,26 @@ def _parse_line(line: str, number: int) -> tuple:
         raise Invalid(f"line {number}: 'fields' must be an object")
     if not isinstance(cc, list) or not all(isinstance(x, str) for x in cc):
         raise Invalid(f"line {number}: 'cc' must be a list of logins or dept:KEY")
-    for key in ("type", "title", "body", "customer", "priority", "source", "external_id"):
+    for key in TEXT_KEYS:
         value = data.get(key)
-        if value is not None and not (isinstance(value, str) or key == "external_id"
-                                      and isinstance(value, int)
-                                      and not isinstance(value, bool)):
+        if value is not None and value.__class__ is not str and not (
+                isinstance(value, str) or key == "external_id" and isinstance(value, int)
+                and not isinstance(value, bool)):
             raise Invalid(f"line {number}: {key!r} must be a string, not "
                           f"{json.dumps(value)[:40]}")
     for name, value in fields.items():
         if isinstance(value, dict | list):
             raise Invalid(f"line {number}: the field {name!r} must be a string, number or "
                           "true/false, not an object or a list")
-    refuse_bad_text(data, f"line {number}")
+    if may_hold_bad_text(line):
+        refuse_bad_text(data, f"line {number}")
     external = data.get("external_id")
     # (type, title, body, customer, fields, priority, cc, source, external_id, the
     # read-only keys of a listing that the line carries and the import ignores)
     return (data.get("type") or "", data.get("title") or "", data.get("body") or "",
             data.get("customer"), fields, data.get("priority"), cc, data.get("source"),
             None if external is None else str(external),
-            tuple(READ_ONLY_KEYS.intersection(data)))
+            () if READ_ONLY_KEYS.isdisjoint(data) else tuple(READ_ONLY_KEYS.intersection(data)))
 
 
 class LineChecker:
@@ -108,7 +115,7 @@ class LineChecker:
         index_text = self.index_text
         return (number, key, title, body, priority, customer, customer_key, cc_refs,
                 self.source or source, external_id,
-                json.dumps(values, ensure_ascii=False) if values else "{}",
+                _fields_json(values) if values else "{}",
                 index_text(title), index_text(body), ignored)
 
 

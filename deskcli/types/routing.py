@@ -85,15 +85,26 @@ def route(rule: str, directory: Directory, *, type_id: int, consultant_id: int |
                                   f"routing rule {kind}:{arg}: nobody active in {arg}, "
                                   f"its head {head.login}")
     if kind == "round-robin":
-        last = directory.last_round_robin(type_id)
-        ids = [m.id for m in members]
-        nxt = members[0]
-        if last in ids:
-            nxt = members[(ids.index(last) + 1) % len(members)]
+        position = _positions(members).get(directory.last_round_robin(type_id))
+        nxt = members[0] if position is None else members[(position + 1) % len(members)]
         return Decision(nxt, f"routing rule round-robin:{arg}: next in turn is {nxt.login}")
     chosen, count = directory.least_loaded(dept_id, members)
     return Decision(chosen, f"routing rule least-loaded:{arg}: {chosen.login} has the fewest "
                             f"open tickets ({count})")
+
+
+_by_list: dict[int, tuple[list, dict[int, int]]] = {}  # id(members) -> (members, positions)
+
+
+def _positions(members: list[Person]) -> dict[int, int]:
+    """user id -> position in `members`, once per list (an import's directory returns the
+    same list for every ticket of a department: no scan of 70 members per ticket)."""
+    known = _by_list.get(id(members))
+    if known is None or known[0] is not members:
+        if len(_by_list) > 64:  # lists made per call (one ticket at a time): keep few
+            _by_list.clear()
+        known = _by_list[id(members)] = (members, {m.id: i for i, m in enumerate(members)})
+    return known[1]
 
 
 def _active_or_manager(person: Person, directory: Directory, why: str) -> Decision:

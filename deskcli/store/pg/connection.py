@@ -301,11 +301,15 @@ class Connection:
             return Cursor(None)
         cur = self.raw.cursor()
         if control.startswith("BEGIN"):
+            # the connection's settings again, for this transaction: a pooler (PgBouncer)
+            # may have dropped the start-up options or hand over another client's session
+            settings = (f"SET LOCAL lock_timeout = {int(self.lock_timeout_ms)}; "
+                        "SET LOCAL timezone = 'UTC'")
             if "IMMEDIATE" in control or "EXCLUSIVE" in control:
-                self._begin = ("BEGIN ISOLATION LEVEL READ COMMITTED; "
+                self._begin = (f"BEGIN ISOLATION LEVEL READ COMMITTED; {settings}; "
                                f"SELECT pg_advisory_xact_lock({self.lock[0]}, {self.lock[1]})")
             else:
-                self._begin = "BEGIN ISOLATION LEVEL REPEATABLE READ"
+                self._begin = f"BEGIN ISOLATION LEVEL REPEATABLE READ; {settings}"
             self.in_transaction = True
             self.locked = "IMMEDIATE" in control or "EXCLUSIVE" in control
             return Cursor(None)
