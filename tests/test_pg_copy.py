@@ -228,3 +228,36 @@ def test_copied_full_text_rows_get_the_terms_their_trigger_gives(desk, many_batc
         query(desk, "SELECT count(*), sum(size) FROM ticket_fts")
     execute(desk, "UPDATE ticket_fts SET title = title")
     assert query(desk, read) == copied
+
+
+def test_an_import_leaves_tickets_readable(desk):
+    """The import's paused trigger is disabled, not dropped: DROP TRIGGER took ACCESS
+    EXCLUSIVE on tickets, so every reader waited for the whole import to commit."""
+    if not is_pg(desk):
+        pytest.skip("PostgreSQL's table locks")
+    import psycopg2
+
+    from deskcli.store import Store, bulk_load
+
+    def enabled():
+        return query(desk, "SELECT tgenabled FROM pg_trigger "
+                           "WHERE tgname = 'assignee_load_insert'")[0][0]
+
+    db = Store.open(desk)
+    reader = psycopg2.connect(desk, options="-c lock_timeout=3000")
+    try:
+        with db.write(), bulk_load.triggers_paused(db, first_id=1):
+            db.run("INSERT INTO meta (key, value) VALUES ('import', 'on')")  # (begun)
+            modes = {r[0] for r in db.all(
+                "SELECT mode FROM pg_locks WHERE relation = 'tickets'::regclass "
+                "AND pid = pg_backend_pid()")}
+            assert "AccessExclusiveLock" not in modes
+            cur = reader.cursor()
+            cur.execute("SELECT count(*) FROM tickets")  # not held up
+            assert cur.fetchone()[0] >= 0
+            assert enabled() == "O"  # (the other session sees the trigger as it was)
+        assert enabled() == "O"
+        assert query(desk, "SELECT count(*) FROM assignee_load")[0][0] >= 0
+    finally:
+        reader.close()
+        db.close()
