@@ -77,20 +77,18 @@ def triggers_paused(db: Store, first_id: int):
         db.run("ALTER TABLE tickets DISABLE TRIGGER assignee_load_insert")
         yield
         db.run("ALTER TABLE tickets ENABLE TRIGGER assignee_load_insert")
-        db.run("DELETE FROM assignee_load")
-        db.run(OPEN_LOAD_SQL)
-        return
-    saved = [(name, catalog.trigger(db, "tickets", name)) for name in PAUSED_TRIGGERS]
-    for name, sql in saved:
-        if sql:
-            catalog.drop_trigger(db, "tickets", name)
-    yield
+    else:
+        saved = [(name, catalog.trigger(db, "tickets", name)) for name in PAUSED_TRIGGERS]
+        for name, sql in saved:
+            if sql:
+                catalog.drop_trigger(db, "tickets", name)
+        yield
+        refresh_remind_at(db, since_id=first_id)
+        for _, sql in saved:
+            if sql:
+                db.run(sql)
     db.run("DELETE FROM assignee_load")
     db.run(OPEN_LOAD_SQL)
-    refresh_remind_at(db, since_id=first_id)
-    for _, sql in saved:
-        if sql:
-            db.run(sql)
 
 
 @contextmanager

@@ -57,9 +57,9 @@ def _parse_line(line: str, number: int) -> tuple:
         raise Invalid(f"line {number}: 'cc' must be a list of logins or dept:KEY")
     for key in TEXT_KEYS:
         value = data.get(key)
+        # (json.loads makes no subclass of str: the class test is the isinstance)
         if value is not None and value.__class__ is not str and not (
-                isinstance(value, str) or key == "external_id" and isinstance(value, int)
-                and not isinstance(value, bool)):
+                key == "external_id" and value.__class__ is int):
             raise Invalid(f"line {number}: {key!r} must be a string, not "
                           f"{json.dumps(value)[:40]}")
     for name, value in fields.items():

@@ -151,18 +151,16 @@ def open_store(cls, url: str, *, create: bool, migrate: bool):
     store.dialect = "postgres"
     try:
         state = migrations.state(store)
-        if create:
+        if create or not state.created:  # (a desk to make, or none found: say why)
             error = missing_schema(store, url)
             if error:
                 raise error
+        if create:
             if state.created:
                 raise Conflict(f"a desk already exists in the database {url}",
                                "use it as it is, or choose another database")
             migrations.upgrade(store)
         elif not state.created:
-            error = missing_schema(store, url)
-            if error:
-                raise error
             raise NotFound(f"no desk in the database {url}",
                            "create one with `deskcli init --admin LOGIN` (with --db URL "
                            "if this database is not your default desk), or point "
