@@ -7,15 +7,16 @@ from deskcli.store import Store
 FACTS = """
 SELECT t.id, t.title, t.status, t.priority, ty.key AS type, ty.name AS type_name,
        c.key AS customer, c.name AS customer_name, c.email AS customer_email,
-       a.login AS assignee, o.login AS owner, h.login AS handler, ob.login AS opened_by,
-       ap.login AS approver, t.accept_due_at, t.resolve_due_at, t.nudges, t.created_at
+       (SELECT login FROM users WHERE id = t.assignee_id) AS assignee,
+       (SELECT login FROM users WHERE id = t.owner_id) AS owner,
+       (SELECT login FROM users WHERE id = t.handler_id) AS handler,
+       (SELECT login FROM users WHERE id = t.opened_by_id) AS opened_by,
+       (SELECT login FROM users WHERE id = t.approver_id) AS approver,
+       t.accept_due_at, t.resolve_due_at, t.nudges, t.created_at
 FROM tickets t JOIN ticket_types ty ON ty.id = t.type_id
 LEFT JOIN customers c ON c.id = t.customer_id
-LEFT JOIN users a ON a.id = t.assignee_id LEFT JOIN users o ON o.id = t.owner_id
-LEFT JOIN users h ON h.id = t.handler_id LEFT JOIN users ob ON ob.id = t.opened_by_id
-LEFT JOIN users ap ON ap.id = t.approver_id
 WHERE t.id = ?
-"""
+"""  # (people by scalar subqueries: see store.tickets.TICKET_SELECT)
 PERSON = "u.id, u.login, u.name, u.email"
 
 

@@ -6,20 +6,21 @@ from deskcli.models import Ticket
 from deskcli.plain import Record, new
 from deskcli.store import OPEN_SQL, Store, fulltext
 
+# The names of a ticket's type, customer and people come from scalar subqueries, not
+# joins: PostgreSQL then plans the statement in 0.3 ms instead of 3 (1.6 instead of 6 in
+# a new server process), as it no longer searches the orders of an eight-table join;
+# SQLite runs both in the same time.
 TICKET_SELECT = """
-SELECT t.id, ty.key AS type, t.title, t.body, t.status, t.priority, c.key AS customer,
-       a.login AS assignee, o.login AS owner, h.login AS handler, ob.login AS opened_by,
+SELECT t.id, (SELECT key FROM ticket_types WHERE id = t.type_id) AS type, t.title, t.body,
+       t.status, t.priority, (SELECT key FROM customers WHERE id = t.customer_id) AS customer,
+       (SELECT login FROM users WHERE id = t.assignee_id) AS assignee,
+       (SELECT login FROM users WHERE id = t.owner_id) AS owner,
+       (SELECT login FROM users WHERE id = t.handler_id) AS handler,
+       (SELECT login FROM users WHERE id = t.opened_by_id) AS opened_by,
        t.source, t.external_id, t.fields, t.created_at, t.updated_at, t.accept_due_at,
        t.resolve_due_at, t.accepted_at, t.resolved_at, t.closed_at, t.resolution,
-       t.merged_into, t.nudges, ap.login AS approver
+       t.merged_into, t.nudges, (SELECT login FROM users WHERE id = t.approver_id) AS approver
 FROM tickets t
-JOIN ticket_types ty ON ty.id = t.type_id
-LEFT JOIN customers c ON c.id = t.customer_id
-LEFT JOIN users a ON a.id = t.assignee_id
-LEFT JOIN users o ON o.id = t.owner_id
-LEFT JOIN users h ON h.id = t.handler_id
-JOIN users ob ON ob.id = t.opened_by_id
-LEFT JOIN users ap ON ap.id = t.approver_id
 """
 
 TICKET_COLUMNS = ("id", "type_id", "title", "body", "status", "priority", "customer_id",
