@@ -57,6 +57,6 @@ setup(
         # China's official holidays and make-up working days: `holiday import --cn YEAR`
         "cn": ["chinesecalendar>=1.9"],
     },
-    entry_points={"console_scripts": ["deskcli = deskcli.cli:run"]},
+    entry_points={"console_scripts": ["deskcli = deskcli.launch:run"]},
     data_files=[("share/man/man1", ["man/deskcli.1"])],
 )

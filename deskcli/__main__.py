@@ -1,5 +1,5 @@
 """`python -m deskcli`."""
 
-from deskcli.cli import run
+from deskcli.launch import run
 
 run()

@@ -125,6 +125,7 @@ def isolated(tmp_path, monkeypatch, desk_location):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("DESKCLI_DB", desk_location)
     monkeypatch.setenv("DESKCLI_NOW", NOW)
     # COLUMNS and LINES too: pytest-xdist's workers have them (80x24), and a test's

@@ -1,8 +1,9 @@
 """Data flows one way: cli -> services -> store. Read every module's imports and string
 literals with `ast` and keep it that way:
 
-* only deskcli/cli/ (and deskcli/__main__.py) import click or print;
-* nothing imports deskcli.cli except deskcli/__main__.py and deskcli/cli itself;
+* only deskcli/cli/ (and the program's entry points, deskcli/__main__.py and
+  deskcli/launch.py) import click or print;
+* nothing imports deskcli.cli except those entry points and deskcli/cli itself;
 * no module outside deskcli/store/ holds SQL in a string literal (docstrings aside);
 * the folders keep their layering (MAY_IMPORT: cli -> the domain folders -> store, the
   search core pure), pure modules stay pure, and no modules import each other in a cycle.
@@ -57,8 +58,11 @@ def imported(path: Path) -> set[str]:
     return names
 
 
+ENTRY_POINTS = ("deskcli/__main__.py", "deskcli/launch.py")  # (run the CLI: in its layer)
+
+
 def in_cli(path: Path) -> bool:
-    return rel(path).startswith("deskcli/cli/") or rel(path) == "deskcli/__main__.py"
+    return rel(path).startswith("deskcli/cli/") or rel(path) in ENTRY_POINTS
 
 
 def docstrings(tree: ast.Module) -> set[int]:
@@ -205,8 +209,8 @@ def our_modules(path: Path) -> set[str]:
 
 
 def folder(name: str) -> str:
-    if name == "deskcli.__main__":
-        return "cli"  # `python -m deskcli` runs the CLI
+    if name in ("deskcli.__main__", "deskcli.launch"):
+        return "cli"  # the program (`deskcli`, `python -m deskcli`) runs the CLI
     parts = name.split(".")
     if len(parts) > 1 and (PACKAGE / parts[1]).is_dir():
         return parts[1]

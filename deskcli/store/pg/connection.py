@@ -63,6 +63,9 @@ INSERT = re.compile(r"^\s*INSERT\s+(?:OR\s+(IGNORE|REPLACE)\s+)?INTO\s+(\w+)\s*(
                     re.I)
 
 
+READS_KEPT = 32  # the SELECTs a connection notes for deskcli.store.pg.early
+
+
 class Row:
     """A result row: by position (`row[0]`), by column name (`row["id"]`), `keys()`."""
 
@@ -207,9 +210,14 @@ class Connection:
         # with it: one round trip less per command (the snapshot of REPEATABLE READ starts
         # at the first statement anyway, and nothing happens between the two)
         self._begin: str | None = None
+        self.reads: list[str] | None = None  # the SELECTs sent, for pg.early (when a list)
 
     def close(self) -> None:
         self.raw.close()
+        if self.reads is not None:
+            from deskcli.store.pg import early
+
+            early.remember(self.reads)
 
     def execute(self, sql: str, params=()):
         control = sql.strip().upper()
@@ -284,6 +292,12 @@ class Connection:
 
     def _send(self, cur, text: str, params) -> None:
         self.round_trips += 1
+        reads = self.reads
+        if (reads is not None and text.lstrip()[:4] in ("SELE", "WITH")
+                and len(reads) < READS_KEPT):
+            shaped = shaped_read(cur, text, params)
+            if shaped not in reads:
+                reads.append(shaped)
         if self._begin:  # (it holds no %: nothing to escape when params follow)
             text, self._begin = f"{self._begin}; {text}", None
         try:
@@ -327,6 +341,21 @@ class Connection:
             self._send(cur, "SELECT count(*) FROM migrations", None)
             return Cursor(cur)
         return Cursor(None)
+
+
+STAND_INS = {int: 0, float: 0.0, str: "", bool: False, bytes: b""}
+
+
+def shaped_read(cur, text: str, params) -> str:
+    """A read as deskcli.store.pg.early keeps it: every value replaced by a stand-in of
+    its type (0, '', ...), so that no value of the desk is written to its cache."""
+    if not params:
+        return text if params is None else cur.mogrify(text, params).decode()
+    if isinstance(params, dict):
+        stand_ins = {k: STAND_INS.get(type(v)) for k, v in params.items()}
+    else:
+        stand_ins = tuple(STAND_INS.get(type(v)) for v in params)
+    return cur.mogrify(text, stand_ins).decode()
 
 
 class PlainCursor:
