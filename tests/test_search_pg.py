@@ -156,7 +156,8 @@ def test_ticket_search_and_related_tickets_match_sqlite(faq_desk, sqlite_faq, tm
     with isolated_env(tmp_path / "ref", reference):
         ref_ids = open_tickets()
     assert open_tickets() == ref_ids
-    for text in ("登录", "登录失败", "login", "crash", "'renewal zhang'", "'退款 到账'", "iOS"):
+    for text in ("登录", "登录失败", "login", "crash", "'renewal zhang'", "'退款 到账'", "iOS",
+                 "'log in'", "'app 闪退'", "课"):
         args = f"ticket list --search {text} --json"
         mine = [t["id"] for t in ok(args).json]
         assert mine == [t["id"] for t in json.loads(run(args, env={"DESKCLI_DB": reference}).out)]
