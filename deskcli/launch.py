@@ -55,10 +55,10 @@ def run() -> None:
     args = sys.argv[1:]
     location = desk_location(args)
     if location and location.startswith(("postgresql://", "postgres://")):
-        from deskcli.store.pg import early
+        from deskcli.store.pg import early, start_early
 
         try:
-            early.start(location, early.shape(root_options(args)[1]))
+            start_early(location, early.shape(root_options(args)[1]))
         except Exception:  # noqa: BLE001 (a head start only: the store connects as usual
             pass           # and reports what is wrong, e.g. no driver or a bad URL)
     from deskcli.cli import run as run_command

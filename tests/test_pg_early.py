@@ -16,7 +16,7 @@ import pytest
 from conftest import ok, query, run
 
 from deskcli.launch import desk_location, root_options
-from deskcli.store.pg import early
+from deskcli.store.pg import early, start_early
 
 
 def deskcli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -94,7 +94,7 @@ def test_the_session_the_store_gets_is_as_a_new_one(server_desk):
     from deskcli.store import busy_timeout_ms
 
     switch = sys.getswitchinterval()
-    early.start(server_desk, "ticket show")
+    start_early(server_desk, "ticket show")
     raw = early.take(server_desk, busy_timeout_ms())
     try:
         assert raw is not None and sys.getswitchinterval() == switch
@@ -109,7 +109,7 @@ def test_the_session_the_store_gets_is_as_a_new_one(server_desk):
     finally:
         raw.close()
     # a connection made for another URL is closed and not handed over
-    early.start(server_desk, "ticket show")
+    start_early(server_desk, "ticket show")
     assert early.take(server_desk + "&application_name=other", busy_timeout_ms()) is None
 
 

@@ -149,6 +149,18 @@ def unreachable(url: str, exc) -> DeskError:
                 "check that the server runs and the URL's host and port, then try again")
 
 
+def start_early(url: str, command: str) -> None:
+    """Start connecting to the desk at `url` in a thread while the command (a shape, see
+    deskcli.store.pg.early) is imported. psycopg2 is imported here, in the calling thread;
+    a DeskError (a password in the URL, no driver) means: let the store connect as usual."""
+    from deskcli.store import busy_timeout_ms
+    from deskcli.store.pg import early
+
+    check_url(url)
+    driver()
+    early.start(url, command, connect, busy_timeout_ms())
+
+
 def open_store(cls, url: str, *, create: bool, migrate: bool):
     """The Store of the desk in the database at `url` (see deskcli.store.Store.open)."""
     from deskcli.store import busy_timeout_ms
@@ -162,7 +174,7 @@ def open_store(cls, url: str, *, create: bool, migrate: bool):
     raw = raw or connect(url, busy_timeout_ms())
     store = cls(url, Connection(raw, busy_timeout_ms(), lock_key(schema_name(url))))
     if learn:
-        store.conn.reads = []
+        store.conn.reads, store.conn.remember = [], early.remember
     store.conn.remind_at_sql = remind_at_sql
     store.dialect = "postgres"
     try:

@@ -211,13 +211,12 @@ class Connection:
         # at the first statement anyway, and nothing happens between the two)
         self._begin: str | None = None
         self.reads: list[str] | None = None  # the SELECTs sent, for pg.early (when a list)
+        self.remember = None  # pg.early.remember, called with them on close
 
     def close(self) -> None:
         self.raw.close()
-        if self.reads is not None:
-            from deskcli.store.pg import early
-
-            early.remember(self.reads)
+        if self.reads is not None and self.remember is not None:
+            self.remember(self.reads)
 
     def execute(self, sql: str, params=()):
         control = sql.strip().upper()

@@ -95,17 +95,11 @@ def warm(raw, reads: list[str]) -> None:
             cursor.execute("ROLLBACK")
 
 
-def start(url: str, command: str) -> None:
-    """Connect to `url` in a thread and warm the server for `command` (a shape). psycopg2
-    is imported here, in the calling thread; a DeskError (a password in the URL, no
-    driver) is raised here and means: let the store connect as usual."""
+def start(url: str, command: str, connect, timeout_ms: int) -> None:
+    """Connect to `url` in a thread with `connect(url, timeout_ms)` (deskcli.store.pg's,
+    given by its start_early: this module imports nothing of deskcli) and warm the server
+    for `command` (a shape)."""
     global _pending
-    from deskcli.store import busy_timeout_ms
-    from deskcli.store.pg import check_url, connect, driver
-
-    check_url(url)
-    driver()
-    timeout_ms = busy_timeout_ms()
     path, header = warm_file(url, command)
     reads = load(path, header)
     job = {"url": url, "timeout": timeout_ms, "path": path, "header": header,
