@@ -177,7 +177,7 @@ def faq_search(desk: Desk, text: str, *, category: str | None = None,
     with db.read():
         filters: dict = {}
         if category:
-            from deskcli.faq.manage import category_ids
+            from deskcli.faq.categories import category_ids
 
             filters["category_ids"] = category_ids(db, category)
         if type_key:

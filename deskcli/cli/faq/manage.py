@@ -48,7 +48,7 @@ def category_add(desk, name, parent, as_json):
       deskcli faq category add 账号与登录/微信登录
       deskcli faq category add 微信登录 --parent 账号与登录 --json
     """
-    from deskcli.faq.manage import category_add as add
+    from deskcli.faq.categories import category_add as add
 
     emit_written(add(desk, name, parent), as_json, key="path")
 
@@ -64,7 +64,7 @@ def category_list(desk, fmt, as_json):
       deskcli faq category list
       deskcli faq category list --json
     """
-    from deskcli.faq.manage import category_list as listing
+    from deskcli.faq.categories import category_list as listing
 
     emit_rows(listing(desk), ["path", "entries", "own_entries"], fmt, as_json)
 
@@ -84,7 +84,7 @@ def category_rename(desk, category_ref, new, as_json):
       deskcli faq category rename 退款 退款与退费
       deskcli faq category rename 账号与登录/微信登录 第三方登录/微信
     """
-    from deskcli.faq.manage import category_rename as rename
+    from deskcli.faq.categories import category_rename as rename
 
     emit_written(rename(desk, category_ref, new), as_json, key="path")
 
@@ -104,7 +104,7 @@ def category_remove(desk, category_ref, target, as_json):
       deskcli faq category remove 旧分类
       deskcli faq category remove 退费 --to 退款与退费
     """
-    from deskcli.faq.manage import category_remove as remove
+    from deskcli.faq.categories import category_remove as remove
 
     result = remove(desk, category_ref, target)
     moved = (f", {result['moved_entries']} entries moved to {result['moved_to']}"
