@@ -22,7 +22,6 @@ import json
 import os  # os.urandom, not secrets: secrets imports hmac, hashlib and random (~10 ms)
 
 from deskcli import clock
-from deskcli.store import mailin as mstore
 from deskcli.store import notices as nstore
 from deskcli.store import people as ps
 
@@ -39,8 +38,6 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
             continue
         if ticket_id not in tickets:
             tickets[ticket_id] = nstore.ticket_facts(db, ticket_id)
-            tickets[ticket_id]["mail_thread"] = mstore.thread_ids(db, ticket_id)
-            tickets[ticket_id]["mail_subject"] = mstore.thread_subject(db, ticket_id)
         facts = tickets[ticket_id]
         event = {"actor_id": actor_id, "from": frm, "to": to}
         for template, audience in plans:
@@ -106,10 +103,13 @@ def thread_id(desk, ticket_id: int) -> str:
 
 
 def desk_uid(desk) -> str:
-    uid = ps.meta(desk.store, "desk_uid")
+    """The desk's random id in its Message-IDs (made once, then kept: read once per
+    command)."""
+    uid = getattr(desk, "_uid", None) or ps.meta(desk.store, "desk_uid")
     if uid is None:
         uid = os.urandom(4).hex()
         ps.set_meta(desk.store, "desk_uid", uid)
+    desk._uid = uid
     return uid
 
 

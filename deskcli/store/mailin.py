@@ -65,17 +65,20 @@ def add_thread_id(db: Store, ticket_id: int, message_id: str, subject: str | Non
            (ticket_id, message_id, subject or None))
 
 
+THREAD_IDS = ("SELECT message_id FROM ticket_mail_ids WHERE ticket_id = ? "
+              "ORDER BY id DESC LIMIT ?")
+THREAD_SUBJECT = ("SELECT subject FROM ticket_mail_ids WHERE ticket_id = ? "
+                  "ORDER BY id DESC LIMIT 1")
+
+
 def thread_ids(db: Store, ticket_id: int, limit: int = 20) -> list[str]:
     """The last `limit` Message-IDs the customer side sent about the ticket, oldest first."""
-    rows = db.all("SELECT message_id FROM ticket_mail_ids WHERE ticket_id = ? "
-                  "ORDER BY id DESC LIMIT ?", (ticket_id, limit))
-    return [r[0] for r in reversed(rows)]
+    return [r[0] for r in reversed(db.all(THREAD_IDS, (ticket_id, limit)))]
 
 
 def thread_subject(db: Store, ticket_id: int) -> str | None:
     """The subject of the customer side's last mail about the ticket."""
-    return db.scalar("SELECT subject FROM ticket_mail_ids WHERE ticket_id = ? "
-                     "ORDER BY id DESC LIMIT 1", (ticket_id,))
+    return db.scalar(THREAD_SUBJECT, (ticket_id,))
 
 
 def thread_queued_notices(db: Store, ticket_id: int) -> None:

@@ -21,7 +21,14 @@ PERSON = "u.id, u.login, u.name, u.email"
 
 
 def ticket_facts(db: Store, ticket_id: int) -> dict:
-    return dict(db.one(FACTS, (ticket_id,)))
+    """The facts a notice tells of a ticket, with the customer side's mail thread
+    (mail_thread: its last 20 Message-IDs, oldest first; mail_subject): one round trip."""
+    from deskcli.store.mailin import THREAD_IDS, THREAD_SUBJECT
+
+    facts, thread, subject = db.several([(FACTS, (ticket_id,)), (THREAD_IDS, (ticket_id, 20)),
+                                         (THREAD_SUBJECT, (ticket_id,))])
+    return {**dict(facts[0]), "mail_thread": [r[0] for r in reversed(thread)],
+            "mail_subject": subject[0][0] if subject else None}
 
 
 def cc_people(db: Store, ticket_id: int) -> list[dict]:
