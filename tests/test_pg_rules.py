@@ -519,3 +519,28 @@ def test_a_connection_the_server_drops_is_exit_75(server_desk):
     assert "closed the connection" in err and "run the command again" in err
     assert "Traceback" not in err and out == ""
     assert query(server_desk, "SELECT count(*) FROM events") == events
+
+
+def test_everyday_commands_keep_their_round_trips_few(server_desk, monkeypatch):
+    """Each statement is a round trip to the server (30 ms each over a WAN): the everyday
+    commands keep today's counts on this desk, or fewer (the bench's 1M desk: show 6,
+    lists 6, dashboard 13, open 21, accept 7; bench/README.md)."""
+    from deskcli.store.pg.connection import Connection
+
+    counted = []
+    close = Connection.close
+    monkeypatch.setattr(Connection, "close",
+                        lambda self: (counted.append(self.round_trips), close(self))[1])
+    ok("ticket open --type crash --customer C1 --title 'App 闪退' -m 'on login' "
+       "--field phone_model=iPhone --field os=iOS --field app_version=3.2")
+    ok("ticket open --type renewal --customer C2 --title 'Renewal' --field package=24",
+       as_user="sun")
+    for args, most in [("ticket show 1", 6), ("ticket list --limit 50", 6),
+                       ("ticket list --assignee @me --limit 50", 6), ("dashboard", 16),
+                       ("ticket open --type crash --customer C1 --title 'Crash' -m 'x' "
+                        "--field phone_model=iPhone --field os=iOS --field app_version=3.2",
+                        21),
+                       ("ticket accept 2 --yes", 8)]:
+        counted.clear()
+        ok(args, as_user="bob" if "accept" in args else "alice")
+        assert counted and counted[-1] <= most, (args, counted)
