@@ -12,6 +12,7 @@ routes each ticket in input order and writes.
 """
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 
 from deskcli import clock
 from deskcli.desk import Desk
@@ -45,10 +46,12 @@ def import_tickets(desk: Desk, lines: Iterable[str],
     imported = skipped = 0
     ignored: set[str] = set()
     now = clock.now()
-    if expected and expected >= APSW_FROM:
-        db.bulk_writer()
+    unjournaled = False
+    if expected and expected >= APSW_FROM and db.dialect == "sqlite":
+        existing = tstore.next_id(db) - 1
+        unjournaled = db.bulk_writer()
     db.bulk_cache()
-    with db.write():
+    with db.without_journal(existing, expected) if unjournaled else nullcontext(), db.write():
         lookup = Lookup(db)
         checker = LineChecker(desk, lookup)
         batch = Batch()
