@@ -228,13 +228,7 @@ def test_an_import_without_journal_refuses_readers_and_is_undone_after_kill(desk
     for number, wait in enumerate((0.0, 0.3, 1.0, 2.0)):
         copy = copy_desk(desk, tmp_path / f"nj{number}.db")
         marker = f"{copy}.import-copy"
-        proc = subprocess.Popen([sys.executable, "-m", "deskcli", "--db", str(copy), "ticket",
-                                 "import", str(source), "--json"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while not os.path.exists(marker) and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        assert proc.poll() is None, "the import ended before it wrote without a journal"
+        proc = start_import(copy, source, env)
         reader = subprocess.run([sys.executable, "-m", "deskcli", "--db", str(copy), "ticket",
                                  "list", "--json"], env=env, capture_output=True, text=True,
                                 timeout=60)
@@ -263,3 +257,62 @@ def test_an_import_without_journal_refuses_readers_and_is_undone_after_kill(desk
                                    and found["ticket_fts"] == before["ticket_fts"] + LINES)
         assert query(copy, "PRAGMA journal_mode") == [("wal",)]
     assert undone >= 2, "the kills did not come while the import wrote"
+
+
+def start_import(db, source, env):
+    """The import as its own process, once it writes without a journal (its copy of the
+    desk is there)."""
+    marker = f"{db}.import-copy"
+    proc = subprocess.Popen([sys.executable, "-m", "deskcli", "--db", str(db), "ticket",
+                             "import", str(source), "--json"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(marker) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the import ended before it wrote without a journal"
+    return proc
+
+
+@pytest.mark.slow
+@pytest.mark.sqlite_only("the import without a journal is the SQLite store's")
+def test_ctrl_c_during_an_import_without_journal_puts_the_desk_back(desk, tmp_path):
+    pytest.importorskip("apsw")
+    ok("ticket open --type crash --title Before --field phone_model=x --field os=iOS")
+    before = counts(desk)
+    proc = start_import(desk, import_file(tmp_path), {**os.environ, "DESKCLI_USER": "alice"})
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Interrupted" in err and "Traceback" not in err, err
+    assert not os.path.exists(f"{desk}.import-copy")  # put back by the import itself
+    assert counts(desk) == before
+    assert query(desk, "PRAGMA journal_mode") == [("wal",)]
+    assert ok("db check").out.strip() == "ok"
+
+
+@pytest.mark.sqlite_only("the import without a journal is the SQLite store's")
+def test_a_reader_at_the_start_keeps_the_journal_and_its_snapshot(desk, tmp_path):
+    """A reader in a transaction when the import begins: the import cannot have the desk
+    to itself, so it keeps the WAL (and the reader its snapshot) instead of waiting."""
+    pytest.importorskip("apsw")
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({
+        "type": "renewal", "title": f"R{n}", "customer": "C1", "fields": {"package": "12"}})
+        + "\n" for n in range(5_001)), encoding="utf-8")
+    holder = sqlite3.connect(desk, isolation_level=None)
+    holder.execute("BEGIN")
+    holder.execute("SELECT count(*) FROM tickets").fetchone()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "deskcli", "ticket", "import",
+                               str(source), "--json"],
+                              env={**os.environ, "DESKCLI_USER": "alice",
+                                   "DESKCLI_DB": str(desk)},
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc
+        assert holder.execute("SELECT count(*) FROM tickets").fetchone() == (0,)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert json.loads(proc.stdout)["imported"] == 5_001
+    assert not os.path.exists(f"{desk}.import-copy")
+    assert query(desk, "PRAGMA journal_mode") == [("wal",)]

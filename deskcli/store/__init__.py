@@ -243,6 +243,8 @@ class Store:
             yield
             return
         conn = self.conn
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+        copy = None
         try:  # the desk to this connection alone, the WAL folded in
             conn.execute("PRAGMA locking_mode = EXCLUSIVE")
             conn.execute("PRAGMA busy_timeout = 200")
@@ -250,13 +252,14 @@ class Store:
             conn.execute("COMMIT")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
-        except sqlite3.OperationalError:  # others are reading it: the journal stays
-            conn.close()
-            self.conn = apsw_conn.connect(self.path, busy_timeout_ms())
+            copy = unjournaled.Copy(self.path)
+            copy.make()
+        except (sqlite3.OperationalError, OSError):  # others read it, no room for the
+            copy = None                              # copy ...: the journal stays
+        if copy is None:
+            self._reconnect(cache)
             yield
             return
-        copy = unjournaled.Copy(self.path)
-        copy.make()
         self.holds_copy = True
         try:
             if conn.execute("PRAGMA journal_mode = OFF").fetchone()[0] != "off":
@@ -268,11 +271,19 @@ class Store:
             conn.close()  # what it wrote goes with the file the copy replaces
             copy.restore()
             self.holds_copy = False
-            self.conn = apsw_conn.connect(self.path, busy_timeout_ms())
-            self.inode = os.stat(self.path).st_ino
+            self._reconnect(cache)
             raise
         copy.drop()
         self.holds_copy = False
+
+    def _reconnect(self, cache_size: int) -> None:
+        """A new apsw connection to the desk (the old one closed), with its page cache."""
+        from deskcli.store import apsw_conn
+
+        self.conn.close()
+        self.conn = apsw_conn.connect(self.path, busy_timeout_ms())
+        self.conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
+        self.inode = os.stat(self.path).st_ino
 
     def bulk_cache(self, mib: int = 64) -> None:
         """A bigger page cache for bulk writes (index pages stay in memory)."""
