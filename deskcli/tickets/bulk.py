@@ -47,9 +47,9 @@ def import_tickets(desk: Desk, lines: Iterable[str],
     ignored: set[str] = set()
     now = clock.now()
     unjournaled = False
-    if expected and expected >= APSW_FROM and db.dialect == "sqlite":
-        existing = tstore.next_id(db) - 1
-        unjournaled = db.bulk_writer()
+    if expected and expected >= APSW_FROM:
+        existing = tstore.next_id(db) - 1 if db.dialect == "sqlite" else 0
+        unjournaled = db.bulk_writer()  # (False on PostgreSQL)
     db.bulk_cache()
     with db.without_journal(existing, expected) if unjournaled else nullcontext(), db.write():
         lookup = Lookup(db)
