@@ -3,6 +3,7 @@ idempotent by external_id, from a file or stdin, streamed in batches."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -218,7 +219,9 @@ def test_a_big_file_is_streamed_with_progress_on_a_terminal(desk, tmp_path):
     assert proc.returncode == 0, err
     assert proc.stdout.decode().strip() == f"imported {total}, skipped 0 (already on the desk)"
     progress = err.decode()
-    assert f"importing: {BATCH} lines read" in progress
+    # a batch, or fewer lines written while the worker had nothing ready (bulk.EARLY_FLUSH)
+    early = [int(n) for n in re.findall(r"importing: (\d+) lines read", progress)]
+    assert early and early[0] <= BATCH < total, progress
     assert f"importing: {total} lines read (100%)" in progress
     assert db_count(desk, "tickets") == total
     assert ok("ticket list --limit 1 --json").json[0]["external_id"] == f"R{total - 1}"

@@ -62,19 +62,43 @@ def alive(pid: int) -> bool:
         return False
 
 
+def deskcli_counts(db) -> dict[str, int]:
+    """counts() read as deskcli reads a desk file: through the store, which restores
+    what an import killed while it wrote without a journal left (store/unjournaled.py),
+    and refuses to read during such an import (Busy, exit 75)."""
+    from deskcli.store import Store
+
+    store = Store.open(str(db), migrate=False)
+    try:
+        with store.read():
+            row = store.one("SELECT " + ", ".join(f"(SELECT count(*) FROM {t})"
+                                                  for t in TABLES))
+        return dict(zip(TABLES, tuple(row), strict=True))
+    finally:
+        store.close()
+
+
 class Reader(threading.Thread):
-    """Counts the desk's rows in one snapshot, again and again, until stopped."""
+    """Counts the desk's rows in one snapshot, again and again, until stopped (a desk
+    file is read through deskcli's store: a plain SQLite reader would see the half of
+    an import killed while it wrote without a journal until deskcli puts it back)."""
 
     def __init__(self, db):
         super().__init__(daemon=True)
         self.db, self.seen, self.stop = db, [], threading.Event()
+        self.refused = 0  # reads refused with Busy (exit 75) while the import ran
 
     def run(self):
+        from deskcli.errors import Busy
+
         while not self.stop.is_set():
             try:
-                self.seen.append(counts(self.db))
+                self.seen.append(counts(self.db) if is_pg(self.db)
+                                 else deskcli_counts(self.db))
             except sqlite3.OperationalError:  # busy past the timeout: nothing was shown
                 pass
+            except Busy:
+                self.refused += 1
             time.sleep(0.01)
 
 
@@ -140,14 +164,18 @@ def test_import_killed_at_random_moments_leaves_nothing_or_everything(desk, tmp_
         copy = copy_of(desk, tmp_path / f"copy{number}.db")
         started = time.monotonic()
         code, _, workers, seen = attempt(copy, source, rng.uniform(0.02, 0.98) * duration)
+        # (the first deskcli command on the desk: it puts back what a kill left)
+        result = run(f"--db {copy} db check")
+        assert result.code == 0 and result.out.strip() == "ok", result
         found = counts(copy)
         if code == 0:  # finished before the kill: kill earlier from now on
             duration = min(duration, time.monotonic() - started)
             assert found == after, (number, found)
         else:  # killed, perhaps between its COMMIT and its exit
             assert found in (before, after), (number, found)
-        result = run(f"--db {copy} db check")
-        assert result.code == 0 and result.out.strip() == "ok", result
+        if not is_pg(copy):
+            assert not os.path.exists(f"{copy}.import-copy")
+            assert query(copy, "PRAGMA journal_mode") == [("wal",)]
         # a reader saw the desk as it was before the import or after it, never a part
         assert all(one in (before, after) for one in seen), seen[-3:]
         give_up = time.monotonic() + 5  # the worker notices its parent's end within 1 s
@@ -182,3 +210,109 @@ def test_a_killed_worker_fails_the_import_and_nothing_is_written(desk, tmp_path)
     assert proc.returncode == 1, err
     assert b"worker process stopped unexpectedly" in err and b"Traceback" not in err
     assert counts(desk) == before and ok("db check").out.strip() == "ok"
+
+
+@pytest.mark.slow
+@pytest.mark.sqlite_only("the import without a journal is the SQLite store's")
+def test_an_import_without_journal_refuses_readers_and_is_undone_after_kill(desk, tmp_path):
+    """A large import into a small desk file writes without a journal, a copy of the
+    desk beside it: readers get exit 75 while it runs; killed with kill -9 at several
+    moments, the next deskcli command puts the copy back (the desk as before, in WAL
+    mode, db check ok), once, even when two commands find it together."""
+    pytest.importorskip("apsw")
+    ok("ticket open --type crash --title Before --field phone_model=x --field os=iOS")
+    before = counts(desk)
+    source = import_file(tmp_path)
+    env = {**os.environ, "DESKCLI_USER": "alice", "DESKCLI_BUSY_TIMEOUT": "50"}
+    undone = 0
+    for number, wait in enumerate((0.0, 0.3, 1.0, 2.0)):
+        copy = copy_desk(desk, tmp_path / f"nj{number}.db")
+        marker = f"{copy}.import-copy"
+        proc = start_import(copy, source, env)
+        reader = subprocess.run([sys.executable, "-m", "deskcli", "--db", str(copy), "ticket",
+                                 "list", "--json"], env=env, capture_output=True, text=True,
+                                timeout=60)
+        alive_then = proc.poll() is None
+        time.sleep(wait)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        if alive_then:
+            assert reader.returncode == 75, reader
+            assert "Traceback" not in reader.stderr
+        if proc.returncode == -signal.SIGKILL and os.path.exists(marker):
+            undone += 1
+            # two commands find the copy together: it is put back once
+            both = [subprocess.Popen([sys.executable, "-m", "deskcli", "--db", str(copy),
+                                      "db", "check"], env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True) for _ in range(2)]
+            results = [(p.wait(60), *p.communicate()) for p in both]
+            assert all(code in (0, 75) for code, _, _ in results), results
+            assert any(code == 0 and out.strip() == "ok" for code, out, _ in results), results
+            assert all("Traceback" not in err for _, _, err in results), results
+        result = run(f"--db {copy} db check")
+        assert result.code == 0 and result.out.strip() == "ok", result
+        assert not os.path.exists(marker)
+        found = counts(copy)  # killed after its copy was removed: the whole import
+        assert found == before or (found["tickets"] == before["tickets"] + LINES
+                                   and found["ticket_fts"] == before["ticket_fts"] + LINES)
+        assert query(copy, "PRAGMA journal_mode") == [("wal",)]
+    assert undone >= 2, "the kills did not come while the import wrote"
+
+
+def start_import(db, source, env):
+    """The import as its own process, once it writes without a journal (its copy of the
+    desk is there)."""
+    marker = f"{db}.import-copy"
+    proc = subprocess.Popen([sys.executable, "-m", "deskcli", "--db", str(db), "ticket",
+                             "import", str(source), "--json"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(marker) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the import ended before it wrote without a journal"
+    return proc
+
+
+@pytest.mark.slow
+@pytest.mark.sqlite_only("the import without a journal is the SQLite store's")
+def test_ctrl_c_during_an_import_without_journal_puts_the_desk_back(desk, tmp_path):
+    pytest.importorskip("apsw")
+    ok("ticket open --type crash --title Before --field phone_model=x --field os=iOS")
+    before = counts(desk)
+    proc = start_import(desk, import_file(tmp_path), {**os.environ, "DESKCLI_USER": "alice"})
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Interrupted" in err and "Traceback" not in err, err
+    assert not os.path.exists(f"{desk}.import-copy")  # put back by the import itself
+    assert counts(desk) == before
+    assert query(desk, "PRAGMA journal_mode") == [("wal",)]
+    assert ok("db check").out.strip() == "ok"
+
+
+@pytest.mark.sqlite_only("the import without a journal is the SQLite store's")
+def test_a_reader_at_the_start_keeps_the_journal_and_its_snapshot(desk, tmp_path):
+    """A reader in a transaction when the import begins: the import cannot have the desk
+    to itself, so it keeps the WAL (and the reader its snapshot) instead of waiting."""
+    pytest.importorskip("apsw")
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({
+        "type": "renewal", "title": f"R{n}", "customer": "C1", "fields": {"package": "12"}})
+        + "\n" for n in range(5_001)), encoding="utf-8")
+    holder = sqlite3.connect(desk, isolation_level=None)
+    holder.execute("BEGIN")
+    holder.execute("SELECT count(*) FROM tickets").fetchone()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "deskcli", "ticket", "import",
+                               str(source), "--json"],
+                              env={**os.environ, "DESKCLI_USER": "alice",
+                                   "DESKCLI_DB": str(desk)},
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc
+        assert holder.execute("SELECT count(*) FROM tickets").fetchone() == (0,)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert json.loads(proc.stdout)["imported"] == 5_001
+    assert not os.path.exists(f"{desk}.import-copy")
+    assert query(desk, "PRAGMA journal_mode") == [("wal",)]

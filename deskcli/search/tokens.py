@@ -41,6 +41,8 @@ command that may search imports it, and that takes about a millisecond from comp
 bytecode.
 """
 
+from operator import add  # (already imported by collections: free)
+
 from deskcli.search.tables import (  # the tables, kept in their own module
     _CJK,
     _DOMAIN_WORDS,
@@ -126,9 +128,10 @@ class _Lazy:
             self.cjk_run = re.compile(f"([{_CJK}]+)")
             # What units() gives, in one findall: a CJK run, or a Latin unit made of word
             # characters that are not CJK (so it stops where a CJK run begins, as the
-            # Latin expression does on the text between runs).
-            self.scan = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+"
-                                   f"(?:['’.\\-][^\\W_{_CJK}]+)*)")
+            # Latin expression does on the text between runs). A unit is one or the other
+            # whole: its first character tells which.
+            self.scan = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+"
+                                   f"(?:['’.\\-][^\\W_{_CJK}]+)*")
             self.trad = re.compile(f"[{re.escape(_TRAD)}]")
 
     def cjk_split(self, text: str) -> list[str]:
@@ -342,26 +345,39 @@ def index_text(text: str | None) -> str:
     return " ".join(out)
 
 
-def _index_bulk(units: list[tuple[str, str]]) -> str:
-    """index_text's loop for many texts (about twice as fast, the same tokens): bigrams
-    joined in C, known stems looked up without a call."""
-    from operator import add
+_units: dict[str, str] = {}
+"""The tokens of units already seen in bulk work, joined (a CJK run's bigrams, a Latin
+unit's stems): an import's texts repeat most of their words and many of their phrases."""
+UNIT_MEMO = 20_000  # units remembered at most (about 3 MiB)
 
-    out: list[str] = []
-    stems = _stems
-    for cjk, latin in units:
-        if cjk:
-            if len(cjk) > 1:
-                out += map(add, cjk[:-1], cjk[1:])
-            out.append(cjk[-1])
-        elif latin.isalpha():
-            found = stems.get(latin)
-            out.append(found if found is not None else stem(latin))
-        elif latin.isdecimal():
-            out.append(latin)
-        else:
-            out.extend(_latin_tokens(latin))
-    return " ".join(out)
+
+def _index_bulk(units: list[str]) -> str:
+    """index_text's loop for many texts (the same tokens): each unit's tokens, joined,
+    are looked up in a memo (in C, for the whole text at once) and made only the first
+    time a unit is seen."""
+    found = list(map(_units.get, units))
+    if None in found:
+        memo = _units
+        if len(memo) >= UNIT_MEMO:  # bound the memory of a long import
+            memo.clear()
+        cjk = _lazy.cjk_run.match
+        for i, tokens in enumerate(found):
+            if tokens is None:
+                unit = units[i]
+                # a CJK run (scan gives them whole; none begins below U+3041)
+                if unit >= "\u3041" and cjk(unit):
+                    tokens = (" ".join(map(add, unit[:-1], unit[1:])) + " " + unit[-1]
+                              if len(unit) > 1 else unit)
+                elif unit.isalpha():
+                    tokens = stem(unit)
+                elif unit.isdecimal():
+                    tokens = unit
+                else:
+                    tokens = " ".join(_latin_tokens(unit))
+                found[i] = memo[unit] = tokens
+    if "" in found:
+        found = [tokens for tokens in found if tokens]
+    return " ".join(found)
 
 
 def _quote(tokens: list[str]) -> str:

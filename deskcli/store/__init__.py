@@ -67,6 +67,8 @@ class Store:
         self.conn = conn
         self.in_transaction = False
         self.read_only: str | None = None  # why the desk was opened read-only, if it was
+        self.inode: int | None = None  # the file's (SQLite), to tell a restored one apart
+        self.holds_copy = False  # an import without a journal runs on this connection
 
     # --- opening ----------------------------------------------------------------------
 
@@ -93,6 +95,7 @@ class Store:
             os.chmod(path, 0o600)  # also when an empty file was already there
         else:
             faults.present(path)
+            _restore_if_left(path)
         read_only = None if create else faults.read_only_reason(path)
         conn = None
         try:
@@ -106,6 +109,7 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             store = cls(path, conn)
             store.read_only = read_only
+            store.inode = os.stat(path).st_ino
             if create:
                 conn.execute("PRAGMA journal_mode = WAL")
             if migrate:
@@ -158,6 +162,8 @@ class Store:
     def _transaction(self, begin: str):
         try:
             self.conn.execute(begin)
+            if self.inode is not None and not self.holds_copy:
+                self._left_by_import()
         except sqlite3.Error as exc:
             raise self.error(exc) from None
         self.in_transaction = True
@@ -178,6 +184,26 @@ class Store:
         except sqlite3.Error as exc:
             faults.rollback(self.conn)
             raise self.error(exc) from None
+
+    def _left_by_import(self) -> None:
+        """Inside a new transaction: Busy if what this connection reads may be the half
+        of an import killed while it wrote without a journal (store/unjournaled.py) -
+        the desk's copy is still there, or was put back since this connection opened
+        the file - after putting the copy back. A command that waited for the import's
+        lock is let in by its death: this is where it finds out."""
+        from deskcli.store.unjournaled import SUFFIX
+
+        self.conn.execute("PRAGMA schema_version")  # the read lock, which BEGIN may defer
+        if not os.path.exists(self.path + SUFFIX) and os.stat(self.path).st_ino == self.inode:
+            return
+        faults.rollback(self.conn)
+        self.conn.close()
+        _restore_if_left(self.path)
+        from deskcli.errors import Busy
+
+        raise Busy(f"an import into the desk {self.path} was interrupted while this "
+                   "command waited for it; the desk is as it was before the import",
+                   "run the command again")
 
     def error(self, exc: sqlite3.Error) -> DeskError:
         """An SQLite error met on this desk, as a DeskError that says what to do."""
@@ -203,6 +229,61 @@ class Store:
         except sqlite3.Error as exc:
             raise self.error(exc) from None
         return True
+
+    @contextmanager
+    def without_journal(self, existing: int, expected: int):
+        """For a large import on the apsw connection of `bulk_writer`, outside any
+        transaction: when the desk is small or the import at least doubles it, the
+        import's transaction runs without a journal, the desk kept to itself, a copy
+        of it being the rollback (store/unjournaled.py). Otherwise nothing changes."""
+        from deskcli.store import apsw_conn, unjournaled
+
+        if (not isinstance(self.conn, apsw_conn.Connection) or self.in_transaction
+                or not unjournaled.worth_it(self.path, existing, expected)):
+            yield
+            return
+        conn = self.conn
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+        copy = None
+        try:  # the desk to this connection alone, the WAL folded in
+            conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+            conn.execute("PRAGMA busy_timeout = 200")
+            conn.execute("BEGIN EXCLUSIVE")
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
+            copy = unjournaled.Copy(self.path)
+            copy.make()
+        except (sqlite3.OperationalError, OSError):  # others read it, no room for the
+            copy = None                              # copy ...: the journal stays
+        if copy is None:
+            self._reconnect(cache)
+            yield
+            return
+        self.holds_copy = True
+        try:
+            if conn.execute("PRAGMA journal_mode = OFF").fetchone()[0] != "off":
+                raise sqlite3.OperationalError("the journal could not be turned off")
+            yield
+            conn.execute("PRAGMA journal_mode = WAL")
+        except BaseException:
+            self.in_transaction = False
+            conn.close()  # what it wrote goes with the file the copy replaces
+            copy.restore()
+            self.holds_copy = False
+            self._reconnect(cache)
+            raise
+        copy.drop()
+        self.holds_copy = False
+
+    def _reconnect(self, cache_size: int) -> None:
+        """A new apsw connection to the desk (the old one closed), with its page cache."""
+        from deskcli.store import apsw_conn
+
+        self.conn.close()
+        self.conn = apsw_conn.connect(self.path, busy_timeout_ms())
+        self.conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
+        self.inode = os.stat(self.path).st_ino
 
     def bulk_cache(self, mib: int = 64) -> None:
         """A bigger page cache for bulk writes (index pages stay in memory)."""
@@ -260,3 +341,17 @@ def integrity(exc: sqlite3.IntegrityError) -> DeskError:
     if "append-only" in text:
         return Conflict(text)
     return Conflict(f"the change conflicts with what is stored ({text})")
+
+
+def _restore_if_left(path: str) -> None:
+    """Put back the copy of the desk that an import killed while it wrote without a
+    journal left (store/unjournaled.py), before anything reads the file."""
+    from deskcli.store.unjournaled import SUFFIX, restore_if_left
+
+    if os.path.exists(path + SUFFIX):
+        try:
+            restore_if_left(path)
+        except OSError as exc:
+            raise DeskError(f"an import into {path} was interrupted and its copy of the "
+                            f"desk could not be put back: {exc.strerror}",
+                            f"rename {path}{SUFFIX} to {path} (as the desk's owner)") from None

@@ -12,6 +12,7 @@ routes each ticket in input order and writes.
 """
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 
 from deskcli import clock
 from deskcli.desk import Desk
@@ -24,6 +25,7 @@ from deskcli.tickets.opening import Batch, ListFilters, Lookup, _query, _rows
 BATCH = 5000
 DEFER_INDEXES_AT = 20_000  # tickets added before the indexes may be dropped (see below)
 WORKER = True  # a worker process checks the lines of an input of two chunks or more
+EARLY_FLUSH = 500  # rows written before BATCH when the worker has nothing ready yet
 APSW_FROM = BATCH  # lines expected from which the import writes through apsw, if installed
 
 
@@ -45,10 +47,12 @@ def import_tickets(desk: Desk, lines: Iterable[str],
     imported = skipped = 0
     ignored: set[str] = set()
     now = clock.now()
+    unjournaled = False
     if expected and expected >= APSW_FROM:
-        db.bulk_writer()
+        existing = tstore.next_id(db) - 1 if db.dialect == "sqlite" else 0
+        unjournaled = db.bulk_writer()  # (False on PostgreSQL)
     db.bulk_cache()
-    with db.write():
+    with db.without_journal(existing, expected) if unjournaled else nullcontext(), db.write():
         lookup = Lookup(db)
         checker = LineChecker(desk, lookup)
         batch = Batch()
@@ -111,6 +115,10 @@ def import_tickets(desk: Desk, lines: Iterable[str],
                         raise
                     if chunk is None:
                         break
+                    if not chunk:  # the worker is not ready: write what came meanwhile
+                        if len(pending) >= EARLY_FLUSH:
+                            flush(pending[-1][0])
+                        continue
                     for row in chunk:
                         pending.append(row)
                         if len(pending) >= BATCH:

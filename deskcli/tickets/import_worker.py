@@ -144,7 +144,8 @@ def checked(reader: Reader, check: Callable[[int, str], tuple],
     """Chunks of checked lines, in input order; the first bad line raises its error
     after the good lines before it were yielded. With `worker` and more than one chunk
     of input, a worker process reads and checks the rest (one worker: two were slower
-    on 2 cores) and `reader.count` is set when the last chunk has come back."""
+    on 2 cores) and `reader.count` is set when the last chunk has come back; an empty
+    chunk now and then says that the next one is not ready yet (a moment to write)."""
     chunks = iter(reader)
     first = next(chunks, None)
     if first is None:
@@ -185,8 +186,13 @@ def _in_worker(check, reader: Reader, chunks) -> Iterator[list[tuple]]:
                              daemon=True, name="deskcli-import-check")
     worker.start()
     done = False
+    idle = False  # whether [] was yielded since the last chunk
     try:
         while True:
+            if not idle and results.empty():
+                idle = True
+                yield []  # nothing ready: the caller may write what it holds meanwhile
+                continue
             try:
                 message = results.get(timeout=POLL)
             except queue.Empty:
@@ -195,6 +201,7 @@ def _in_worker(check, reader: Reader, chunks) -> Iterator[list[tuple]]:
                                     "nothing was written; run the import again") from None
                 continue
             room.release()
+            idle = False
             kind, payload = message
             if kind == "chunk":
                 yield marshal.loads(payload)
