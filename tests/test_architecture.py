@@ -183,7 +183,8 @@ CORE_MAY_ALSO = {"deskcli.mail.charset", "deskcli.reminders.sla"}
 PURE = {"deskcli.types.workflow", "deskcli.types.routing", "deskcli.types.fields",
         "deskcli.policy", "deskcli.reminders.due", "deskcli.reminders.cron",
         "deskcli.mail.parse", "deskcli.mail.charset", "deskcli.faq.files",
-        "deskcli.faq.synonyms", "deskcli.search.tokens", "deskcli.search.snippets",
+        "deskcli.faq.synonyms", "deskcli.search.tokens", "deskcli.search.queries",
+        "deskcli.search.snippets",
         "deskcli.search.stemmer", "deskcli.search.tables", "deskcli.search"}
 PURE_CORE = {"deskcli", "deskcli.errors", "deskcli.plain", "deskcli.models",
              "deskcli.clock", "deskcli.records"}

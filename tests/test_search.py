@@ -1,4 +1,4 @@
-"""Tests for deskcli.search.tokens: the pure functions, and their use on a real FTS5 table."""
+"""Tests for deskcli.search.tokens and queries: the pure functions, and their use on FTS5."""
 
 from __future__ import annotations
 
@@ -12,19 +12,15 @@ from pathlib import Path
 import pytest
 
 from deskcli.search import tokens as search
+from deskcli.search.queries import common_terms, filter_query, rank_query, rank_terms, terms
 from deskcli.search.snippets import snippet
 from deskcli.search.tokens import (
     FAQ_COLUMNS,
     FAQ_WEIGHTS,
     FTS_TOKENIZE,
-    common_terms,
-    filter_query,
     index_text,
     normalize,
-    rank_query,
-    rank_terms,
     stem,
-    terms,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

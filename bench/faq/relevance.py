@@ -30,17 +30,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))  # run from a checkout without installing
 
-from deskcli.search.tokens import (  # noqa: E402
+from deskcli.search.queries import (  # noqa: E402
     CHARS_MAX_ROWS,
-    FAQ_COLUMNS,
-    FAQ_WEIGHTS,
-    FTS_TOKENIZE,
     RANK_BUDGET,
     common_terms,
-    index_text,
     rank_query,
     rank_terms,
 )
+from deskcli.search.tokens import FAQ_COLUMNS, FAQ_WEIGHTS, FTS_TOKENIZE, index_text  # noqa: E402
 
 LIMIT = 10
 
@@ -85,7 +82,7 @@ def rank(
 ) -> list[str]:
     """Keys of the best ``limit`` FAQ entries for ``query``, best first.
 
-    The store's recipe (see deskcli.search.tokens.common_terms):
+    The store's recipe (see deskcli.search.queries.common_terms):
 
     1. On a small table, add each Chinese character as a prefix query (``chars``).
     2. Count the rows each phrase matches, capped at ``budget`` + 1 (cheap: no positions

@@ -5,6 +5,7 @@ their text is tokenized again (deskcli.search.tokens.index_text), which the inde
 """
 
 from deskcli.faq import synonyms
+from deskcli.search import queries
 from deskcli.search import tokens as search
 from deskcli.store import Store
 from deskcli.store import faq as fs
@@ -43,10 +44,10 @@ def add_why(db: Store, hits: list[dict], query: str, expansion,
 
 def _asked_words(query: str) -> tuple[list[tuple[str, str]], list[str]]:
     """What the query asks: its English terms as people see them with their phrases
-    (deskcli.search.tokens.terms), and its runs of Chinese characters."""
+    (deskcli.search.queries.terms), and its runs of Chinese characters."""
     import re
 
-    words = [(t, p) for t in search.terms(query) if t.isascii() and (p := synonyms.phrase(t))]
+    words = [(t, p) for t in queries.terms(query) if t.isascii() and (p := synonyms.phrase(t))]
     runs = re.findall(r"[\u3400-\u9fff\uf900-\ufaff]{2,}", search.normalize(query))
     return words, runs
 
@@ -63,7 +64,7 @@ def _found(tokens: str, asked) -> list[str]:
             while j <= len(run) and _has(tokens, synonyms.phrase(run[i:j])):
                 j += 1
             piece = run[i:j - 1]
-            if len(piece) >= 2 and search.terms(piece) and piece not in found:
+            if len(piece) >= 2 and queries.terms(piece) and piece not in found:
                 found.append(piece)
             i = j - 1 if len(piece) >= 2 else i + 1
     return found

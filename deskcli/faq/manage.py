@@ -13,6 +13,7 @@ from deskcli.errors import Conflict, Invalid, NotFound
 from deskcli.faq.categories import category_ids, category_path, find_category
 from deskcli.plain import Record, new
 from deskcli.policy import require
+from deskcli.search import queries
 from deskcli.search import tokens as search
 from deskcli.store import Store
 from deskcli.store import faq as fs
@@ -97,7 +98,7 @@ def _tokens(question: str, keywords: list[str], answer: str) -> tuple[str, str, 
 
 def _terms(question: str, keywords: list[str]) -> tuple[list[str], list[str]]:
     keyword_terms = [" ".join(search.normalize(k).split()) for k in keywords]
-    return (list(dict.fromkeys(t for t in keyword_terms if t)), search.terms(question))
+    return (list(dict.fromkeys(t for t in keyword_terms if t)), queries.terms(question))
 
 
 def _index(db: Store, faq_id: int, question: str, keywords: list[str], answer: str) -> None:

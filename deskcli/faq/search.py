@@ -2,7 +2,7 @@
 tickets, recommendations that learn from `ticket reply --faq`, and the gaps in the FAQ.
 
 Ranked search follows one recipe for the FAQ and for tickets (bench/faq/relevance.py
-``rank()`` was its reference; deskcli.search.tokens.common_terms explains why):
+``rank()`` was its reference; deskcli.search.queries.common_terms explains why):
 
 1. On a small table, each Chinese character of the query is also a prefix query.
 2. Count the rows each phrase matches, capped at BUDGET + 1 (cheap: no positions are
@@ -22,14 +22,15 @@ is a target: it imports nothing beyond the search core and the store.
 from deskcli.desk import Desk
 from deskcli.errors import Invalid
 from deskcli.policy import require
+from deskcli.search import queries
 from deskcli.search import tokens as search
 from deskcli.store import Store
 from deskcli.store import faq as fs
 
 SOLVED = ("resolved", "closed")
 BUDGET = 1000
-"""Rows a ranked search may score (deskcli.search.tokens.common_terms). Lower than
-search.RANK_BUDGET (1,500): on 100,000 FAQ entries it makes `faq search` about 20 % faster
+"""Rows a ranked search may score (deskcli.search.queries.common_terms). Lower than
+queries.RANK_BUDGET (1,500): on 100,000 FAQ entries it makes `faq search` about 20 % faster
 (p95 5.7 against 7.0 ms in-process), which the whole command needs to stay within 4x of a
 bare Python start; the quality estimate of relevance.py (--budget scaled to the labelled
 set, 2-4 rows of 235) moves from hit@3 0.86 to 0.84. Tables smaller than this are ranked
@@ -58,8 +59,8 @@ def ranked(db: Store, kind: str, text: str, limit: int, *, budget: int = BUDGET,
     those). `filters` go to store.faq.top_faq or top_tickets."""
     size = fs.size(db, kind)
     if chars is None:  # characters as prefix queries only on small tables
-        chars = size <= search.CHARS_MAX_ROWS
-    phrases = search.rank_terms(text, chars)[:max_terms] if own else []
+        chars = size <= queries.CHARS_MAX_ROWS
+    phrases = queries.rank_terms(text, chars)[:max_terms] if own else []
     phrases += [p for p in extra if p not in phrases]
     if not phrases:
         return []
@@ -79,7 +80,7 @@ def ranked(db: Store, kind: str, text: str, limit: int, *, budget: int = BUDGET,
             # Even the rarest phrase is too common for bm25: newest first, on it alone.
             match, order = found[0][1], "newest"
         else:
-            skip = search.common_terms(counts, budget)  # rank_query, on the phrases kept
+            skip = queries.common_terms(counts, budget)  # rank_query, on the phrases kept
             match = " OR ".join(p for p in phrases if p not in skip)
     hits: dict[int, float | None] = {}
     for first in (True, False):
@@ -186,7 +187,7 @@ def faq_search(desk: Desk, text: str, *, category: str | None = None,
         hits = faq_words.with_synonyms(ranked, db, query, expansion, max(limit, 20),
                                        **filters)
         taught = [] if filters else faq_words.learned(
-            db, search.rank_terms(query) + expansion.terms)
+            db, queries.rank_terms(query) + expansion.terms)
         hits = faq_words.fuse(hits, taught, limit)
         rows = fs.by_ids(db, [i for i, _ in hits])
         words = fs.keywords(db, list(rows))
@@ -210,7 +211,7 @@ def _ready_to_search(desk: Desk, text: str) -> None:
     """Refuse a reader without faq.view or a text with nothing to search for; bring the
     index up to date."""
     require(desk.actor, "faq.view", "read the FAQ")
-    if not search.rank_terms(text):
+    if not queries.rank_terms(text):
         raise Invalid(f"nothing to search for in {text!r}", "give a word or two, e.g. 登录")
     _ensure_index(desk)
 
@@ -348,7 +349,7 @@ def _score_faq(db: Store, text: str, similar: list, customer_id: int | None,
     for n, (faq_id, _score) in enumerate(hits):
         scores[faq_id] = 1.0 / (1 + n)
         reasons[faq_id] = [f"text match #{n + 1}"]
-    taught = faq_words.learned(db, search.rank_terms(query)[:TICKET_TERMS] + expansion.terms)
+    taught = faq_words.learned(db, queries.rank_terms(query)[:TICKET_TERMS] + expansion.terms)
     for n, (faq_id, _score) in enumerate(taught[:20]):
         scores[faq_id] = scores.get(faq_id, 0.0) + faq_words.LEARNED_WEIGHT / (1 + n)
         reasons.setdefault(faq_id, []).append(f"words of tickets it solved #{n + 1}")
@@ -414,7 +415,7 @@ def for_ticket(desk: Desk, ticket, limit: int = 3) -> dict:
     similar solved tickets. Runs in its own read transaction after the open committed."""
     db = desk.store
     text = f"{ticket.title}\n{ticket.body or ''}"
-    if not search.rank_terms(text):
+    if not queries.rank_terms(text):
         return {"faq": [], "tickets": []}
     with db.read():
         if fs.index_version(db) != search.INDEX_VERSION:
@@ -458,7 +459,7 @@ def faq_gaps(desk: Desk, *, since: str = "30d", limit: int = 20, min_tickets: in
              sample: int = 20_000, examples: int = 3) -> dict:
     """The topics recent tickets ask about most that no FAQ entry answers well: no entry
     has the topic in its question or keywords. Topics are the terms of ticket titles
-    (search.topics); tickets an FAQ answered (ticket reply --faq) do not count. At most
+    (queries.topics); tickets an FAQ answered (ticket reply --faq) do not count. At most
     the newest `sample` tickets since `since` are read."""
     actor = desk.actor
     require(actor, "faq.view", "read the FAQ")
@@ -480,14 +481,14 @@ def faq_gaps(desk: Desk, *, since: str = "30d", limit: int = 20, min_tickets: in
         for ticket_id, title in rows:
             if ticket_id in answered:
                 continue
-            for term in search.topics(title):
+            for term in queries.topics(title):
                 topics.setdefault(term, []).append(ticket_id)
         ordered = sorted(topics.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         gaps = []
         for term, ids in ordered:
             if len(ids) < min_tickets or len(gaps) >= limit:
                 break
-            match = search.filter_query(term)
+            match = queries.filter_query(term)
             if match is None or fs.count_in_questions(db, match, 1):
                 continue  # an entry has it in its question or keywords
             gaps.append({"topic": term, "tickets": len(ids),

@@ -19,6 +19,7 @@ Filler (你好, 请问一下, 麻烦, 谢谢, my kid, again, thanks ...) is take
 before it is searched, so a long colloquial message is searched for its content words.
 """
 
+from deskcli.search import queries
 from deskcli.search import tokens as search
 
 MAX_GROUPS = 8
@@ -65,7 +66,7 @@ def strip_filler(text: str) -> str:
             words = sorted((w.strip() for w in EN_FILLER.split(",")), key=len, reverse=True)
             _en_filler = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")
         cut = _en_filler.sub(" ", cut)
-    return cut if search.rank_terms(cut) else folded
+    return cut if queries.rank_terms(cut) else folded
 
 
 # --- words, their forms and phrases ---------------------------------------------------------
@@ -199,15 +200,15 @@ def rank_groups(alternatives: dict[int, list[str]]) -> list[str]:
 
 
 def filter_query(text: str, found: list[tuple[str, list[str]]]) -> str | None:
-    """An FTS5 filter that requires every term of ``text`` (deskcli.search.tokens.filter_query)
+    """An FTS5 filter that requires every term of ``text`` (deskcli.search.queries.filter_query)
     where each asked word of a synonym group may be any word of it: ``found`` holds (form
     asked, the phrases of its synonyms). The asked words are cut out of the text and
     required as groups (("登陆" OR "登录" OR "log in")); the rest is required as typed,
     except single Chinese characters left between them (登陆了 → 了), which would be
     prefix queries over the whole index. So 登陆失败 finds "登录失败" and "login 失败".
-    Without ``found``, exactly deskcli.search.tokens.filter_query."""
+    Without ``found``, exactly deskcli.search.queries.filter_query."""
     if not found:
-        return search.filter_query(text)
+        return queries.filter_query(text)
     rest = search.normalize(text)
     groups = []
     for word_form, phrases in found:
@@ -220,11 +221,11 @@ def filter_query(text: str, found: list[tuple[str, list[str]]]) -> str | None:
         groups.append("(" + " OR ".join(alternatives) + ")" if len(alternatives) > 1
                       else alternatives[0])
     if not groups:
-        return search.filter_query(text)
+        return queries.filter_query(text)
     import re
 
     rest = re.sub(r"(?<![\u3400-\u9fff])[\u3400-\u9fff](?![\u3400-\u9fff])", " ", rest)
-    base = search.filter_query(rest)
+    base = queries.filter_query(rest)
     return " AND ".join(([base] if base else []) + groups)
 
 

@@ -14,6 +14,7 @@ from deskcli.desk import Desk
 from deskcli.errors import Invalid, NotFound
 from deskcli.faq import synonyms
 from deskcli.policy import require
+from deskcli.search import queries
 from deskcli.search import tokens as search
 from deskcli.store import Store
 from deskcli.store import faq_words as ws
@@ -268,7 +269,7 @@ tickets a filter of four groups of ten words took 50-170 ms (one or two take 2-2
 
 
 def filter_match(db: Store, text: str) -> str | None:
-    """deskcli.search.tokens.filter_query of `text` for `ticket list --search`, with synonyms:
+    """deskcli.search.queries.filter_query of `text` for `ticket list --search`, with synonyms:
     every term is required, and a word of a synonym group may be any word of it."""
     expansion = expand(db, text)
     found = [(asked, [p for _w, p in expansion.words.get(g, ())][:FILTER_ALTERNATIVES])
@@ -288,14 +289,14 @@ def learn(db: Store, faq_id: int, ticket_id: int) -> None:
 
 def learned(db: Store, phrases: list[str], limit: int = 50) -> list[tuple[int, float]]:
     """(entry id, score) of the entries whose solved tickets best match `phrases` (terms
-    of deskcli.search.tokens.rank_terms), best first; the most common phrases are left out as in
+    of deskcli.search.queries.rank_terms), best first; the most common phrases are left out as in
     deskcli.faq.search.ranked."""
     size = ws.learned_size(db)
     if not size or not phrases:
         return []
     if size > LEARNED_BUDGET:
         counts = {p: ws.count_learned(db, p, LEARNED_BUDGET + 1) for p in phrases}
-        skip = search.common_terms(counts, LEARNED_BUDGET)
+        skip = queries.common_terms(counts, LEARNED_BUDGET)
         phrases = [p for p in phrases if counts[p] and p not in skip]
         if not phrases:
             return []

@@ -1,7 +1,8 @@
 """Snippets: a piece of a text around the best match of a query, matches marked, for
-`faq search` and the suggestions. Split from deskcli.search.tokens (tokenising and queries)."""
+`faq search` and the suggestions. Split from deskcli.search.tokens (tokenising) and queries."""
 
-from deskcli.search.tokens import _L, _is_cjk, _Lazy, _query_terms, normalize, stem
+from deskcli.search.queries import _is_cjk, _query_terms
+from deskcli.search.tokens import _L, _Lazy, normalize, stem
 
 
 def _fold_same_length(text: str) -> str:

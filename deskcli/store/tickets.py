@@ -198,7 +198,7 @@ class TicketQuery(Record):
     updated_from: str | None = None
     updated_to: str | None = None
     overdue_at: str | None = None
-    match: str | None = None  # an FTS5 expression from deskcli.search.tokens.filter_query
+    match: str | None = None  # an FTS5 expression from deskcli.search.queries.filter_query
     visible_to: tuple | None = None  # ('client', id) or ('dept', id, dept_id)
     sort: str = "id"
     descending: bool = True
