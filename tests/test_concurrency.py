@@ -37,18 +37,26 @@ def racer(login: str, ids: list[int], db) -> subprocess.Popen:
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-@pytest.mark.slow
-def test_many_processes_accept_the_same_tickets(desk):
-    ids = open_queue_tickets(TICKETS)
-    # half the racers go front to back, half back to front: they collide all along
-    procs = {login: racer(login, ids if i % 2 == 0 else ids[::-1], desk)
+def race(ids: list[int], through, desk) -> tuple[dict, dict]:
+    """Every racer accepts `ids` through the desk location `through`, half of them front
+    to back and half back to front (they collide all along): (login -> (out, err, exit
+    status), ticket id -> the login that owns it, read from `desk`)."""
+    procs = {login: racer(login, ids if i % 2 == 0 else ids[::-1], through)
              for i, login in enumerate(RACERS)}
     results = {login: (*p.communicate(timeout=120), p.returncode)
                for login, p in procs.items()}
-
     marks = ",".join("?" * len(ids))
     owners = dict(query(desk, "SELECT t.id, u.login FROM tickets t JOIN users u ON "
                               f"u.id = t.owner_id WHERE t.id IN ({marks})", ids))
+    return results, owners
+
+
+@pytest.mark.slow
+def test_many_processes_accept_the_same_tickets(desk):
+    ids = open_queue_tickets(TICKETS)
+    results, owners = race(ids, desk, desk)
+
+    marks = ",".join("?" * len(ids))
     statuses = {r[0] for r in query(desk, f"SELECT status FROM tickets WHERE id IN ({marks})",
                                     ids)}
     accepted = query(desk, "SELECT ticket_id, count(*) FROM events WHERE kind = 'accepted' "
