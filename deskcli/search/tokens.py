@@ -42,8 +42,6 @@ command that may search imports it, and that takes about a millisecond from comp
 bytecode.
 """
 
-from operator import add  # (already imported by collections: free)
-
 from deskcli.search.tables import (  # the tables, kept in their own module
     _CJK,
     _DOMAIN_WORDS,
@@ -351,6 +349,8 @@ def _index_bulk(units: list[str]) -> str:
     time a unit is seen."""
     found = list(map(_units.get, units))
     if None in found:
+        from operator import add  # here, not at the top: a fresh interpreter lacks it
+
         memo = _units
         if len(memo) >= UNIT_MEMO:  # bound the memory of a long import
             memo.clear()
