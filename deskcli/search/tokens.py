@@ -349,8 +349,6 @@ def _index_bulk(units: list[str]) -> str:
     time a unit is seen."""
     found = list(map(_units.get, units))
     if None in found:
-        from operator import add  # here, not at the top: a fresh interpreter lacks it
-
         memo = _units
         if len(memo) >= UNIT_MEMO:  # bound the memory of a long import
             memo.clear()
@@ -360,6 +358,8 @@ def _index_bulk(units: list[str]) -> str:
                 unit = units[i]
                 # a CJK run (scan gives them whole; none begins below U+3041)
                 if unit >= "\u3041" and cjk(unit):
+                    from operator import add  # here: a fresh interpreter lacks it at start
+
                     tokens = (" ".join(map(add, unit[:-1], unit[1:])) + " " + unit[-1]
                               if len(unit) > 1 else unit)
                 elif unit.isalpha():
