@@ -11,6 +11,24 @@ def active_members(db: Store, dept_id: int) -> list[tuple[int, str]]:
         "ORDER BY login", (dept_id,))]
 
 
+def dept_team(db: Store, key: str) -> tuple[tuple[int, int | None] | None,
+                                            list[tuple[int, str]], dict[int, int]]:
+    """A department's (id, head id), its active members and their open load, in one
+    round trip on PostgreSQL (routing a ticket needed three)."""
+    dept = "(SELECT id FROM departments WHERE key = ?)"
+    members = f"SELECT id FROM users WHERE dept_id = {dept} AND active AND kind = 'staff'"
+    found, people, loads = db.several([
+        ("SELECT id, head_id FROM departments WHERE key = ?", (key,)),
+        (f"SELECT id, login FROM users WHERE dept_id = {dept} AND active AND kind = 'staff' "
+         "ORDER BY login", (key,)),
+        (f"SELECT user_id, open FROM assignee_load WHERE user_id IN ({members})", (key,))])
+    if not found:
+        return None, [], {}
+    load = {r[0]: 0 for r in people}
+    load.update((r[0], r[1]) for r in loads)
+    return (found[0][0], found[0][1]), [(r[0], r[1]) for r in people], load
+
+
 def open_load(db: Store, user_ids: list[int]) -> dict[int, int]:
     """Open tickets (assigned, in progress, waiting) per assignee, from the counters the
     assignee_load triggers keep (migration m008)."""

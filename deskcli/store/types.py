@@ -10,11 +10,18 @@ TYPE_COLUMNS = ("id, key, name, description, priority, route, accept_within, res
 
 
 def type_by_key(db: Store, key: str) -> TicketType | None:
+    return _one(db, "key = ?", key)[0]
+
+
+def type_with_cc_refs(db: Store, key: str) -> tuple[TicketType | None,
+                                                   list[tuple[int | None, int | None]]]:
+    """A type and its CC list as (dept_id, user_id) pairs (type_cc_refs), for opening a
+    ticket: one round trip on PostgreSQL."""
     return _one(db, "key = ?", key)
 
 
 def type_by_id(db: Store, type_id: int) -> TicketType | None:
-    return _one(db, "id = ?", type_id)
+    return _one(db, "id = ?", type_id)[0]
 
 
 def types(db: Store, *, include_disabled: bool = False) -> list[TicketType]:
@@ -30,18 +37,21 @@ def type_keys(db: Store) -> dict[int, str]:
 
 # a type's fields, CC list and checklist, for the type whose id {type_id} gives
 _PARTS = ("SELECT * FROM type_fields WHERE type_id = {type_id} ORDER BY position",
-          "SELECT d.key, u.login FROM type_cc c LEFT JOIN departments d ON d.id = c.dept_id "
+          "SELECT d.key, u.login, c.dept_id, c.user_id FROM type_cc c "
+          "LEFT JOIN departments d ON d.id = c.dept_id "
           "LEFT JOIN users u ON u.id = c.user_id WHERE c.type_id = {type_id} ORDER BY c.rowid",
           "SELECT text FROM type_steps WHERE type_id = {type_id} ORDER BY position")
 
 
-def _one(db: Store, where: str, value) -> TicketType | None:
-    """One type with its parts: one round trip on PostgreSQL."""
+def _one(db: Store, where: str, value) -> tuple[TicketType | None, list]:
+    """One type with its parts, and its CC refs: one round trip on PostgreSQL."""
     pick = f"(SELECT id FROM ticket_types WHERE {where})"
     found, *parts = db.several([(f"SELECT {TYPE_COLUMNS} FROM ticket_types WHERE {where}",
                                  (value,)),
                                 *((sql.format(type_id=pick), (value,)) for sql in _PARTS)])
-    return _load(db, found[0], parts) if found else None
+    if not found:
+        return None, []
+    return _load(db, found[0], parts), [(r[2], r[3]) for r in parts[1]]
 
 
 def _load(db: Store, row, parts=None) -> TicketType:

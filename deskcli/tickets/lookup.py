@@ -43,7 +43,13 @@ class Lookup:
 
     def ticket_type(self, key: str) -> TicketType | None:
         if key not in self._types:
-            self._types[key] = None if self._complete else ts.type_by_key(self.db, key)
+            if self._complete:
+                self._types[key] = None
+            else:  # the type's CC refs come with it (type_cc asks no more)
+                ttype, cc_refs = ts.type_with_cc_refs(self.db, key)
+                self._types[key] = ttype
+                if ttype is not None:
+                    self._people.setdefault(("cc", ttype.id), cc_refs)
         return self._types[key]
 
     def cached(self, key, make):
@@ -88,9 +94,18 @@ class Lookup:
         return self._managers[user_id]
 
     def dept(self, key: str):
+        """A department's (id, head id); its members and their load come in the same
+        round trip, for routing."""
         if key not in self._depts:
-            row = None if self._complete else ps.dept_by_key(self.db, key)
-            self._depts[key] = (row["id"], row["head_id"]) if row else None
+            found = None
+            if not self._complete:
+                found, members, load = routing_store.dept_team(self.db, key)
+                if found:
+                    self._members.setdefault(found[0], [Person(i, login, True)
+                                                        for i, login in members])
+                    for user_id, count in load.items():
+                        self._load.setdefault(user_id, count)
+            self._depts[key] = found
         return self._depts[key]
 
     def members(self, dept_id: int) -> list[Person]:
