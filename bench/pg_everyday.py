@@ -86,21 +86,22 @@ def round_trips(url: str, argv: list[str], user: str) -> int:
     from deskcli.cli import main
     from deskcli.store.pg import connection
 
-    count = [0]
-    send = connection.Connection._send
+    # the connection's own count: statements, and the batches and COPYs that bypass them
+    counted = []
+    close = connection.Connection.close
 
-    def counting(self, cur, text, params):
-        count[0] += 1
-        return send(self, cur, text, params)
+    def counting(self):
+        counted.append(self.round_trips)
+        return close(self)
 
-    connection.Connection._send = counting
+    connection.Connection.close = counting
     try:
         result = CliRunner().invoke(main, ["--db", url, "--as", user, *argv])
     finally:
-        connection.Connection._send = send
+        connection.Connection.close = close
     if result.exit_code:
         raise SystemExit(f"{' '.join(argv)}: {result.output}")
-    return count[0]
+    return sum(counted)
 
 
 def main() -> None:

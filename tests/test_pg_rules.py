@@ -524,7 +524,7 @@ def test_a_connection_the_server_drops_is_exit_75(server_desk):
 def test_everyday_commands_keep_their_round_trips_few(server_desk, monkeypatch):
     """Each statement is a round trip to the server (30 ms each over a WAN): the everyday
     commands keep today's counts on this desk, or fewer (the bench's 1M desk: show 6,
-    lists 6, dashboard 13, open 18, accept 7; bench/README.md)."""
+    lists 6, dashboard 13, open 22, accept 7-10; bench/README.md)."""
     from deskcli.store.pg.connection import Connection
 
     counted = []
