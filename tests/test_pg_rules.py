@@ -540,7 +540,7 @@ def test_a_connection_the_server_drops_is_exit_75(server_desk):
 def test_everyday_commands_keep_their_round_trips_few(server_desk, monkeypatch):
     """Each statement is a round trip to the server (30 ms each over a WAN): the everyday
     commands keep today's counts on this desk, or fewer (the bench's 1M desk: show 6,
-    lists 6, dashboard 13, open 21, accept 7-10; bench/README.md)."""
+    lists 6, dashboard 13, open 17, accept 7-9; bench/README.md)."""
     from deskcli.store.pg.connection import Connection
 
     counted = []
@@ -555,7 +555,7 @@ def test_everyday_commands_keep_their_round_trips_few(server_desk, monkeypatch):
                        ("ticket list --assignee @me --limit 50", 6), ("dashboard", 16),
                        ("ticket open --type crash --customer C1 --title 'Crash' -m 'x' "
                         "--field phone_model=iPhone --field os=iOS --field app_version=3.2",
-                        18),
+                        15),
                        ("ticket accept 2 --yes", 8)]:
         counted.clear()
         ok(args, as_user="bob" if "accept" in args else "alice")

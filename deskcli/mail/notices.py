@@ -37,7 +37,9 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
         if not plans:
             continue
         if ticket_id not in tickets:
-            tickets[ticket_id] = nstore.ticket_facts(db, ticket_id)
+            tickets[ticket_id] = nstore.ticket_facts(db, ticket_id, actor_id)
+            if getattr(desk, "_uid", None) is None and tickets[ticket_id]["desk_uid"]:
+                desk._uid = tickets[ticket_id]["desk_uid"]
         facts = tickets[ticket_id]
         event = {"actor_id": actor_id, "from": frm, "to": to}
         for template, audience in plans:
@@ -55,7 +57,7 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
                 "ticket": {k: facts[k] for k in FACT_KEYS},
                 "event": {"kind": kind, "from": frm, "to": to, "message": message,
                           "visibility": visibility, "at": at,
-                          "actor": _actor_name(db, actor_id),
+                          "actor": _actor_name(db, facts, actor_id),
                           "data": json.loads(data) if data else None},
                 "desk": {"name": desk.setting("desk.name") or db.stem},
                 # the customer's Message-IDs, oldest first: the notice threads under them;
@@ -84,10 +86,10 @@ def _addr(person: dict) -> dict:
             "login": person.get("login")}
 
 
-def _actor_name(db, actor_id: int | None) -> str:
+def _actor_name(db, facts, actor_id: int | None) -> str:
     if actor_id is None:
         return "deskcli"
-    row = ps.user_by_id(db, actor_id)
+    row = _known(db, facts, actor_id)
     return row["name"] if row else "?"
 
 
@@ -122,11 +124,21 @@ def mail_domain(desk) -> str:
 # --- audiences ------------------------------------------------------------------------------
 # Each returns {"to": [person], "cc": [person]}; a person is a dict with id, login, name, email.
 
-def _user(db, login_or_id) -> list[dict]:
+def _known(db, facts, login_or_id):
+    """A user's row (people.user_by_login or user_by_id), from those ticket_facts read
+    with the ticket when it is one of them."""
+    key = "login" if isinstance(login_or_id, str) else "id"
+    for row in facts.get("people", ()):
+        if row[key] == login_or_id:
+            return row
+    return (ps.user_by_login(db, login_or_id) if key == "login"
+            else ps.user_by_id(db, login_or_id))
+
+
+def _user(db, facts, login_or_id) -> list[dict]:
     if login_or_id is None:
         return []
-    row = (ps.user_by_login(db, login_or_id) if isinstance(login_or_id, str)
-           else ps.user_by_id(db, login_or_id))
+    row = _known(db, facts, login_or_id)
     if row is None or not row["active"] or row["kind"] != "staff":
         return []
     return [{"id": row["id"], "login": row["login"], "name": row["name"],
@@ -134,7 +146,9 @@ def _user(db, login_or_id) -> list[dict]:
 
 
 def _cc(db, facts) -> list[dict]:
-    return [p for p in nstore.cc_people(db, facts["id"])]
+    if "cc_people" in facts:
+        return [dict(p) for p in facts["cc_people"]]
+    return nstore.cc_people(db, facts["id"])
 
 
 def _customer(db, facts) -> list[dict]:
@@ -155,7 +169,7 @@ def _setting_list(db, key: str) -> list[str]:
 
 
 def to_assignee(db, facts, event):
-    return {"to": _user(db, event["to"] or facts["assignee"])}
+    return {"to": _user(db, facts, event["to"] or facts["assignee"])}
 
 
 def to_cc_list(db, facts, event):
@@ -167,13 +181,13 @@ def to_dispatchers(db, facts, event):
 
 
 def to_new_handler(db, facts, event):
-    return {"to": _user(db, facts["handler"])}
+    return {"to": _user(db, facts, facts["handler"])}
 
 
 def to_owner_and_handler(db, facts, event):
-    people = _user(db, facts["owner"]) + _user(db, facts["handler"])
+    people = _user(db, facts, facts["owner"]) + _user(db, facts, facts["handler"])
     if not people:
-        people = _user(db, facts["assignee"])
+        people = _user(db, facts, facts["assignee"])
     return {"to": _unique(people)}
 
 
@@ -187,17 +201,17 @@ def to_customer_and_contacts(db, facts, event):
 
 
 def to_opener_and_cc(db, facts, event):
-    return {"to": _unique(_user(db, facts["opened_by"]) + _cc(db, facts))}
+    return {"to": _unique(_user(db, facts, facts["opened_by"]) + _cc(db, facts))}
 
 
 def to_workers_opener_cc(db, facts, event):
-    workers = _user(db, facts["owner"]) or _user(db, facts["assignee"])
-    return {"to": _unique(workers + _user(db, facts["opened_by"]) + _cc(db, facts))}
+    workers = _user(db, facts, facts["owner"]) or _user(db, facts, facts["assignee"])
+    return {"to": _unique(workers + _user(db, facts, facts["opened_by"]) + _cc(db, facts))}
 
 
 def to_must_act(db, facts, event):
     if event["to"]:
-        return {"to": _user(db, event["to"])}
+        return {"to": _user(db, facts, event["to"])}
     if facts["status"] == "new":
         return {"to": _dispatchers(db, facts)}
     return {"to": []}
@@ -206,17 +220,17 @@ def to_must_act(db, facts, event):
 def to_escalation(db, facts, event):
     # `to` names one manager or head, or the desk's admins as LOGIN,LOGIN
     return {"to": [p for login in (event["to"] or "").split(",") if login
-                   for p in _user(db, login)], "cc": _user(db, event["from"])}
+                   for p in _user(db, facts, login)], "cc": _user(db, facts, event["from"])}
 
 
 def to_approver(db, facts, event):
     if facts["approver"]:
-        return {"to": _user(db, facts["approver"])}
+        return {"to": _user(db, facts, facts["approver"])}
     return {"to": nstore.managers(db)}
 
 
 def to_opener(db, facts, event):
-    return {"to": _user(db, facts["opened_by"])}
+    return {"to": _user(db, facts, facts["opened_by"])}
 
 
 def _unique(people: list[dict]) -> list[dict]:

@@ -20,26 +20,42 @@ WHERE t.id = ?
 PERSON = "u.id, u.login, u.name, u.email"
 
 
-def ticket_facts(db: Store, ticket_id: int) -> dict:
-    """The facts a notice tells of a ticket, with the customer side's mail thread
-    (mail_thread: its last 20 Message-IDs, oldest first; mail_subject): one round trip."""
-    from deskcli.store.mailin import THREAD_IDS, THREAD_SUBJECT
+# the people a ticket names (assignee, owner, handler, opener, approver) and the actor
+_PEOPLE = " OR ".join(["u.id = ?"] + [f"u.id = (SELECT {c} FROM tickets WHERE id = ?)"
+                                      for c in ("assignee_id", "owner_id", "handler_id",
+                                                "opened_by_id", "approver_id")])
 
-    facts, thread, subject = db.several([(FACTS, (ticket_id,)), (THREAD_IDS, (ticket_id, 20)),
-                                         (THREAD_SUBJECT, (ticket_id,))])
+
+def ticket_facts(db: Store, ticket_id: int, actor_id: int | None = None) -> dict:
+    """The facts a notice tells of a ticket, with the customer side's mail thread
+    (mail_thread: its last 20 Message-IDs, oldest first; mail_subject), and what its
+    audiences ask for: `people` (the user rows of those the ticket names and of the
+    actor, as people.user_by_id gives them), `cc_people` (cc_people) and `desk_uid`
+    (the meta value, or None): one round trip on PostgreSQL."""
+    from deskcli.store.mailin import THREAD_IDS, THREAD_SUBJECT
+    from deskcli.store.people import USER_SELECT
+
+    facts, thread, subject, people, cc, uid = db.several([
+        (FACTS, (ticket_id,)), (THREAD_IDS, (ticket_id, 20)), (THREAD_SUBJECT, (ticket_id,)),
+        (USER_SELECT + " WHERE " + _PEOPLE, (actor_id, *[ticket_id] * 5)),
+        (CC_PEOPLE, (ticket_id,)),
+        ("SELECT value FROM meta WHERE key = 'desk_uid'", ())])
     return {**dict(facts[0]), "mail_thread": [r[0] for r in reversed(thread)],
-            "mail_subject": subject[0][0] if subject else None}
+            "mail_subject": subject[0][0] if subject else None,
+            "people": [dict(r) for r in people], "cc_people": [dict(r) for r in cc],
+            "desk_uid": uid[0][0] if uid else None}
+
+
+CC_PEOPLE = (f"SELECT {PERSON} FROM ticket_cc c "
+             "LEFT JOIN departments d ON d.id = c.dept_id "
+             "JOIN users u ON u.id = coalesce(c.user_id, d.head_id) "
+             # GROUP BY, not DISTINCT: PostgreSQL orders a DISTINCT only by what it selects
+             f"WHERE c.ticket_id = ? AND u.active GROUP BY {PERSON} ORDER BY min(c.rowid)")
 
 
 def cc_people(db: Store, ticket_id: int) -> list[dict]:
     """Active CC'd users, and the current heads of CC'd departments."""
-    return [dict(r) for r in db.all(
-        f"SELECT {PERSON} FROM ticket_cc c "
-        "LEFT JOIN departments d ON d.id = c.dept_id "
-        "JOIN users u ON u.id = coalesce(c.user_id, d.head_id) "
-        # GROUP BY, not DISTINCT: PostgreSQL orders a DISTINCT only by what it selects
-        f"WHERE c.ticket_id = ? AND u.active GROUP BY {PERSON} ORDER BY min(c.rowid)",
-        (ticket_id,))]
+    return [dict(r) for r in db.all(CC_PEOPLE, (ticket_id,))]
 
 
 def contacts(db: Store, ticket_id: int) -> list[dict]:
