@@ -40,7 +40,11 @@ class Desk:
         return self._actor
 
     def load_actor(self, login: str, source: str = "--as") -> Actor:
-        row = people_store.actor_row(self.store, login) if login else None
+        row = None
+        if login and self._settings is None:  # the settings come with the actor's row
+            row, self._settings = people_store.actor_row_and_settings(self.store, login)
+        elif login:
+            row = people_store.actor_row(self.store, login)
         if row is None:
             raise NotPermitted(
                 f"unknown user {login!r} (from {source}) on the desk {self.store.path}",

@@ -74,10 +74,21 @@ def user_by_id(db: Store, user_id: int):
     return db.one(USER_SELECT + " WHERE u.id = ?", (user_id,))
 
 
+ACTOR_SELECT = ("SELECT id, login, name, kind, role, dept_id, manager_id, active "
+                "FROM users WHERE login = ?")
+
+
 def actor_row(db: Store, login: str):
     """The few columns needed to build the acting identity (on every command)."""
-    return db.one("SELECT id, login, name, kind, role, dept_id, manager_id, active "
-                  "FROM users WHERE login = ?", (login,))
+    return db.one(ACTOR_SELECT, (login,))
+
+
+def actor_row_and_settings(db: Store, login: str):
+    """actor_row and settings, which nearly every command reads next (its time zone, its
+    locale): one round trip on PostgreSQL."""
+    actor, settings_rows = db.several([(ACTOR_SELECT, (login,)),
+                                       ("SELECT key, value FROM settings", ())])
+    return (actor[0] if actor else None), {r[0]: r[1] for r in settings_rows}
 
 
 def users(db: Store, *, kind: str = "staff", dept_id: int | None = None,
