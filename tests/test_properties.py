@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import is_pg, ok, query, run
+from tests.conftest import is_pg, ok, queries, query, run
 
 pytestmark = pytest.mark.slow  # 480 commands in all: 12 s on a quiet machine
 
@@ -32,8 +32,8 @@ def snapshot(path) -> dict:
         names = [r[0] for r in query(
             path, "SELECT table_name FROM information_schema.tables WHERE table_schema = "
                   "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name")]
-        return {name: hash(tuple(query(path, f'SELECT r::text FROM "{name}" r ORDER BY 1')))
-                for name in names}
+        rows = queries(path, [f'SELECT r::text FROM "{name}" r ORDER BY 1' for name in names])
+        return {name: hash(tuple(found)) for name, found in zip(names, rows, strict=True)}
     conn = sqlite3.connect(path)
     try:
         names = [r[0] for r in conn.execute(
