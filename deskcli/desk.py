@@ -40,10 +40,11 @@ class Desk:
         return self._actor
 
     def load_actor(self, login: str, source: str = "--as") -> Actor:
-        row = None
-        if login and self._settings is None:  # the settings come with the actor's row
+        if not login:
+            row = None
+        elif self._settings is None:  # the settings come with the actor's row
             row, self._settings = people_store.actor_row_and_settings(self.store, login)
-        elif login:
+        else:
             row = people_store.actor_row(self.store, login)
         if row is None:
             raise NotPermitted(

@@ -5,8 +5,11 @@ from deskcli.store import Store
 # --- settings and meta --------------------------------------------------------------------
 
 
+SETTINGS_SELECT = "SELECT key, value FROM settings"
+
+
 def settings(db: Store) -> dict[str, str]:
-    return {row["key"]: row["value"] for row in db.all("SELECT key, value FROM settings")}
+    return {row["key"]: row["value"] for row in db.all(SETTINGS_SELECT)}
 
 
 def set_setting(db: Store, key: str, value: str | None) -> None:
@@ -86,8 +89,7 @@ def actor_row(db: Store, login: str):
 def actor_row_and_settings(db: Store, login: str):
     """actor_row and settings, which nearly every command reads next (its time zone, its
     locale): one round trip on PostgreSQL."""
-    actor, settings_rows = db.several([(ACTOR_SELECT, (login,)),
-                                       ("SELECT key, value FROM settings", ())])
+    actor, settings_rows = db.several([(ACTOR_SELECT, (login,)), (SETTINGS_SELECT, ())])
     return (actor[0] if actor else None), {r[0]: r[1] for r in settings_rows}
 
 

@@ -4,24 +4,25 @@ store/tickets.py, which had grown past 500 lines.)"""
 
 from deskcli.store import Store
 
+# a department's active staff, the department given by {dept} (an id or a subquery)
+_MEMBERS = "FROM users WHERE dept_id = {dept} AND active AND kind = 'staff'"
+
 
 def active_members(db: Store, dept_id: int) -> list[tuple[int, str]]:
     return [(r[0], r[1]) for r in db.all(
-        "SELECT id, login FROM users WHERE dept_id = ? AND active AND kind = 'staff' "
-        "ORDER BY login", (dept_id,))]
+        f"SELECT id, login {_MEMBERS.format(dept='?')} ORDER BY login", (dept_id,))]
 
 
 def dept_team(db: Store, key: str) -> tuple[tuple[int, int | None] | None,
                                             list[tuple[int, str]], dict[int, int]]:
     """A department's (id, head id), its active members and their open load, in one
     round trip on PostgreSQL (routing a ticket needed three)."""
-    dept = "(SELECT id FROM departments WHERE key = ?)"
-    members = f"SELECT id FROM users WHERE dept_id = {dept} AND active AND kind = 'staff'"
+    members = _MEMBERS.format(dept="(SELECT id FROM departments WHERE key = ?)")
     found, people, loads = db.several([
         ("SELECT id, head_id FROM departments WHERE key = ?", (key,)),
-        (f"SELECT id, login FROM users WHERE dept_id = {dept} AND active AND kind = 'staff' "
-         "ORDER BY login", (key,)),
-        (f"SELECT user_id, open FROM assignee_load WHERE user_id IN ({members})", (key,))])
+        (f"SELECT id, login {members} ORDER BY login", (key,)),
+        (f"SELECT user_id, open FROM assignee_load WHERE user_id IN (SELECT id {members})",
+         (key,))])
     if not found:
         return None, [], {}
     load = {r[0]: 0 for r in people}
