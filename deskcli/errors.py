@@ -9,6 +9,7 @@ class DeskError(Exception):
     """Base of every error a user can cause; `exit_code` is the documented exit status."""
 
     exit_code = 1
+    retry = False  # the command may run again as it is (a PostgreSQL deadlock): deskcli.cli
 
     def __init__(self, message: str, hint: str | None = None):
         super().__init__(message)

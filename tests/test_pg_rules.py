@@ -232,6 +232,72 @@ def test_a_row_lock_held_past_the_busy_timeout_exits_75(server_desk):
     ok("ticket accept 1", as_user="sun")
 
 
+# --- a deadlock with another session: the command runs again when it safely can ------------
+
+def lose_a_deadlock(location: str, stdin) -> subprocess.CompletedProcess:
+    """`ticket accept 1` as sun in a deadlock it loses: another session holds ticket 1's
+    row, deskcli takes the desk's write lock and waits for the row, then the other session
+    asks for the write lock. deskcli waited first, so its deadlock check runs first and
+    the server rolls its transaction back; the other session gets the lock (which proves
+    it), then commits. What deskcli did next is returned."""
+    import time
+
+    import psycopg2
+
+    from deskcli.store.pg.connection import LOCK_KEY
+
+    holder = psycopg2.connect(location)
+    try:
+        holder.cursor().execute("SELECT id FROM tickets WHERE id = 1 FOR UPDATE")
+        env = {**os.environ, "DESKCLI_USER": "sun", "DESKCLI_BUSY_TIMEOUT": "60000"}
+        proc = subprocess.Popen([sys.executable, "-m", "deskcli", "ticket", "accept", "1"],
+                                env=env, stdin=stdin, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        waiting = "SELECT pid FROM pg_stat_activity WHERE application_name = 'deskcli' " \
+                  "AND wait_event_type = 'Lock'"
+        for _ in range(600):
+            if query(location, waiting) or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.communicate()
+        holder.cursor().execute("SELECT pg_advisory_xact_lock(%s, %s)", LOCK_KEY)
+        holder.commit()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        holder.rollback()
+        holder.close()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_a_command_that_loses_a_deadlock_runs_again(server_desk):
+    """Issue 12: serialization failures and deadlocks are retried, not shown. The server
+    rolled the accept back; deskcli ran it again (nothing committed yet, stdin /dev/null)
+    and it succeeded once: one accept event, exit 0, nothing about it on stderr."""
+    ok("ticket open --type renewal --title Renew --customer C1 --field package=12")
+    accepts = "SELECT count(*) FROM events WHERE ticket_id = 1 AND kind = 'accepted'"
+    assert query(server_desk, accepts) == [(0,)]
+    got = lose_a_deadlock(server_desk, subprocess.DEVNULL)
+    assert got.returncode == 0, got.stderr
+    assert got.stderr == "" and "1" in got.stdout
+    assert query(server_desk, accepts) == [(1,)]
+    assert query(server_desk, "SELECT assignee_id = (SELECT id FROM users WHERE "
+                              "login = 'sun') FROM tickets WHERE id = 1") == [(True,)]
+
+
+def test_a_deadlock_lost_with_input_on_a_pipe_is_exit_75(server_desk):
+    """What was read from a pipe cannot be read again: exit 75 with the server's words and
+    the fix, no traceback, nothing written (a mail server or a cron wrapper runs the
+    command again later)."""
+    ok("ticket open --type renewal --title Renew --customer C1 --field package=12")
+    events = query(server_desk, "SELECT count(*) FROM events")
+    got = lose_a_deadlock(server_desk, subprocess.PIPE)
+    assert got.returncode == 75, got.stderr
+    assert "rolled this command back (deadlock detected)" in got.stderr
+    assert "nothing was written; run the command again" in got.stderr
+    assert "Traceback" not in got.stderr and got.stdout == ""
+    assert query(server_desk, "SELECT count(*) FROM events") == events
+
+
 def test_a_pooler_that_drops_the_start_up_options_keeps_the_busy_timeout(server_desk,
                                                                          monkeypatch):
     """Behind a pooler (PgBouncer with `ignore_startup_parameters = options`, README "Team

@@ -123,10 +123,24 @@ class RootGroup(LazyGroup):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
+        """Run the command; one that lost a deadlock (or a serialization failure) on
+        PostgreSQL runs again, up to RUNS times in all, when that is safe (replayable)."""
+        args, stdin_at = command_args(ctx), stdin_offset()
+        for runs_left in range(RUNS - 1, -1, -1):
+            try:
+                return self._invoke_once(ctx)
+            except DeskError as exc:
+                if not (runs_left and replayable(ctx, exc, stdin_at)):
+                    fail(exc)
+                ctx.obj.close()  # lost a deadlock: nothing was written, run it again
+                command_args(ctx, args)
+        return None
+
+    def _invoke_once(self, ctx):
         try:
             return super().invoke(ctx)
-        except DeskError as exc:
-            fail(exc)
+        except DeskError:
+            raise
         except KeyboardInterrupt:
             click.echo("Interrupted: the change in progress was rolled back.", err=True)
             ctx.exit(130)
@@ -148,6 +162,45 @@ class RootGroup(LazyGroup):
 
             desk = getattr(ctx.obj, "_desk", None)
             fail(desk.store.error(exc) if desk else translate(exc, str(ctx.obj.db_path())))
+
+
+RUNS = 3  # runs of a command that keeps losing deadlocks, in all
+
+
+def command_args(ctx, args: list[str] | None = None) -> list[str]:
+    """The command line after the root options, as click's Group.invoke takes it from
+    the context (and empties it there); with `args`, put them back for another run."""
+    name = "_protected_args" if hasattr(ctx, "_protected_args") else "protected_args"
+    if args is None:
+        return [*getattr(ctx, name), *ctx.args]
+    setattr(ctx, name, args[:1])
+    ctx.args = args[1:]
+    return args
+
+
+def stdin_offset() -> int | None:
+    """Where standard input stands as the command starts: the offset in a file, -1 for a
+    terminal or /dev/null, None when what was read cannot be read again (a pipe)."""
+    import stat
+
+    try:
+        mode = os.fstat(0).st_mode
+        if stat.S_ISCHR(mode):
+            return -1
+        return os.lseek(0, 0, os.SEEK_CUR) if stat.S_ISREG(mode) else None
+    except OSError:
+        return None
+
+
+def replayable(ctx, exc: DeskError, stdin_at: int | None) -> bool:
+    """Whether a command that failed with `exc` may simply run again: PostgreSQL chose
+    its transaction to break a deadlock (or a serialization failure), the command
+    committed nothing before, and its input is still there to read (not a pipe, not a
+    file it read from). Otherwise the error is the user's, exit 75, as before."""
+    desk = getattr(ctx.obj, "_desk", None)
+    if not exc.retry or desk is None or desk.store.commits or stdin_at is None:
+        return False
+    return stdin_at < 0 or stdin_offset() == stdin_at
 
 
 def refuse_undecodable(args: list[str]) -> None:
@@ -217,6 +270,11 @@ class App:
 
         return resolve_db(self.db_option, self.desk_option)
 
+    def close(self) -> None:
+        if self._desk is not None:
+            self._desk.close()
+            self._desk = None
+
     def desk(self):
         if self._desk is None:
             from deskcli.config import resolve_login
@@ -256,7 +314,7 @@ def main(ctx, db, desk_name, as_login):
     75 try again (desk busy, mail server unreachable), 77 file permission denied.
     """
     ctx.obj = App(db, desk_name, as_login)
-    ctx.call_on_close(lambda: ctx.obj._desk and ctx.obj._desk.close())
+    ctx.call_on_close(ctx.obj.close)
 
 
 def run() -> None:

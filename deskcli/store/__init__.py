@@ -69,6 +69,7 @@ class Store:
         self.read_only: str | None = None  # why the desk was opened read-only, if it was
         self.inode: int | None = None  # the file's (SQLite), to tell a restored one apart
         self.holds_copy = False  # an import without a journal runs on this connection
+        self.commits = 0  # the command's transactions committed (a retry needs none)
 
     # --- opening ----------------------------------------------------------------------
 
@@ -184,6 +185,7 @@ class Store:
         except sqlite3.Error as exc:
             faults.rollback(self.conn)
             raise self.error(exc) from None
+        self.commits += 1
 
     def _left_by_import(self) -> None:
         """Inside a new transaction: Busy if what this connection reads may be the half
@@ -211,6 +213,7 @@ class Store:
                  else faults.translate(exc, self.path, self.read_only))
         for note in getattr(exc, "__notes__", ()):  # the statement, under DESKCLI_DEBUG
             error.add_note(note)
+        error.retry = getattr(exc, "retry", False)  # PostgreSQL: deadlock, serialization
         return error
 
     def bulk_writer(self) -> bool:

@@ -390,7 +390,11 @@ def as_sqlite_error(exc: Exception) -> Exception:
     if code.startswith("23"):
         return sqlite3.IntegrityError(text)
     if code in ("55P03", "40001", "40P01"):  # lock timeout, serialization, deadlock
-        return sqlite3.OperationalError(f"database is locked ({text})")
+        err = sqlite3.OperationalError(f"database is locked ({text})")
+        # a deadlock or serialization failure: the transaction may simply run again
+        # (deskcli.cli.retry); a lock wait past the busy timeout is for the user to see
+        err.retry = code != "55P03"
+        return err
     if code == "53100":
         return sqlite3.OperationalError(f"database or disk is full ({text})")
     # (libpq's own errors, such as "server closed the connection unexpectedly", carry no
