@@ -56,16 +56,28 @@ def pg_cluster():
     cluster.stop()
 
 
-@pytest.fixture
-def desk_location(store_kind, tmp_path, request):
-    """Where this test's desk lives: a file in tmp_path, or a fresh PostgreSQL database."""
+def new_location(store_kind, path, request):
+    """A place for a desk of the leg's store: `path`, or a fresh PostgreSQL database
+    (dropped after the test)."""
     if store_kind == "sqlite":
-        yield str(tmp_path / "desk.db")
+        yield str(path)
         return
     cluster = request.getfixturevalue("pg_cluster")
     name = cluster.new_database()
     yield cluster.url(name)
     cluster.drop_database(name)
+
+
+@pytest.fixture
+def desk_location(store_kind, tmp_path, request):
+    """Where this test's desk lives: a file in tmp_path, or a fresh PostgreSQL database."""
+    yield from new_location(store_kind, tmp_path / "desk.db", request)
+
+
+@pytest.fixture
+def other_location(store_kind, tmp_path, request):
+    """Where a second desk of the same store can live (empty: no desk yet)."""
+    yield from new_location(store_kind, tmp_path / "other.db", request)
 
 
 def is_pg(location) -> bool:

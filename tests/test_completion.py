@@ -69,8 +69,8 @@ def test_saved_views_and_the_db_option(desk, tmp_path):
     assert result.stdout.splitlines() == ["file,"]
 
 
-def test_another_desk_named_on_the_line(desk, tmp_path):
-    other = tmp_path / "other.db"
+def test_another_desk_named_on_the_line(desk, other_location):
+    other = other_location  # (a file, or a database on the postgres leg)
     ok(f"--db {other} init --admin zed", as_user=None)
     assert complete(f"deskcli --db {other} ticket assign 1 --to ") == ["zed"]
     assert complete("deskcli --db /nowhere/x.db ticket assign 1 --to ") == []
