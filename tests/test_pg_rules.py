@@ -618,7 +618,7 @@ def test_everyday_commands_keep_their_round_trips_few(server_desk, monkeypatch):
     ok("ticket open --type renewal --customer C2 --title 'Renewal' --field package=24",
        as_user="sun")
     for args, most in [("ticket show 1", 5), ("ticket list --limit 50", 5),
-                       ("ticket list --assignee @me --limit 50", 4), ("dashboard", 15),
+                       ("ticket list --assignee @me --limit 50", 4), ("dashboard", 12),
                        ("ticket open --type crash --customer C1 --title 'Crash' -m 'x' "
                         "--field phone_model=iPhone --field os=iOS --field app_version=3.2",
                         14),

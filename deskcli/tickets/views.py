@@ -82,10 +82,10 @@ def dashboard(desk: Desk, limit: int = 10, details: bool = True) -> dict:
         work = tstore.open_work(db, me, now, limit)
         for name in ("to_accept", "in_progress", "handling"):
             result["counts"][name], sections[name] = work[name]
-        cc = tstore.TicketQuery(statuses=OPEN, cc_user_id=me, visible_to=visibility,
-                                limit=limit)
-        result["counts"]["cc"] = tstore.count(db, cc, cap=COUNT_CAP)
-        sections["cc"] = tstore.query_ids(db, cc)
+        # the CC'd tickets, newest first, up to the cap: their number and the page at once
+        cc = tstore.query_ids(db, tstore.TicketQuery(
+            statuses=OPEN, cc_user_id=me, visible_to=visibility, limit=COUNT_CAP))
+        result["counts"]["cc"], sections["cc"] = len(cc), cc[:limit]
         for name in ("overdue", "nudged"):
             result["counts"][name], sections[name] = work[name]
         shown = {i for ids in sections.values() for i in ids[:limit]}
