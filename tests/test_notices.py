@@ -203,6 +203,25 @@ def test_resolved_and_closed_tell_customer_opener_and_cc(mail_life, smtp):
     assert customer_copy.get_body(preferencelist=("html",)) is not None  # and an HTML part
 
 
+def test_each_notice_refers_to_the_event_it_tells_of(mail_life):
+    """Events written together (one statement on PostgreSQL) and their notices (written
+    at once) keep their pairs: every notice's event is one whose kind plans it."""
+    from deskcli.mail.notices import PLANS
+
+    ok("ticket open --type crash --title 'App closes' --customer C1 "
+       "--field phone_model=X --field os=iOS")
+    ok("ticket open --type help --title 'Login' --customer C1 --cc carol", as_user="sun")
+    ok("ticket accept 2", as_user="bob")
+    ok("ticket resolve 2 -m 'Reset the password.'", as_user="bob")
+    pairs = query(mail_life, "SELECT o.template, e.kind, o.ticket_id, e.ticket_id, o.id "
+                             "FROM outbox o JOIN events e ON e.id = o.event_id ORDER BY o.id")
+    assert len(pairs) >= 5 and {p[1] for p in pairs} >= {"opened", "assigned", "resolved"}
+    for template, kind, notice_ticket, event_ticket, _ in pairs:
+        assert template in [t for t, _ in PLANS[kind]], pairs
+        assert notice_ticket == event_ticket
+    assert query(mail_life, "SELECT count(*) FROM outbox WHERE event_id IS NULL") == [(0,)]
+
+
 def test_nudged_and_escalated(mail_life, smtp):
     ok("type add chase --name Chase --route user:dan --accept-within 1h --nudge-every 1h "
        "--escalate-after 2")

@@ -621,7 +621,7 @@ def test_everyday_commands_keep_their_round_trips_few(server_desk, monkeypatch):
                        ("ticket list --assignee @me --limit 50", 4), ("dashboard", 12),
                        ("ticket open --type crash --customer C1 --title 'Crash' -m 'x' "
                         "--field phone_model=iPhone --field os=iOS --field app_version=3.2",
-                        14),
+                        13),
                        ("ticket accept 2 --yes", 7)]:
         counted.clear()
         ok(args, as_user="bob" if "accept" in args else "alice")

@@ -29,7 +29,7 @@ from deskcli.store import people as ps
 def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
     """Write the notices for freshly recorded events; returns how many."""
     db = desk.store
-    written = 0
+    written: list[tuple] = []
     tickets: dict[int, dict] = {}
     for event_id, row in events:
         ticket_id, at, actor_id, kind, frm, to, message, visibility, data = row
@@ -65,14 +65,14 @@ def enqueue(desk, events: list[tuple[int, tuple]]) -> int:
                 "mail_thread": facts["mail_thread"],
                 "mail_subject": facts["mail_subject"] if template in TO_CUSTOMER else None,
             }
-            nstore.insert(db, ticket_id=ticket_id, event_id=event_id, template=template,
-                          locale=desk.setting("locale") or "en",
-                          recipients={"to": [_addr(p) for p in to_list],
-                                      "cc": [_addr(p) for p in cc_list]},
-                          context=context, message_id=message_id(desk, ticket_id),
-                          at=clock.stamp())
-            written += 1
-    return written
+            written.append(nstore.row(
+                ticket_id=ticket_id, event_id=event_id, template=template,
+                locale=desk.setting("locale") or "en",
+                recipients={"to": [_addr(p) for p in to_list],
+                            "cc": [_addr(p) for p in cc_list]},
+                context=context, message_id=message_id(desk, ticket_id), at=clock.stamp()))
+    nstore.insert_many(db, written)  # (all at once: one round trip on PostgreSQL)
+    return len(written)
 
 
 TO_CUSTOMER = ("reply", "customer_resolved", "customer_closed")  # addressed to the customer

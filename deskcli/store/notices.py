@@ -91,13 +91,26 @@ def managers(db: Store) -> list[dict]:
         "AND u.kind = 'staff' ORDER BY u.login")]
 
 
-def insert(db: Store, *, ticket_id: int | None, event_id: int | None, template: str,
-           locale: str, recipients: dict, context: dict, message_id: str, at: str) -> int:
-    return db.run(
-        "INSERT INTO outbox (created_at, ticket_id, event_id, template, locale, recipients, "
-        "context, message_id, status, next_attempt_at) VALUES (?,?,?,?,?,?,?,?, 'pending', ?)",
-        (at, ticket_id, event_id, template, locale, json.dumps(recipients, ensure_ascii=False),
-         json.dumps(context, ensure_ascii=False), message_id, at)).lastrowid
+_INSERT = ("INSERT INTO outbox (created_at, ticket_id, event_id, template, locale, recipients, "
+           "context, message_id, status, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
+
+
+def row(*, ticket_id: int | None, event_id: int | None, template: str, locale: str,
+        recipients: dict, context: dict, message_id: str, at: str) -> tuple:
+    """A pending notice, as `insert` and `insert_many` write it."""
+    return (at, ticket_id, event_id, template, locale,
+            json.dumps(recipients, ensure_ascii=False), json.dumps(context, ensure_ascii=False),
+            message_id, "pending", at)
+
+
+def insert(db: Store, **notice) -> int:
+    """Put one notice (row's arguments) in the outbox; its id."""
+    return db.run(_INSERT, row(**notice)).lastrowid
+
+
+def insert_many(db: Store, rows: list[tuple]) -> None:
+    """Put notices made by `row` in the outbox, in order (on PostgreSQL one round trip)."""
+    db.many(_INSERT, rows)
 
 
 OUTBOX_COLUMNS = ("id, created_at, ticket_id, event_id, template, locale, recipients, context, "
