@@ -606,7 +606,7 @@ def test_a_connection_the_server_drops_is_exit_75(server_desk):
 def test_everyday_commands_keep_their_round_trips_few(server_desk, monkeypatch):
     """Each statement is a round trip to the server (30 ms each over a WAN): the everyday
     commands keep today's counts on this desk, or fewer (the bench's 1M desk: show 5,
-    lists 5, dashboard 12, open 16, accept 6-9; bench/README.md)."""
+    lists 5, dashboard 10, open 14, accept 6-9; bench/README.md)."""
     from deskcli.store.pg.connection import Connection
 
     counted = []
