@@ -125,12 +125,14 @@ class RootGroup(LazyGroup):
     def invoke(self, ctx):
         """Run the command; one that lost a deadlock (or a serialization failure) on
         PostgreSQL runs again, up to RUNS times in all, when that is safe (replayable)."""
-        args, stdin_at = command_args(ctx), stdin_offset()
+        from deskcli.cli.common import INPUT
+
+        args, INPUT["taken"] = command_args(ctx), False  # (a new command, in tests too)
         for runs_left in range(RUNS - 1, -1, -1):
             try:
                 return self._invoke_once(ctx)
             except DeskError as exc:
-                if not (runs_left and replayable(ctx, exc, stdin_at)):
+                if not (runs_left and replayable(ctx, exc)):
                     fail(exc)
                 ctx.obj.close()  # lost a deadlock: nothing was written, run it again
                 command_args(ctx, args)
@@ -178,29 +180,17 @@ def command_args(ctx, args: list[str] | None = None) -> list[str]:
     return args
 
 
-def stdin_offset() -> int | None:
-    """Where standard input stands as the command starts: the offset in a file, -1 for a
-    terminal or /dev/null, None when what was read cannot be read again (a pipe)."""
-    import stat
-
-    try:
-        mode = os.fstat(0).st_mode
-        if stat.S_ISCHR(mode):
-            return -1
-        return os.lseek(0, 0, os.SEEK_CUR) if stat.S_ISREG(mode) else None
-    except OSError:
-        return None
-
-
-def replayable(ctx, exc: DeskError, stdin_at: int | None) -> bool:
+def replayable(ctx, exc: DeskError) -> bool:
     """Whether a command that failed with `exc` may simply run again: PostgreSQL chose
     its transaction to break a deadlock (or a serialization failure), the command
-    committed nothing before, and its input is still there to read (not a pipe, not a
-    file it read from). Otherwise the error is the user's, exit 75, as before."""
+    committed nothing before, and it took nothing from the user that a second run could
+    not take again (standard input read, an editor, a confirmation: common.took_input).
+    Otherwise the error is the user's, exit 75, as before."""
+    from deskcli.cli.common import INPUT
+
     desk = getattr(ctx.obj, "_desk", None)
-    if not exc.retry or desk is None or desk.store.commits or stdin_at is None:
-        return False
-    return stdin_at < 0 or stdin_offset() == stdin_at
+    return bool(exc.retry and desk is not None and not desk.store.commits
+                and not INPUT["taken"])
 
 
 def refuse_undecodable(args: list[str]) -> None:

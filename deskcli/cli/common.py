@@ -75,6 +75,16 @@ def emit_written(obj: dict, as_json: bool, key: str = "id", message: str | None 
         output.say(message)
 
 
+# Whether this process has read what the user gave on standard input, or asked the user
+# something (an editor, a confirmation): a command that did cannot simply run again
+# (deskcli.cli.replayable)
+INPUT = {"taken": False}
+
+
+def took_input() -> None:
+    INPUT["taken"] = True
+
+
 def read_text(message: str | None, body_file: str | None, *, what: str = "text",
               required: bool = False, editor: bool = True) -> str | None:
     """Long text from -m, --body-file FILE|-, or $EDITOR on a terminal."""
@@ -93,6 +103,7 @@ def read_text(message: str | None, body_file: str | None, *, what: str = "text",
         except UnicodeDecodeError:
             raise Invalid(f"{body_file} is not UTF-8 text") from None
     if required and editor and sys.stdin.isatty() and sys.stdout.isatty():
+        took_input()
         text = click.edit(f"\n# Write the {what} above. Lines starting with # are ignored.\n",
                           extension=".md", require_save=True)
         if text is not None:
@@ -110,6 +121,7 @@ def read_text(message: str | None, body_file: str | None, *, what: str = "text",
 def read_stdin() -> str:
     """All of standard input as text, which must be UTF-8 whatever the locale (text is
     stored as UTF-8; a stray byte would otherwise fail later, or be stored mangled)."""
+    took_input()
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is None:
         return sys.stdin.read()
@@ -204,6 +216,7 @@ def for_each(ids: list[int], action, *, verb: str, yes: bool, as_json: bool,
 
     if len(ids) >= 3 and not yes:
         if sys.stdin.isatty() and sys.stderr.isatty():
+            took_input()
             click.confirm(f"{verb} {len(ids)} tickets ({', '.join(map(str, ids[:10]))}"
                           f"{' ...' if len(ids) > 10 else ''})?", abort=True, err=True)
         else:

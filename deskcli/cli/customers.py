@@ -5,7 +5,14 @@ import os
 
 import click
 
-from deskcli.cli.common import emit_object, emit_rows, emit_written, format_options, pass_desk
+from deskcli.cli.common import (
+    emit_object,
+    emit_rows,
+    emit_written,
+    format_options,
+    pass_desk,
+    took_input,
+)
 
 LARGE_IMPORT_BYTES = 1 << 20  # a customer import from a file this large writes through apsw
 
@@ -158,6 +165,9 @@ def customer_import(desk, source, fmt, update, as_json):
     """
     from deskcli.people.customers import customer_import as importer
     from deskcli.records import read_records
+
+    if getattr(source, "name", "<stdin>") == "<stdin>":  # (click.File's name for "-")
+        took_input()
 
     try:
         large = os.fstat(source.fileno()).st_size >= LARGE_IMPORT_BYTES

@@ -170,6 +170,9 @@ def _read(source: str) -> bytes:
     if source == "-":
         import sys
 
+        from deskcli.cli.common import took_input
+
+        took_input()
         stream = getattr(sys.stdin, "buffer", None)
         return stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
     try:

@@ -12,6 +12,7 @@ from deskcli.cli.common import (
     json_option,
     pass_desk,
     read_text,
+    took_input,
 )
 from deskcli.output import say, write
 
@@ -186,6 +187,7 @@ def update_cmd(desk, ref, new_key, category, question, answer, answer_file, keyw
     text = read_text(answer, answer_file, what="answer", editor=False)
     if edit:
         current = faq_show(desk, ref).answer
+        took_input()
         edited = click.edit(current, extension=".md")
         text = edited.strip() if edited and edited.strip() != current.strip() else text
     created: list[str] = []

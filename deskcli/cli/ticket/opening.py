@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from deskcli.cli.common import emit_written, json_option, pass_desk, read_text
+from deskcli.cli.common import emit_written, json_option, pass_desk, read_text, took_input
 from deskcli.models import PRIORITIES
 
 
@@ -115,6 +115,8 @@ def import_cmd(desk, source, as_json):
     """
     from deskcli.tickets.bulk import import_tickets
 
+    if getattr(source, "name", "<stdin>") == "<stdin>":  # (click.File's name for "-")
+        took_input()
     progress = None
     if sys.stderr.isatty():
         total = _size(source)
