@@ -1,6 +1,6 @@
 """Relevance of the real `deskcli faq search`: hit@1, hit@3 and MRR on the labelled set.
 
-    python bench/faq/relevance_cli.py [-v] [--faq FILE] [--queries FILE] [--db FILE]
+    python bench/faq/relevance_cli.py [-v] [--faq FILE] [--queries FILE] [--db FILE|URL]
 
 Where relevance.py measures the ranking recipe on a table of its own, this creates a desk
 (`deskcli init`), loads faq.jsonl with `deskcli faq import`, and runs every query of
@@ -32,7 +32,7 @@ from deskcli.cli import main as deskcli  # noqa: E402
 class Desk:
     """A desk file and the environment to run deskcli on it as its admin."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path | str):
         self.env = {"DESKCLI_DB": str(path), "DESKCLI_USER": "admin",
                     "DESKCLI_NOW": "2026-11-28T09:00:00Z"}
         self.runner = CliRunner()
@@ -44,7 +44,7 @@ class Desk:
         return result.stdout
 
 
-def make_desk(path: Path, faq: Path) -> Desk:
+def make_desk(path: Path | str, faq: Path) -> Desk:
     desk = Desk(path)
     desk.run("init", "--admin", "admin")
     desk.run("faq", "import", str(faq))
@@ -66,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="list the failures")
     parser.add_argument("--faq", type=Path, default=HERE / "faq.jsonl")
     parser.add_argument("--queries", type=Path, default=HERE / "queries.jsonl")
-    parser.add_argument("--db", type=Path, help="desk file to create (default: temporary)")
+    parser.add_argument("--db", help="the desk to create: a file, or a postgresql:// URL of "
+                        "an empty database (default: a temporary file)")
     args = parser.parse_args(argv)
     queries = load_jsonl(args.queries)
     entries = {e["key"]: e for e in load_jsonl(args.faq)}
