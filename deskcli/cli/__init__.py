@@ -142,7 +142,7 @@ class RootGroup(LazyGroup):
         try:
             return super().invoke(ctx)
         except DeskError:
-            raise
+            raise  # (invoke decides: run the command again, or fail)
         except KeyboardInterrupt:
             click.echo("Interrupted: the change in progress was rolled back.", err=True)
             ctx.exit(130)
