@@ -141,8 +141,6 @@ class RootGroup(LazyGroup):
     def _invoke_once(self, ctx):
         try:
             return super().invoke(ctx)
-        except DeskError:
-            raise  # (invoke decides: run the command again, or fail)
         except KeyboardInterrupt:
             click.echo("Interrupted: the change in progress was rolled back.", err=True)
             ctx.exit(130)

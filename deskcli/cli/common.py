@@ -85,6 +85,12 @@ def took_input() -> None:
     INPUT["taken"] = True
 
 
+def took_input_from(source) -> None:
+    """took_input when `source`, a click.File argument, is standard input ("-")."""
+    if getattr(source, "name", "<stdin>") == "<stdin>":
+        took_input()
+
+
 def read_text(message: str | None, body_file: str | None, *, what: str = "text",
               required: bool = False, editor: bool = True) -> str | None:
     """Long text from -m, --body-file FILE|-, or $EDITOR on a terminal."""

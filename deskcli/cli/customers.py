@@ -11,7 +11,7 @@ from deskcli.cli.common import (
     emit_written,
     format_options,
     pass_desk,
-    took_input,
+    took_input_from,
 )
 
 LARGE_IMPORT_BYTES = 1 << 20  # a customer import from a file this large writes through apsw
@@ -166,8 +166,7 @@ def customer_import(desk, source, fmt, update, as_json):
     from deskcli.people.customers import customer_import as importer
     from deskcli.records import read_records
 
-    if getattr(source, "name", "<stdin>") == "<stdin>":  # (click.File's name for "-")
-        took_input()
+    took_input_from(source)
 
     try:
         large = os.fstat(source.fileno()).st_size >= LARGE_IMPORT_BYTES

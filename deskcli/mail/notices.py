@@ -128,7 +128,7 @@ def _known(db, facts, login_or_id):
     """A user's row (people.user_by_login or user_by_id), from those ticket_facts read
     with the ticket when it is one of them."""
     key = "login" if isinstance(login_or_id, str) else "id"
-    for row in facts.get("people", ()):
+    for row in facts["people"]:
         if row[key] == login_or_id:
             return row
     return (ps.user_by_login(db, login_or_id) if key == "login"
@@ -146,9 +146,7 @@ def _user(db, facts, login_or_id) -> list[dict]:
 
 
 def _cc(db, facts) -> list[dict]:
-    if "cc_people" in facts:
-        return [dict(p) for p in facts["cc_people"]]
-    return nstore.cc_people(db, facts["id"])
+    return [dict(p) for p in facts["cc_people"]]
 
 
 def _customer(db, facts) -> list[dict]:

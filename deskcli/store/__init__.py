@@ -213,7 +213,6 @@ class Store:
                  else faults.translate(exc, self.path, self.read_only))
         for note in getattr(exc, "__notes__", ()):  # the statement, under DESKCLI_DEBUG
             error.add_note(note)
-        error.retry = getattr(exc, "retry", False)  # PostgreSQL: deadlock, serialization
         return error
 
     def bulk_writer(self) -> bool:

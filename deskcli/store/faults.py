@@ -98,11 +98,13 @@ def translate(exc: sqlite3.Error, path: str, read_only: str | None = None) -> De
     desk was opened read-only, if it was."""
     text = str(exc)
     code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-    if getattr(exc, "retry", False):  # PostgreSQL: a deadlock (deskcli.cli ran it again)
+    if getattr(exc, "retry", False):  # PostgreSQL: a deadlock, a serialization failure
         detail = text.split("(", 1)[-1].rstrip(")")  # the server's words
-        return Busy(f"the PostgreSQL server of the desk {path} rolled this command back "
+        busy = Busy(f"the PostgreSQL server of the desk {path} rolled this command back "
                     f"({detail}): another session wanted what it held",
                     "nothing was written; run the command again")
+        busy.retry = True  # (deskcli.cli runs the command again when it safely can)
+        return busy
     if code in (SQLITE_BUSY, SQLITE_LOCKED) or "locked" in text or "busy" in text:
         return Busy(f"the desk {path} is busy (another command holds it)",
                     "try again in a moment")

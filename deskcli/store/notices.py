@@ -30,7 +30,8 @@ def ticket_facts(db: Store, ticket_id: int, actor_id: int | None = None) -> dict
     """The facts a notice tells of a ticket, with the customer side's mail thread
     (mail_thread: its last 20 Message-IDs, oldest first; mail_subject), and what its
     audiences ask for: `people` (the user rows of those the ticket names and of the
-    actor, as people.user_by_id gives them), `cc_people` (cc_people) and `desk_uid`
+    actor, as people.user_by_id gives them), `cc_people` (the active CC'd users and the
+    current heads of CC'd departments, in CC order) and `desk_uid`
     (the meta value, or None): one round trip on PostgreSQL."""
     from deskcli.store.mailin import THREAD_IDS, THREAD_SUBJECT
     from deskcli.store.people import USER_SELECT
@@ -51,11 +52,6 @@ CC_PEOPLE = (f"SELECT {PERSON} FROM ticket_cc c "
              "JOIN users u ON u.id = coalesce(c.user_id, d.head_id) "
              # GROUP BY, not DISTINCT: PostgreSQL orders a DISTINCT only by what it selects
              f"WHERE c.ticket_id = ? AND u.active GROUP BY {PERSON} ORDER BY min(c.rowid)")
-
-
-def cc_people(db: Store, ticket_id: int) -> list[dict]:
-    """Active CC'd users, and the current heads of CC'd departments."""
-    return [dict(r) for r in db.all(CC_PEOPLE, (ticket_id,))]
 
 
 def contacts(db: Store, ticket_id: int) -> list[dict]:

@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from deskcli.cli.common import emit_written, json_option, pass_desk, read_text, took_input
+from deskcli.cli.common import emit_written, json_option, pass_desk, read_text, took_input_from
 from deskcli.models import PRIORITIES
 
 
@@ -115,8 +115,7 @@ def import_cmd(desk, source, as_json):
     """
     from deskcli.tickets.bulk import import_tickets
 
-    if getattr(source, "name", "<stdin>") == "<stdin>":  # (click.File's name for "-")
-        took_input()
+    took_input_from(source)
     progress = None
     if sys.stderr.isatty():
         total = _size(source)

@@ -119,7 +119,7 @@ def connect(url: str, timeout_ms: int):
     except psycopg2.ProgrammingError as exc:  # libpq cannot parse it
         raise bad_url(url, " ".join(str(exc).split())) from None
     options = (f"{options} -c timezone=UTC -c lock_timeout={int(timeout_ms)} "
-               "-c jit=off").strip()  # (connection.JIT says why)
+               "-c jit=off").strip()  # (connection.py's BEGIN says why)
     try:
         raw = psycopg2.connect(url, options=options, application_name="deskcli",
                                connect_timeout=max(1, timeout_ms // 1000))

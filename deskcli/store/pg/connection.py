@@ -32,13 +32,6 @@ import sqlite3
 LOCK_KEY = (1684370283, 1)
 
 
-# No JIT compilation: deskcli's statements are short, and a new server process pays for
-# LLVM before its first compiled query. The planner's cost of a bm25 query with many
-# phrases (a paraphrase and its synonyms) passes jit_above_cost on a few hundred rows:
-# `faq search` spent 360 ms of its 410 compiling expressions for 24 rows.
-JIT = "off"
-
-
 def lock_key(schema: str | None) -> tuple[int, int]:
     """The advisory lock of the desk in `schema` (None: the database's one desk): desks in
     schemas of one database do not wait for each other."""
@@ -326,9 +319,14 @@ class Connection:
         cur = self.raw.cursor()
         if control.startswith("BEGIN"):
             # the connection's settings again, for this transaction: a pooler (PgBouncer)
-            # may have dropped the start-up options or hand over another client's session
+            # may have dropped the start-up options or hand over another client's session.
+            # No JIT compilation: deskcli's statements are short, and a new server process
+            # pays for LLVM before its first compiled query; the planner's cost of a bm25
+            # query with many phrases (a paraphrase and its synonyms) passes jit_above_cost
+            # on a few hundred rows: `faq search` spent 360 ms of its 410 compiling
+            # expressions for 24 rows
             settings = (f"SET LOCAL lock_timeout = {int(self.lock_timeout_ms)}; "
-                        f"SET LOCAL timezone = 'UTC'; SET LOCAL jit = {JIT}")
+                        "SET LOCAL timezone = 'UTC'; SET LOCAL jit = off")
             if "IMMEDIATE" in control or "EXCLUSIVE" in control:
                 self._begin = (f"BEGIN ISOLATION LEVEL READ COMMITTED; {settings}; "
                                f"SELECT pg_advisory_xact_lock({self.lock[0]}, {self.lock[1]})")

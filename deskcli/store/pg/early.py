@@ -85,7 +85,7 @@ def warm(raw, reads: list[str]) -> None:
     import psycopg2
 
     batch = ["BEGIN READ ONLY", f"SET LOCAL statement_timeout = {WARM_TIMEOUT_MS}",
-             "SET LOCAL jit = off",  # (connection.JIT: this module imports no deskcli)
+             "SET LOCAL jit = off",  # (as connection.py's BEGIN sets it)
              *(text for text in reads if text.lstrip()[:4] in ("SELE", "WITH")
                and not UNSAFE.search(text)),
              "ROLLBACK"]
